@@ -1,0 +1,64 @@
+//! Roundtable's schema, one migration per change, in order. Never edit a merged migration:
+//! add a new one. The same files run on SQLite and PostgreSQL.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_organisations_and_users;
+mod m20261129_000002_sessions_and_invitations;
+mod m20261129_000003_spaces;
+mod m20261129_000004_threads_and_posts;
+mod m20261129_000005_audit_and_outbox;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_organisations_and_users::Migration),
+            Box::new(m20261129_000002_sessions_and_invitations::Migration),
+            Box::new(m20261129_000003_spaces::Migration),
+            Box::new(m20261129_000004_threads_and_posts::Migration),
+            Box::new(m20261129_000005_audit_and_outbox::Migration),
+        ]
+    }
+}
+
+pub(crate) fn pk(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col)
+        .integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+pub(crate) fn timestamp(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
+}
+
+pub(crate) fn timestamp_null(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
+}
+
+pub(crate) fn index(
+    name: &str,
+    table: impl IntoIden,
+    cols: Vec<DynIden>,
+    unique: bool,
+) -> IndexCreateStatement {
+    let mut stmt = Index::create();
+    stmt.name(name).table(table);
+    if unique {
+        stmt.unique();
+    }
+    for col in cols {
+        stmt.col(col);
+    }
+    stmt.to_owned()
+}

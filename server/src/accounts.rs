@@ -1,0 +1,367 @@
+//! Organisations, users and invitations: the steps shared by the API and the CLI.
+use crate::audit::{self, AuditEntry};
+use crate::auth::{password, random_token, sessions, token_hash};
+use crate::db::entities::{invitation, organisation, user};
+use crate::domain::{Email, OrgKind, Role};
+use crate::mail::{Mailer, Outgoing};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, TransactionTrait,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an organisation named {0:?} already exists")]
+    OrganisationExists(String),
+    #[error("no organisation named {0:?}")]
+    NoSuchOrganisation(String),
+    #[error("a user with email {0} already exists")]
+    UserExists(String),
+    #[error("no user with email {0}")]
+    NoSuchUser(String),
+    #[error("{0}")]
+    WeakPassword(String),
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("this invitation link is not valid")]
+    InvitationUnknown,
+    #[error("this invitation has already been used")]
+    InvitationUsed,
+    #[error("this invitation has expired; ask for a new one")]
+    InvitationExpired,
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("the invitation was saved but the email could not be sent: {0}")]
+    Mail(String),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+pub fn display_name(raw: &str) -> Result<String, AccountError> {
+    let s = raw.trim();
+    if s.is_empty() || s.chars().count() > 120 || s.chars().any(char::is_control) {
+        return Err(AccountError::InvalidName(
+            "name must be 1 to 120 characters on one line".into(),
+        ));
+    }
+    Ok(s.to_string())
+}
+
+pub async fn find_org_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<organisation::Model>, sea_orm::DbErr> {
+    organisation::Entity::find()
+        .filter(organisation::Column::Name.eq(name.trim()))
+        .one(db)
+        .await
+}
+
+pub async fn add_organisation(
+    db: &impl ConnectionTrait,
+    name: &str,
+    kind: OrgKind,
+    now: DateTime<Utc>,
+) -> Result<organisation::Model, AccountError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AccountError::InvalidName(
+            "organisation name must be 1 to 200 characters".into(),
+        ));
+    }
+    if find_org_by_name(db, name).await?.is_some() {
+        return Err(AccountError::OrganisationExists(name.to_string()));
+    }
+    Ok(organisation::ActiveModel {
+        name: Set(name.to_string()),
+        kind: Set(kind.as_str().to_string()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn find_user(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<user::Model>, sea_orm::DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.as_ref()))
+        .one(db)
+        .await
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a Email,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub organisation_id: i32,
+    pub job_title: &'a str,
+    /// `None` leaves the account without a password until an invitation is accepted.
+    pub password: Option<&'a str>,
+}
+
+pub async fn add_user(
+    db: &impl ConnectionTrait,
+    new: NewUser<'_>,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AccountError> {
+    if find_user(db, new.email).await?.is_some() {
+        return Err(AccountError::UserExists(new.email.to_string()));
+    }
+    let hash = match new.password {
+        Some(p) => {
+            password::check_strength(p).map_err(AccountError::WeakPassword)?;
+            let p = p.to_string();
+            Some(
+                tokio::task::spawn_blocking(move || password::hash(&p))
+                    .await
+                    .map_err(anyhow::Error::new)??,
+            )
+        }
+        None => None,
+    };
+    Ok(user::ActiveModel {
+        email: Set(new.email.to_string()),
+        display_name: Set(display_name(new.display_name)?),
+        role: Set(new.role.as_str().to_string()),
+        organisation_id: Set(new.organisation_id),
+        job_title: Set(new.job_title.trim().chars().take(120).collect()),
+        disabled: Set(false),
+        password_hash: Set(hash),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Who may invite whom: an admin anyone; a chief officer or PCC only `staff` of their own
+/// organisation.
+pub fn may_invite(
+    inviter_role: Role,
+    inviter_org: i32,
+    role: Role,
+    org: i32,
+) -> Result<(), AccountError> {
+    match inviter_role {
+        Role::Admin => Ok(()),
+        Role::ChiefOfficer | Role::Pcc if role == Role::Staff && org == inviter_org => Ok(()),
+        Role::ChiefOfficer | Role::Pcc => Err(AccountError::NotAllowed(
+            "chief officers and PCCs may invite only staff of their own organisation".into(),
+        )),
+        _ => Err(AccountError::NotAllowed(
+            "only admins, chief officers and PCCs may invite".into(),
+        )),
+    }
+}
+
+pub struct Invitation {
+    pub id: i32,
+    pub email: Email,
+    pub expires_at: DateTime<Utc>,
+    pub token: String,
+}
+
+/// Stores an invitation (the token only as its hash) and mails the link. The row is committed
+/// before sending, so a mail failure loses nothing: inviting again sends a fresh link.
+pub async fn invite(
+    db: &DatabaseConnection,
+    mailer: &Mailer,
+    public_url: &str,
+    invited_by: Option<i32>,
+    email: &Email,
+    role: Role,
+    organisation_id: i32,
+    valid_days: u32,
+    now: DateTime<Utc>,
+) -> Result<Invitation, AccountError> {
+    if find_user(db, email)
+        .await?
+        .is_some_and(|u| u.password_hash.is_some())
+    {
+        return Err(AccountError::UserExists(email.to_string()));
+    }
+    let org = organisation::Entity::find_by_id(organisation_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AccountError::NoSuchOrganisation(organisation_id.to_string()))?;
+    let token = random_token();
+    let expires_at = now + Duration::days(valid_days.into());
+    let txn = db.begin().await?;
+    let row = invitation::ActiveModel {
+        token_hash: Set(token_hash(&token)),
+        email: Set(email.to_string()),
+        role: Set(role.as_str().to_string()),
+        organisation_id: Set(organisation_id),
+        invited_by: Set(invited_by),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: invited_by,
+            action: "user.invite",
+            target_type: "invitation",
+            target_id: Some(row.id),
+            detail: serde_json::json!({"email": email.as_ref(), "role": role.as_str(), "organisation": org.name}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+
+    let link = format!("{public_url}/invitations/{token}");
+    let text = format!(
+        "You have been invited to Roundtable, the forum for chief officers, PCCs and their teams,\n\
+         as {role} of {org}.\n\n\
+         Open this link to choose your name and password (it works once and expires on {expiry}):\n\n\
+         {link}\n\n\
+         If you were not expecting this, you can ignore this email.\n",
+        role = role.as_str().replace('_', " "),
+        org = org.name,
+        expiry = expires_at.format("%-d %B %Y"),
+    );
+    mailer
+        .send(Outgoing {
+            to: email.to_string(),
+            subject: "OFFICIAL: Your invitation to Roundtable".into(),
+            text,
+            html: None,
+        })
+        .await
+        .map_err(|e| AccountError::Mail(e.to_string()))?;
+    Ok(Invitation {
+        id: row.id,
+        email: email.clone(),
+        expires_at,
+        token,
+    })
+}
+
+/// Checks an invitation link without using it.
+pub async fn open_invitation(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<invitation::Model, AccountError> {
+    let found = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(token_hash(token)))
+        .one(db)
+        .await?
+        .ok_or(AccountError::InvitationUnknown)?;
+    if found.used_at.is_some() {
+        return Err(AccountError::InvitationUsed);
+    }
+    if found.expires_at <= now {
+        return Err(AccountError::InvitationExpired);
+    }
+    Ok(found)
+}
+
+/// Uses the invitation once: creates (or completes) the account with the chosen name and
+/// password. The single-use mark is conditional, so two concurrent accepts cannot both win.
+pub async fn accept_invitation(
+    db: &DatabaseConnection,
+    token: &str,
+    name: &str,
+    new_password: &str,
+    now: DateTime<Utc>,
+) -> Result<user::Model, AccountError> {
+    let name = display_name(name)?;
+    password::check_strength(new_password).map_err(AccountError::WeakPassword)?;
+    let found = open_invitation(db, token, now).await?;
+    let owned = new_password.to_string();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&owned))
+        .await
+        .map_err(anyhow::Error::new)??;
+    let txn = db.begin().await?;
+    let marked = invitation::Entity::update_many()
+        .col_expr(
+            invitation::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(invitation::Column::Id.eq(found.id))
+        .filter(invitation::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if marked.rows_affected != 1 {
+        return Err(AccountError::InvitationUsed);
+    }
+    let email =
+        Email::parse(&found.email).map_err(|e| anyhow::anyhow!("stored invitation email: {e}"))?;
+    let role: Role = found
+        .role
+        .parse()
+        .map_err(|e| anyhow::anyhow!("stored invitation role: {e}"))?;
+    let account = match find_user(&txn, &email).await? {
+        Some(existing) if existing.password_hash.is_some() => {
+            return Err(AccountError::UserExists(email.to_string()))
+        }
+        Some(existing) => {
+            let mut active: user::ActiveModel = existing.into();
+            active.display_name = Set(name);
+            active.password_hash = Set(Some(hash));
+            active.update(&txn).await?
+        }
+        None => {
+            user::ActiveModel {
+                email: Set(email.to_string()),
+                display_name: Set(name),
+                role: Set(role.as_str().to_string()),
+                organisation_id: Set(found.organisation_id),
+                job_title: Set(String::new()),
+                disabled: Set(false),
+                password_hash: Set(Some(hash)),
+                created_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?
+        }
+    };
+    txn.commit().await?;
+    Ok(account)
+}
+
+/// Disables the account and revokes every session at once.
+pub async fn disable_user(
+    db: &DatabaseConnection,
+    actor_id: Option<i32>,
+    target: &user::Model,
+    now: DateTime<Utc>,
+) -> Result<(), AccountError> {
+    let txn = db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::Disabled,
+            sea_orm::sea_query::Expr::value(true),
+        )
+        .filter(user::Column::Id.eq(target.id))
+        .exec(&txn)
+        .await?;
+    sessions::revoke_all(&txn, target.id, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id,
+            action: "user.disable",
+            target_type: "user",
+            target_id: Some(target.id),
+            detail: serde_json::json!({"email": target.email}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Short-lived access tokens (HS256), each bound to a session row by `sid`.
+use crate::settings::{DatabaseKind, Settings};
+use anyhow::Context;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    /// User id, as a string as RFC 7519 wants.
+    pub sub: String,
+    /// Session id; the session must still be live for the token to count.
+    pub sid: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Clone)]
+pub struct JwtKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl JwtKeys {
+    pub fn from_secret(secret: &[u8]) -> Self {
+        JwtKeys {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
+    }
+
+    /// The configured key, or with SQLite and no key, the one in `{data_dir}/jwt.key`,
+    /// generated on first start with mode 0600.
+    pub fn load(settings: &Settings) -> anyhow::Result<Self> {
+        let configured = settings.auth.jwt_secret.expose_secret();
+        if !configured.is_empty() {
+            return Ok(Self::from_secret(configured.as_bytes()));
+        }
+        if settings.database_kind()? == DatabaseKind::Postgres {
+            anyhow::bail!("auth.jwt_secret is required with PostgreSQL");
+        }
+        let secret = load_or_create_key_file(&settings.data_dir.join("jwt.key"))?;
+        Ok(Self::from_secret(&secret))
+    }
+
+    pub fn issue(&self, claims: &Claims) -> anyhow::Result<String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .context("signing access token")
+    }
+
+    /// Checks signature (HS256 only, so `alg: none` and other algorithms fail) and expiry.
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+}
+
+fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    use rand::RngCore;
+    use std::io::Write;
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let bytes = hex::decode(existing.trim()).with_context(|| {
+            format!(
+                "{} is not a hex key; delete it to generate a new one",
+                path.display()
+            )
+        })?;
+        anyhow::ensure!(
+            bytes.len() >= 32,
+            "{} holds a key shorter than 32 bytes",
+            path.display()
+        );
+        return Ok(bytes);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut key = vec![0u8; 64];
+    rand::thread_rng().fill_bytes(&mut key);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating the signing key {}", path.display()))?;
+    file.write_all(hex::encode(&key).as_bytes())?;
+    file.sync_all()?;
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_file_is_private_and_stable() {
+        let dir = std::env::temp_dir().join(format!("rt-key-{}", uuid::Uuid::new_v4()));
+        let path = dir.join("jwt.key");
+        let first = load_or_create_key_file(&path).unwrap();
+        let second = load_or_create_key_file(&path).unwrap();
+        assert_eq!(first, second);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn rejects_other_keys_and_expired_tokens() {
+        let keys = JwtKeys::from_secret(&[7u8; 32]);
+        let other = JwtKeys::from_secret(&[8u8; 32]);
+        let now = chrono::Utc::now().timestamp();
+        let live = Claims {
+            sub: "1".into(),
+            sid: "s".into(),
+            iat: now,
+            exp: now + 60,
+        };
+        let token = keys.issue(&live).unwrap();
+        assert!(keys.verify(&token).is_some());
+        assert!(other.verify(&token).is_none());
+        let old = Claims {
+            sub: "1".into(),
+            sid: "s".into(),
+            iat: now - 120,
+            exp: now - 60,
+        };
+        assert!(keys.verify(&keys.issue(&old).unwrap()).is_none());
+    }
+}

@@ -1,0 +1,294 @@
+//! The `roundtable` command: serve, migrate, and the operator's tools.
+use crate::accounts::{self, NewUser};
+use crate::domain::{Email, OrgKind, Role, RoleSet, Slug};
+use crate::settings::Settings;
+use crate::spaces::{self, NewSpace};
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "roundtable",
+    version,
+    about = "Roundtable: a forum for UK police leaders"
+)]
+struct Cli {
+    /// A settings file layered over the defaults (also ROUNDTABLE_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (applies migrations first).
+    Serve {
+        /// Load the demo data first (idempotent).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage spaces.
+    #[command(subcommand)]
+    Space(SpaceCommand),
+    /// Load data.
+    Seed {
+        /// The demo organisations, people, spaces and discussions.
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add an organisation; prints its id.
+    Add {
+        #[arg(long)]
+        name: String,
+        /// force, pcc_office, national_body, supplier or operator
+        #[arg(long)]
+        kind: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user with a password (ROUNDTABLE_PASSWORD or a prompt), or mail an invitation.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// The organisation's exact name.
+        #[arg(long)]
+        org: String,
+        /// chief_officer, pcc, staff, supplier or admin
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "")]
+        job_title: String,
+        /// Email an invitation link instead of setting a password.
+        #[arg(long)]
+        invite: bool,
+    },
+    /// Disable a user: every session ends at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SpaceCommand {
+    /// Add a space; prints its id.
+    Add {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Comma-separated roles that may read.
+        #[arg(long)]
+        read_roles: String,
+        /// Comma-separated roles that may post.
+        #[arg(long)]
+        post_roles: String,
+        /// Comma-separated emails: makes a private working group of exactly these members.
+        #[arg(long)]
+        members: Option<String>,
+        #[arg(long)]
+        archived: bool,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    crate::telemetry::init(&settings.log);
+    match cli.command {
+        Command::Serve { demo } => serve(settings, demo).await,
+        Command::Migrate => {
+            let db = open(&settings).await?;
+            println!("migrations applied");
+            drop(db);
+            Ok(())
+        }
+        Command::Org(OrgCommand::Add { name, kind }) => {
+            let kind: OrgKind = kind.parse().context("--kind")?;
+            let db = open(&settings).await?;
+            let org = accounts::add_organisation(&db, &name, kind, chrono::Utc::now()).await?;
+            println!("{}", org.id);
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            org,
+            role,
+            job_title,
+            invite,
+        }) => {
+            let email = Email::parse(&email).context("--email")?;
+            let role: Role = role.parse().context("--role")?;
+            let db = open(&settings).await?;
+            let org = accounts::find_org_by_name(&db, &org)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("--org: no organisation named {org:?}"))?;
+            if invite {
+                let mailer = crate::mail::Mailer::from_settings(&settings)?;
+                let made = accounts::invite(
+                    &db,
+                    &mailer,
+                    settings.public_url(),
+                    None,
+                    &email,
+                    role,
+                    org.id,
+                    settings.auth.invitation_days,
+                    chrono::Utc::now(),
+                )
+                .await?;
+                println!(
+                    "invitation sent to {} (expires {})",
+                    made.email,
+                    made.expires_at.to_rfc3339()
+                );
+                println!("{}", made.id);
+                return Ok(());
+            }
+            let password = password_from_env_or_prompt()?;
+            let user = accounts::add_user(
+                &db,
+                NewUser {
+                    email: &email,
+                    display_name: &name,
+                    role,
+                    organisation_id: org.id,
+                    job_title: &job_title,
+                    password: Some(&password),
+                },
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!("{}", user.id);
+            Ok(())
+        }
+        Command::User(UserCommand::Disable { email }) => {
+            let email = Email::parse(&email).context("--email")?;
+            let db = open(&settings).await?;
+            let user = accounts::find_user(&db, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("--email: no user with email {email}"))?;
+            accounts::disable_user(&db, None, &user, chrono::Utc::now()).await?;
+            println!("disabled {email}");
+            println!("{}", user.id);
+            Ok(())
+        }
+        Command::Space(SpaceCommand::Add {
+            slug,
+            name,
+            description,
+            read_roles,
+            post_roles,
+            members,
+            archived,
+        }) => {
+            let new = NewSpace {
+                slug: Slug::parse(&slug).context("--slug")?,
+                name,
+                description,
+                read_roles: RoleSet::parse(&read_roles).context("--read-roles")?,
+                post_roles: RoleSet::parse(&post_roles).context("--post-roles")?,
+                members: members
+                    .map(|m| {
+                        m.split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(Email::parse)
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .transpose()
+                    .context("--members")?,
+                archived,
+            };
+            let db = open(&settings).await?;
+            let txn = db.begin().await?;
+            let space = spaces::add(&txn, new, chrono::Utc::now()).await?;
+            txn.commit().await?;
+            println!("{}", space.id);
+            Ok(())
+        }
+        Command::Seed { demo } => {
+            if !demo {
+                bail!("say what to seed: roundtable seed --demo");
+            }
+            let db = open(&settings).await?;
+            crate::seed::demo(&db).await
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let db = crate::db::connect(settings).await?;
+    crate::db::migrate(&db).await?;
+    Ok(db)
+}
+
+fn password_from_env_or_prompt() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("ROUNDTABLE_PASSWORD") {
+        return Ok(p);
+    }
+    let first = rpassword::prompt_password("Password: ")
+        .context("no ROUNDTABLE_PASSWORD set and no terminal to ask on")?;
+    let second = rpassword::prompt_password("Again: ").context("reading the password")?;
+    if first != second {
+        bail!("the two passwords differ");
+    }
+    Ok(first)
+}
+
+async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    if demo {
+        let db = open(&settings).await?;
+        crate::seed::demo(&db).await?;
+    }
+    let app = crate::startup::Application::build(settings).await?;
+    println!("Roundtable listening on http://{}", app.addr());
+    std::io::stdout().flush().ok();
+    app.run_until_stopped()
+        .await
+        .context("server stopped with an error")
+}

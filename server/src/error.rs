@@ -1,0 +1,209 @@
+//! The one place where errors become HTTP responses: `{"error": {"code", "message", "field"?}}`.
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// What a handler can fail with. The user's mistakes carry a message written for them;
+/// our own failures carry the cause, which is logged and never shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// No valid token, or the session behind it was revoked.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The viewer may see the thing but not do this to it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// It does not exist, or the viewer may not read it (the two are indistinguishable).
+    #[error("{0}")]
+    NotFound(String),
+    /// The request could not be read (bad JSON, wrong types, bad path or query).
+    #[error("{message}")]
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
+    /// The request was read but a value breaks a rule (length, format, unknown reference).
+    #[error("{message}")]
+    Validation {
+        message: String,
+        field: Option<String>,
+    },
+    #[error("{0}")]
+    Conflict(String),
+    /// A link or token that was valid once and no longer is.
+    #[error("{0}")]
+    Gone(String),
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// A service we depend on (the mail server) failed.
+    #[error("{0}")]
+    Upstream(String),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn not_found() -> Self {
+        ApiError::NotFound("not found".into())
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Validation {
+            message: message.into(),
+            field: Some(field.to_string()),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::BadRequest { .. } => "bad_request",
+            ApiError::Validation { .. } => "validation_failed",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Gone(_) => "gone",
+            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::Upstream(_) => "upstream_failed",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    #[track_caller]
+    fn from(err: sea_orm::DbErr) -> Self {
+        ApiError::Internal(anyhow::Error::new(err))
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let field = match self {
+            ApiError::BadRequest { field, .. } | ApiError::Validation { field, .. } => {
+                field.clone()
+            }
+            _ => None,
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let ApiError::TooManyRequests { retry_after_secs } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let ApiError::Unauthenticated(_) = self {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_string(),
+                message: self.to_string(),
+                field,
+            },
+        })
+    }
+}
+
+/// Turns actix's own extractor failures (JSON, path, query) into our error shape.
+pub mod extractors {
+    use super::ApiError;
+    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+    use actix_web::HttpRequest;
+
+    pub fn json(
+        limit: usize,
+    ) -> impl Fn(JsonPayloadError, &HttpRequest) -> actix_web::Error + Clone {
+        move |err, _req| {
+            let api = match err {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => {
+                    ApiError::PayloadTooLarge { limit }
+                }
+                JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
+                    "send the body as JSON with Content-Type: application/json".into(),
+                ),
+                JsonPayloadError::Deserialize(e) => {
+                    ApiError::bad_request(format!("invalid JSON body: {e}"))
+                }
+                other => ApiError::bad_request(format!("could not read the request body: {other}")),
+            };
+            api.into()
+        }
+    }
+
+    pub fn path(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+        ApiError::bad_request(format!("invalid path: {err}")).into()
+    }
+
+    pub fn query(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+        ApiError::bad_request(format!("invalid query string: {err}")).into()
+    }
+}
+
+/// The response for any URL that matches no route.
+pub async fn no_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+impl From<crate::accounts::AccountError> for ApiError {
+    fn from(err: crate::accounts::AccountError) -> Self {
+        use crate::accounts::AccountError as E;
+        match err {
+            E::OrganisationExists(_) | E::UserExists(_) => ApiError::Conflict(err.to_string()),
+            E::NoSuchOrganisation(_) => ApiError::validation("organisation_id", err.to_string()),
+            E::NoSuchUser(_) => ApiError::not_found(),
+            E::WeakPassword(_) => ApiError::validation("password", err.to_string()),
+            E::InvalidName(_) => ApiError::validation("display_name", err.to_string()),
+            E::InvitationUnknown => ApiError::NotFound(err.to_string()),
+            E::InvitationUsed | E::InvitationExpired => ApiError::Gone(err.to_string()),
+            E::NotAllowed(_) => ApiError::Forbidden(err.to_string()),
+            E::Mail(_) => ApiError::Upstream(err.to_string()),
+            E::Db(e) => ApiError::Internal(e.into()),
+            E::Other(e) => ApiError::Internal(e),
+        }
+    }
+}

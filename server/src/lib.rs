@@ -1,0 +1,24 @@
+//! Roundtable: a closed discussion forum for UK police leaders.
+//!
+//! The binary is glue (`cli`); the server is built by [`startup::Application`]. Requests go
+//! `routes` → [`permissions::check`] → a domain step (`forum`, `accounts`, `spaces`) inside one
+//! sea-orm transaction, which also writes the `outbox` row for the search indexer.
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod forum;
+pub mod mail;
+pub mod markdown;
+pub mod outbox;
+pub mod permissions;
+pub mod routes;
+pub mod seed;
+pub mod settings;
+pub mod spaces;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

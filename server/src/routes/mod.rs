@@ -1,0 +1,83 @@
+//! HTTP routes. Handlers parse input into domain types, ask the permission module, call one
+//! domain step inside one transaction, and shape the JSON answer.
+pub mod audit_log;
+pub mod auth;
+pub mod health;
+pub mod invitations;
+pub mod me;
+pub mod openapi;
+pub mod posts;
+pub mod spaces;
+pub mod threads;
+pub mod users;
+
+use crate::error::ApiError;
+use crate::permissions::Subject;
+use actix_web::web;
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(
+            web::scope("/api/v1")
+                .service(openapi::document)
+                .service(auth::login)
+                .service(auth::refresh)
+                .service(auth::logout)
+                .service(auth::change_password)
+                .service(me::show)
+                .service(invitations::invite)
+                .service(invitations::show)
+                .service(invitations::accept)
+                .service(users::disable)
+                .service(spaces::list)
+                .service(spaces::create)
+                .service(spaces::update)
+                .service(threads::list)
+                .service(threads::start)
+                .service(threads::show)
+                .service(threads::update)
+                .service(posts::reply)
+                .service(posts::show)
+                .service(posts::edit)
+                .service(posts::delete)
+                .service(posts::revisions)
+                .service(audit_log::list),
+        );
+}
+
+/// `?cursor=…&limit=…` on lists that grow.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    /// 1 to 100; default 25.
+    pub limit: Option<u64>,
+}
+
+impl PageQuery {
+    pub fn limit(&self) -> Result<u64, ApiError> {
+        match self.limit {
+            None => Ok(25),
+            Some(n) if (1..=100).contains(&n) => Ok(n),
+            Some(_) => Err(ApiError::validation(
+                "limit",
+                "limit must be between 1 and 100",
+            )),
+        }
+    }
+}
+
+pub fn subject(viewer: &crate::auth::Viewer) -> Subject {
+    Subject::from(viewer)
+}
+
+/// Ids in paths are positive 32-bit numbers; anything else cannot exist.
+pub fn id_from_path(raw: &str) -> Result<i32, ApiError> {
+    raw.parse::<i32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(ApiError::not_found)
+}

@@ -1,0 +1,236 @@
+//! The spaces a viewer may read, and their administration.
+use crate::audit::{self, AuditEntry};
+use crate::auth::Viewer;
+use crate::domain::{Email, RoleSet, Slug};
+use crate::error::{ApiError, ErrorBody};
+use crate::permissions::{access_from, decide, memberships, Action, Subject};
+use crate::spaces::{self, NewSpace, SpaceChanges, SpaceError};
+use crate::state::AppState;
+use actix_web::{get, patch, post, web, HttpResponse};
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SpaceView {
+    pub id: i32,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub read_roles: Vec<String>,
+    pub post_roles: Vec<String>,
+    /// A private working group: only listed members may read it.
+    pub members_only: bool,
+    pub archived: bool,
+    /// Whether the viewer may start threads here.
+    pub can_post: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SpaceList {
+    pub spaces: Vec<SpaceView>,
+}
+
+fn view(
+    space: crate::db::entities::space::Model,
+    access: &crate::permissions::SpaceAccess,
+    can_post: bool,
+) -> SpaceView {
+    SpaceView {
+        id: space.id,
+        slug: space.slug,
+        name: space.name,
+        description: space.description,
+        read_roles: access
+            .read_roles
+            .names()
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        post_roles: access
+            .post_roles
+            .names()
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        members_only: space.members_only,
+        archived: space.archived,
+        can_post,
+    }
+}
+
+/// The spaces the viewer may read. Admins see all (their reads are audited per space opened).
+#[utoipa::path(get, path = "/api/v1/spaces", tag = "spaces", responses((status = 200, body = SpaceList), (status = 401, body = ErrorBody)))]
+#[get("/spaces")]
+pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, ApiError> {
+    let subject = Subject::from(&viewer);
+    let member_of = memberships(&state.db, viewer.id).await?;
+    let mut out = Vec::new();
+    for space in spaces::all(&state.db).await? {
+        let access = access_from(&space, member_of.contains(&space.id))?;
+        if decide(&subject, &access, Action::Read).allowed() {
+            let can_post = decide(&subject, &access, Action::StartThread).allowed();
+            out.push(view(space, &access, can_post));
+        }
+    }
+    Ok(HttpResponse::Ok().json(SpaceList { spaces: out }))
+}
+
+impl From<SpaceError> for ApiError {
+    fn from(err: SpaceError) -> Self {
+        match err {
+            SpaceError::Exists(_) => ApiError::Conflict(err.to_string()),
+            SpaceError::UnknownMember(_) => ApiError::validation("members", err.to_string()),
+            SpaceError::Invalid(m) => ApiError::validation("space", m),
+            SpaceError::Db(e) => e.into(),
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSpace {
+    pub slug: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub read_roles: Vec<String>,
+    pub post_roles: Vec<String>,
+    /// Present: a private working group with exactly these members (emails).
+    pub members: Option<Vec<String>>,
+    #[serde(default)]
+    pub archived: bool,
+}
+
+fn roles(field: &str, names: &[String]) -> Result<RoleSet, ApiError> {
+    RoleSet::parse(&names.join(",")).map_err(|e| ApiError::validation(field, e.0))
+}
+
+fn emails(names: &[String]) -> Result<Vec<Email>, ApiError> {
+    names
+        .iter()
+        .map(|n| Email::parse(n).map_err(|e| ApiError::validation("members", e.0)))
+        .collect()
+}
+
+fn require_admin(viewer: &Viewer) -> Result<(), ApiError> {
+    if viewer.is_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only an admin may manage spaces".into(),
+        ))
+    }
+}
+
+/// Creates a space (admin).
+#[utoipa::path(post, path = "/api/v1/spaces", tag = "spaces", request_body = CreateSpace,
+    responses((status = 201, body = SpaceView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[post("/spaces")]
+pub async fn create(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    body: web::Json<CreateSpace>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&viewer)?;
+    let body = body.into_inner();
+    let new = NewSpace {
+        slug: Slug::parse(&body.slug).map_err(|e| ApiError::validation("slug", e.0))?,
+        name: body.name,
+        description: body.description,
+        read_roles: roles("read_roles", &body.read_roles)?,
+        post_roles: roles("post_roles", &body.post_roles)?,
+        members: body.members.as_deref().map(emails).transpose()?,
+        archived: body.archived,
+    };
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let created = spaces::add(&txn, new, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(viewer.id),
+            action: "space.create",
+            target_type: "space",
+            target_id: Some(created.id),
+            detail: serde_json::json!({"slug": created.slug}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    let access = access_from(&created, false)?;
+    Ok(HttpResponse::Created().json(view(created, &access, true)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateSpace {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub read_roles: Option<Vec<String>>,
+    pub post_roles: Option<Vec<String>>,
+    /// A list makes the space members-only with exactly these members; `[]` with
+    /// `members_only: false` opens it to its roles again.
+    pub members: Option<Vec<String>>,
+    pub members_only: Option<bool>,
+    pub archived: Option<bool>,
+}
+
+/// Changes a space's name, audience, members or archived flag (admin).
+#[utoipa::path(patch, path = "/api/v1/spaces/{slug}", tag = "spaces", request_body = UpdateSpace,
+    responses((status = 200, body = SpaceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[patch("/spaces/{slug}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    slug: web::Path<String>,
+    body: web::Json<UpdateSpace>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&viewer)?;
+    let body = body.into_inner();
+    let existing = spaces::find_by_slug(&state.db, &slug)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let members = match (body.members_only, body.members) {
+        (Some(false), _) => Some(None),
+        (_, Some(wanted)) => Some(Some(emails(&wanted)?)),
+        (Some(true), None) if !existing.members_only => Some(Some(Vec::new())),
+        _ => None,
+    };
+    let changes = SpaceChanges {
+        name: body.name,
+        description: body.description,
+        read_roles: body
+            .read_roles
+            .as_deref()
+            .map(|r| roles("read_roles", r))
+            .transpose()?,
+        post_roles: body
+            .post_roles
+            .as_deref()
+            .map(|r| roles("post_roles", r))
+            .transpose()?,
+        members,
+        archived: body.archived,
+    };
+    let now = Utc::now();
+    let txn = state.db.begin().await?;
+    let updated = spaces::change(&txn, existing, changes, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(viewer.id),
+            action: "space.update",
+            target_type: "space",
+            target_id: Some(updated.id),
+            detail: serde_json::json!({"slug": updated.slug}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    let access = access_from(&updated, false)?;
+    let can_post = !updated.archived;
+    Ok(HttpResponse::Ok().json(view(updated, &access, can_post)))
+}

@@ -1,0 +1,339 @@
+//! Layered configuration: the embedded `config/default.toml`, then an optional file, then
+//! `ROUNDTABLE__SECTION__KEY` environment variables. Validated once; a bad value stops
+//! start-up with a message naming the key.
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration key `{key}`: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+fn invalid(key: &'static str, message: impl Into<String>) -> SettingsError {
+    SettingsError::Invalid {
+        key,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub mail: MailSettings,
+    pub search: SearchSettings,
+    pub limits: Limits,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub workers: usize,
+    pub secure_cookies: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub jwt_secret: SecretString,
+    pub access_token_minutes: u32,
+    pub refresh_token_days: u32,
+    pub invitation_days: u32,
+    pub login_failures_per_account: u32,
+    pub login_failures_per_ip: u32,
+    pub login_window_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    Auto,
+    File,
+    Smtp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub transport: MailTransportKind,
+    pub file_dir: PathBuf,
+    pub smtp_url: SecretString,
+    pub from: String,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSettings {
+    pub index_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    pub title_chars: usize,
+    pub post_chars: usize,
+    pub tags: usize,
+    pub body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// Loads the layers. `file` comes from `--config`, else from `ROUNDTABLE_CONFIG`.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let env_file = std::env::var_os("ROUNDTABLE_CONFIG").map(PathBuf::from);
+        let file = file.map(Path::to_path_buf).or(env_file);
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(invalid(
+                    "--config",
+                    format!("{} does not exist or is not a file", path.display()),
+                ));
+            }
+            builder = builder.add_source(config::File::from(path).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(
+                config::Environment::with_prefix("ROUNDTABLE")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        settings.resolved()
+    }
+
+    /// Fills the derived defaults (paths under `data_dir`) and checks every rule.
+    fn resolved(mut self) -> Result<Self, SettingsError> {
+        if self.database.url.trim().is_empty() {
+            self.database.url = format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("roundtable.db").display()
+            );
+        }
+        if self.mail.file_dir.as_os_str().is_empty() {
+            self.mail.file_dir = self.data_dir.join("mail");
+        }
+        if self.search.index_dir.as_os_str().is_empty() {
+            self.search.index_dir = self.data_dir.join("index");
+        }
+        self.validate()?;
+        Ok(self)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.bind_addr()?;
+        if !(self.server.public_url.starts_with("http://")
+            || self.server.public_url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "server.public_url",
+                "must start with http:// or https://",
+            ));
+        }
+        let kind = self.database_kind()?;
+        if self.database.max_connections == 0 {
+            return Err(invalid("database.max_connections", "must be at least 1"));
+        }
+        let secret_len = self.auth.jwt_secret.expose_secret().len();
+        if kind == DatabaseKind::Postgres && secret_len < 32 {
+            return Err(invalid(
+                "auth.jwt_secret",
+                "PostgreSQL is configured, so an explicit key of at least 32 bytes is required \
+                 (set ROUNDTABLE__AUTH__JWT_SECRET)",
+            ));
+        }
+        if secret_len > 0 && secret_len < 32 {
+            return Err(invalid("auth.jwt_secret", "must be at least 32 bytes"));
+        }
+        if !(1..=15).contains(&self.auth.access_token_minutes) {
+            return Err(invalid(
+                "auth.access_token_minutes",
+                "must be between 1 and 15",
+            ));
+        }
+        if self.auth.refresh_token_days == 0 {
+            return Err(invalid("auth.refresh_token_days", "must be at least 1"));
+        }
+        if self.auth.invitation_days == 0 {
+            return Err(invalid("auth.invitation_days", "must be at least 1"));
+        }
+        if self.auth.login_failures_per_account == 0 || self.auth.login_failures_per_ip == 0 {
+            return Err(invalid(
+                "auth.login_failures_per_account",
+                "limits must be at least 1",
+            ));
+        }
+        let smtp_url = self.mail.smtp_url.expose_secret();
+        if self.mail.transport == MailTransportKind::Smtp && smtp_url.is_empty() {
+            return Err(invalid(
+                "mail.smtp_url",
+                "mail.transport is smtp, so smtp_url must be set",
+            ));
+        }
+        if !smtp_url.is_empty()
+            && !(smtp_url.starts_with("smtp://") || smtp_url.starts_with("smtps://"))
+        {
+            return Err(invalid(
+                "mail.smtp_url",
+                "must start with smtp:// or smtps://",
+            ));
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(invalid(
+                "mail.from",
+                "is not a mailbox such as \"Roundtable <no-reply@example.org>\"",
+            ));
+        }
+        if self.limits.title_chars == 0
+            || self.limits.post_chars == 0
+            || self.limits.body_bytes < 1024
+        {
+            return Err(invalid(
+                "limits",
+                "title_chars and post_chars must be positive, body_bytes at least 1024",
+            ));
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(invalid(
+                "log.level",
+                format!("{:?} is not a log filter", self.log.level),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn bind_addr(&self) -> Result<SocketAddr, SettingsError> {
+        self.server
+            .bind
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut addrs| addrs.next())
+            .ok_or_else(|| {
+                invalid(
+                    "server.bind",
+                    format!("{:?} is not HOST:PORT", self.server.bind),
+                )
+            })
+    }
+
+    pub fn database_kind(&self) -> Result<DatabaseKind, SettingsError> {
+        let url = &self.database.url;
+        if url.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(invalid(
+                "database.url",
+                "must start with sqlite:// or postgres://",
+            ))
+        }
+    }
+
+    pub fn uses_smtp(&self) -> bool {
+        match self.mail.transport {
+            MailTransportKind::Smtp => true,
+            MailTransportKind::File => false,
+            MailTransportKind::Auto => !self.mail.smtp_url.expose_secret().is_empty(),
+        }
+    }
+
+    pub fn public_url(&self) -> &str {
+        self.server.public_url.trim_end_matches('/')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Settings {
+        let s: Settings = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        s.resolved().unwrap()
+    }
+
+    #[test]
+    fn defaults_are_embedded_sqlite() {
+        let s = defaults();
+        assert_eq!(s.database_kind().unwrap(), DatabaseKind::Sqlite);
+        assert!(s.database.url.ends_with("roundtable.db?mode=rwc"));
+        assert_eq!(s.mail.file_dir, PathBuf::from("data/mail"));
+        assert!(!s.uses_smtp());
+    }
+
+    #[test]
+    fn postgres_needs_a_long_key() {
+        let mut s = defaults();
+        s.database.url = "postgres://postgres@127.0.0.1/x".into();
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("auth.jwt_secret"), "{err}");
+        s.auth.jwt_secret = SecretString::from("k".repeat(32));
+        s.validate().unwrap();
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let mut s = defaults();
+        s.auth.access_token_minutes = 60;
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("auth.access_token_minutes"));
+        let mut s = defaults();
+        s.server.bind = "nonsense".into();
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("server.bind"));
+    }
+}

@@ -1,0 +1,82 @@
+//! Builds the HTTP server from settings: connect, migrate, load keys and mail, bind.
+use crate::auth::jwt::JwtKeys;
+use crate::error::{extractors, no_route};
+use crate::mail::Mailer;
+use crate::settings::Settings;
+use crate::state::AppState;
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+pub struct Application {
+    addr: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let settings = Arc::new(settings);
+        let keys = JwtKeys::load(&settings)?;
+        let db = crate::db::connect(&settings).await?;
+        crate::db::migrate(&db).await?;
+        let mailer = Mailer::from_settings(&settings)?;
+        let state = web::Data::new(AppState::new(db, settings.clone(), keys, mailer));
+        let body_limit = settings.limits.body_bytes;
+
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::from_fn(echo_request_id))
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(body_limit)
+                        .error_handler(extractors::json(body_limit)),
+                )
+                .app_data(web::PayloadConfig::default().limit(body_limit))
+                .app_data(web::PathConfig::default().error_handler(extractors::path))
+                .app_data(web::QueryConfig::default().error_handler(extractors::query))
+                .configure(crate::routes::configure)
+                .default_service(web::to(no_route))
+        });
+        if settings.server.workers > 0 {
+            server = server.workers(settings.server.workers);
+        }
+        let server = server
+            .bind(settings.bind_addr()?)
+            .with_context(|| format!("server.bind: cannot listen on {}", settings.server.bind))?;
+        let addr = *server.addrs().first().context("no listening address")?;
+        Ok(Application {
+            addr,
+            server: server.run(),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Returns the request id that tracing gave the request as `X-Request-Id`.
+async fn echo_request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let mut res = next.call(req).await?;
+    if let Some(id) = id.and_then(|i| actix_web::http::header::HeaderValue::from_str(&i).ok()) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            id,
+        );
+    }
+    Ok(res)
+}
