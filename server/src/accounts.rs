@@ -160,6 +160,14 @@ pub fn may_invite(
     }
 }
 
+/// Who is invited, as what, and by whom.
+pub struct NewInvitation<'a> {
+    pub email: &'a Email,
+    pub role: Role,
+    pub organisation_id: i32,
+    pub invited_by: Option<i32>,
+}
+
 pub struct Invitation {
     pub id: i32,
     pub email: Email,
@@ -173,13 +181,16 @@ pub async fn invite(
     db: &DatabaseConnection,
     mailer: &Mailer,
     public_url: &str,
-    invited_by: Option<i32>,
-    email: &Email,
-    role: Role,
-    organisation_id: i32,
+    new: NewInvitation<'_>,
     valid_days: u32,
     now: DateTime<Utc>,
 ) -> Result<Invitation, AccountError> {
+    let NewInvitation {
+        email,
+        role,
+        organisation_id,
+        invited_by,
+    } = new;
     if find_user(db, email)
         .await?
         .is_some_and(|u| u.password_hash.is_some())

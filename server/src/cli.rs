@@ -69,8 +69,9 @@ enum UserCommand {
     Add {
         #[arg(long)]
         email: String,
+        /// Display name; with --invite the invitee chooses their own.
         #[arg(long)]
-        name: String,
+        name: Option<String>,
         /// The organisation's exact name.
         #[arg(long)]
         org: String,
@@ -173,10 +174,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     &db,
                     &mailer,
                     settings.public_url(),
-                    None,
-                    &email,
-                    role,
-                    org.id,
+                    accounts::NewInvitation {
+                        email: &email,
+                        role,
+                        organisation_id: org.id,
+                        invited_by: None,
+                    },
                     settings.auth.invitation_days,
                     chrono::Utc::now(),
                 )
@@ -189,6 +192,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", made.id);
                 return Ok(());
             }
+            let name =
+                name.ok_or_else(|| anyhow::anyhow!("--name is required unless --invite is given"))?;
             let password = password_from_env_or_prompt()?;
             let user = accounts::add_user(
                 &db,

@@ -33,7 +33,7 @@ pub fn render(source: &str) -> String {
 
 /// The plain text of a post, for search and email: Markdown syntax removed.
 pub fn plain_text(source: &str) -> String {
-    use pulldown_cmark::{Event, TagEnd};
+    use pulldown_cmark::Event;
     let mut out = String::with_capacity(source.len());
     for event in Parser::new_ext(
         source,
@@ -41,10 +41,7 @@ pub fn plain_text(source: &str) -> String {
     ) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak
-            | Event::HardBreak
-            | Event::End(TagEnd::Paragraph)
-            | Event::End(TagEnd::Item) => out.push(' '),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) => out.push(' '),
             _ => {}
         }
     }
@@ -69,7 +66,9 @@ mod tests {
             "<script>alert(1)</script>[x](javascript:alert(1)) <img src=x onerror=alert(1)>",
         );
         assert!(!html.contains("<script"));
-        assert!(!html.contains("javascript:"));
+        assert!(!html.contains("href=\"javascript:"), "{html}");
+        let link = render("[x](javascript:alert(1))");
+        assert!(!link.contains("javascript:"), "{link}");
         assert!(!html.contains("onerror"));
     }
 

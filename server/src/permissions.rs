@@ -171,6 +171,34 @@ pub fn access_from(space: &space::Model, viewer_is_member: bool) -> Result<Space
     })
 }
 
+/// Loads the viewer's access to `space`, applies `decide`, and records an admin's read
+/// outside the audience in the audit log. The refusal is the HTTP answer (404 or 403).
+pub async fn check(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    space: &space::Model,
+    action: Action,
+) -> Result<SpaceAccess, ApiError> {
+    let subject = Subject::from(viewer);
+    let access = load_access(db, &subject, space).await?;
+    let audit_read = decide(&subject, &access, action).into_result()?;
+    if audit_read {
+        crate::audit::record(
+            db,
+            crate::audit::AuditEntry {
+                actor_id: Some(viewer.id),
+                action: "admin.read",
+                target_type: "space",
+                target_id: Some(space.id),
+                detail: serde_json::json!({"space": space.slug}),
+            },
+            chrono::Utc::now(),
+        )
+        .await?;
+    }
+    Ok(access)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,32 +300,4 @@ mod tests {
         assert!(matches!(decide(&who(Role::Staff), &s, other), Forbidden(_)));
         assert_eq!(decide(&who(Role::Staff), &s, own), Allow);
     }
-}
-
-/// Loads the viewer's access to `space`, applies `decide`, and records an admin's read
-/// outside the audience in the audit log. The refusal is the HTTP answer (404 or 403).
-pub async fn check(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    space: &space::Model,
-    action: Action,
-) -> Result<SpaceAccess, ApiError> {
-    let subject = Subject::from(viewer);
-    let access = load_access(db, &subject, space).await?;
-    let audit_read = decide(&subject, &access, action).into_result()?;
-    if audit_read {
-        crate::audit::record(
-            db,
-            crate::audit::AuditEntry {
-                actor_id: Some(viewer.id),
-                action: "admin.read",
-                target_type: "space",
-                target_id: Some(space.id),
-                detail: serde_json::json!({"space": space.slug}),
-            },
-            chrono::Utc::now(),
-        )
-        .await?;
-    }
-    Ok(access)
 }

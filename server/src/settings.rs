@@ -200,11 +200,14 @@ impl Settings {
         if self.auth.invitation_days == 0 {
             return Err(invalid("auth.invitation_days", "must be at least 1"));
         }
-        if self.auth.login_failures_per_account == 0 || self.auth.login_failures_per_ip == 0 {
+        if self.auth.login_failures_per_account == 0 {
             return Err(invalid(
                 "auth.login_failures_per_account",
-                "limits must be at least 1",
+                "must be at least 1",
             ));
+        }
+        if self.auth.login_failures_per_ip == 0 {
+            return Err(invalid("auth.login_failures_per_ip", "must be at least 1"));
         }
         let smtp_url = self.mail.smtp_url.expose_secret();
         if self.mail.transport == MailTransportKind::Smtp && smtp_url.is_empty() {
@@ -213,8 +216,9 @@ impl Settings {
                 "mail.transport is smtp, so smtp_url must be set",
             ));
         }
-        if !smtp_url.is_empty()
-            && !(smtp_url.starts_with("smtp://") || smtp_url.starts_with("smtps://"))
+        if !(smtp_url.is_empty()
+            || smtp_url.starts_with("smtp://")
+            || smtp_url.starts_with("smtps://"))
         {
             return Err(invalid(
                 "mail.smtp_url",

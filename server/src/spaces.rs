@@ -15,8 +15,11 @@ pub enum SpaceError {
     Exists(String),
     #[error("no user with email {0} (members must have accounts)")]
     UnknownMember(String),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }
@@ -52,9 +55,10 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<space::Model>, sea_orm
 fn check_name(name: &str) -> Result<String, SpaceError> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 120 {
-        return Err(SpaceError::Invalid(
-            "space name must be 1 to 120 characters".into(),
-        ));
+        return Err(SpaceError::Invalid {
+            field: "name",
+            message: "space name must be 1 to 120 characters".into(),
+        });
     }
     Ok(n.to_string())
 }
@@ -68,9 +72,10 @@ pub async fn add(
         return Err(SpaceError::Exists(new.slug.to_string()));
     }
     if new.read_roles.roles().is_empty() {
-        return Err(SpaceError::Invalid(
-            "a space needs at least one read role".into(),
-        ));
+        return Err(SpaceError::Invalid {
+            field: "read_roles",
+            message: "a space needs at least one read role".into(),
+        });
     }
     let created = space::ActiveModel {
         slug: Set(new.slug.to_string()),
@@ -151,9 +156,10 @@ pub async fn change(
     }
     if let Some(r) = changes.read_roles {
         if r.roles().is_empty() {
-            return Err(SpaceError::Invalid(
-                "a space needs at least one read role".into(),
-            ));
+            return Err(SpaceError::Invalid {
+                field: "read_roles",
+                message: "a space needs at least one read role".into(),
+            });
         }
         active.read_roles = Set(r.to_string());
     }

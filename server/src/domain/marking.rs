@@ -1,8 +1,9 @@
 use super::named_enum;
 
 /// UK Government Security Classifications marking of a thread. SECRET and above are refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Marking {
+    #[default]
     Official,
     OfficialSensitive,
 }
@@ -11,12 +12,6 @@ named_enum!(Marking, "protective marking", {
     Official => "OFFICIAL",
     OfficialSensitive => "OFFICIAL-SENSITIVE",
 });
-
-impl Default for Marking {
-    fn default() -> Self {
-        Marking::Official
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -107,10 +107,7 @@ pub async fn list(
 ) -> Result<(Vec<ThreadSummary>, Option<String>), sea_orm::DbErr> {
     let mut query = thread::Entity::find().filter(thread::Column::SpaceId.eq(in_space.id));
     if let Some(c) = cursor {
-        let at = Utc
-            .timestamp_micros(c.last_activity_micros)
-            .single()
-            .unwrap_or_default();
+        let at = Utc.timestamp_nanos(c.last_activity_nanos);
         query = query.filter(
             Condition::any()
                 .add(thread::Column::Pinned.lt(c.pinned))
@@ -175,7 +172,7 @@ async fn summarise(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThreadCursor {
     pinned: bool,
-    last_activity_micros: i64,
+    last_activity_nanos: i64,
     id: i32,
 }
 
@@ -183,7 +180,7 @@ impl ThreadCursor {
     fn after(t: &thread::Model) -> Self {
         ThreadCursor {
             pinned: t.pinned,
-            last_activity_micros: t.last_activity_at.timestamp_micros(),
+            last_activity_nanos: t.last_activity_at.timestamp_nanos_opt().unwrap_or(i64::MAX),
             id: t.id,
         }
     }
@@ -192,7 +189,7 @@ impl ThreadCursor {
         let raw = format!(
             "{}.{}.{}",
             u8::from(self.pinned),
-            self.last_activity_micros,
+            self.last_activity_nanos,
             self.id
         );
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
@@ -209,11 +206,11 @@ impl ThreadCursor {
             "1" => true,
             _ => return None,
         };
-        let last_activity_micros = parts.next()?.parse().ok()?;
+        let last_activity_nanos = parts.next()?.parse().ok()?;
         let id = parts.next()?.parse().ok()?;
         parts.next().is_none().then_some(ThreadCursor {
             pinned,
-            last_activity_micros,
+            last_activity_nanos,
             id,
         })
     }
@@ -226,7 +223,7 @@ pub struct PostView {
     pub parent_id: Option<i32>,
     /// 0 for the opening post, 1 for a reply to it, and so on.
     pub depth: usize,
-    /// Absent once the post is deleted.
+    /// Null once the post is deleted.
     pub author: Option<AuthorView>,
     /// Sanitised HTML; empty once the post is deleted.
     pub body_html: String,
@@ -400,7 +397,7 @@ mod tests {
     fn cursor_round_trips_and_rejects_junk() {
         let c = ThreadCursor {
             pinned: true,
-            last_activity_micros: 1_700_000_000_123_456,
+            last_activity_nanos: 1_700_000_000_123_456,
             id: 42,
         };
         assert_eq!(ThreadCursor::decode(&c.encode()), Some(c));

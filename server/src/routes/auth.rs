@@ -10,7 +10,7 @@ use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -225,9 +225,14 @@ pub struct PasswordChange {
 pub async fn change_password(
     state: web::Data<AppState>,
     viewer: Viewer,
+    req: HttpRequest,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
+    let ip = client_ip(&req);
+    if let Some(retry_after_secs) = state.login_limiter.retry_after(&viewer.email, &ip) {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
     password::check_strength(&body.new_password)
         .map_err(|m| ApiError::validation("new_password", m))?;
     let account = user::Entity::find_by_id(viewer.id)
@@ -243,6 +248,7 @@ pub async fn change_password(
     .await
     .map_err(anyhow::Error::new)?;
     if !ok {
+        state.login_limiter.record_failure(&viewer.email, &ip);
         return Err(ApiError::validation(
             "current_password",
             "the current password is not right",
@@ -262,5 +268,3 @@ pub async fn change_password(
         .cookie(cleared(REFRESH_COOKIE, "/api/v1/auth"))
         .finish())
 }
-
-use sea_orm::EntityTrait;

@@ -1,5 +1,5 @@
 //! Invite someone by email, look at an invitation, and accept it.
-use crate::accounts::{self, may_invite};
+use crate::accounts::{self, may_invite, NewInvitation};
 use crate::auth::Viewer;
 use crate::db::entities::organisation;
 use crate::domain::{Email, Role};
@@ -45,10 +45,12 @@ pub async fn invite(
         &state.db,
         &state.mailer,
         state.settings.public_url(),
-        Some(viewer.id),
-        &email,
-        body.role,
-        org,
+        NewInvitation {
+            email: &email,
+            role: body.role,
+            organisation_id: org,
+            invited_by: Some(viewer.id),
+        },
         state.settings.auth.invitation_days,
         Utc::now(),
     )

@@ -81,7 +81,7 @@ impl From<SpaceError> for ApiError {
         match err {
             SpaceError::Exists(_) => ApiError::Conflict(err.to_string()),
             SpaceError::UnknownMember(_) => ApiError::validation("members", err.to_string()),
-            SpaceError::Invalid(m) => ApiError::validation("space", m),
+            SpaceError::Invalid { field, message } => ApiError::validation(field, message),
             SpaceError::Db(e) => e.into(),
         }
     }
@@ -160,7 +160,8 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     let access = access_from(&created, false)?;
-    Ok(HttpResponse::Created().json(view(created, &access, true)))
+    let can_post = !created.archived;
+    Ok(HttpResponse::Created().json(view(created, &access, can_post)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

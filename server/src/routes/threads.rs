@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ThreadPage {
     pub threads: Vec<ThreadSummary>,
-    /// Pass as `cursor` for the next page; absent on the last page.
+    /// Pass as `cursor` for the next page; null on the last page.
     pub next_cursor: Option<String>,
 }
 

@@ -26,6 +26,12 @@ pub async fn disable(
         .one(&state.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    if target.id == viewer.id {
+        return Err(ApiError::validation(
+            "id",
+            "you cannot disable your own account",
+        ));
+    }
     accounts::disable_user(&state.db, Some(viewer.id), &target, Utc::now()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,125 @@
+//! Markdown is rendered and sanitised: no XSS payload survives into body_html.
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+const PAYLOADS: &[&str] = &[
+    "<script>alert('x')</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "[click](javascript:alert(1))",
+    "[click](JaVaScRiPt:alert(1))",
+    "[click](  javascript:alert(1))",
+    "![img](javascript:alert(1))",
+    "<a href=\"javascript:alert(1)\">x</a>",
+    "<a href=\"&#106;avascript:alert(1)\">x</a>",
+    "<img src=x onerror=alert(1)>",
+    "<p onclick=\"alert(1)\">hi</p>",
+    "<div onmouseover=alert(1)>hover</div>",
+    "<svg onload=alert(1)><circle r=10 /></svg>",
+    "<svg><script>alert(1)</script></svg>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<iframe src=\"https://evil.example\"></iframe>",
+    "<object data=\"x.swf\"></object><embed src=x>",
+    "<style>body{display:none}</style>",
+    "<link rel=stylesheet href=//evil.example/x.css>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
+    "<form action=https://evil.example><input type=password name=p></form>",
+    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
+    "<img src=\"data:image/svg+xml,<svg onload=alert(1)>\">",
+    "<details open ontoggle=alert(1)>",
+    "<a href=\"vbscript:msgbox(1)\">x</a>",
+    "<base href=\"https://evil.example/\">",
+    "<p style=\"background:url(javascript:alert(1))\">x</p>",
+];
+
+const FORBIDDEN: &[&str] = &[
+    "<script",
+    "=\"javascript:",
+    "=\"vbscript:",
+    "=\"&#106;avascript",
+    "onerror",
+    "onload",
+    "onclick",
+    "onmouseover",
+    "ontoggle",
+    "<svg",
+    "<iframe",
+    "<object",
+    "<embed",
+    "<style",
+    "<link",
+    "<meta",
+    "<form",
+    "type=\"password\"",
+    "data:text/html",
+    "<base",
+    "style=",
+];
+
+#[tokio::test]
+async fn xss_payloads_never_reach_body_html() {
+    on_each_backend(|app| async move {
+        app.add_org("Kent Police", "force");
+        app.add_user("chief@kent.example", "Kent Police", "chief_officer");
+        app.add_space("it-digital", "chief_officer", "chief_officer", None);
+        let token = app.login("chief@kent.example").await;
+        let (thread, opening) = app
+            .start_thread(&token, "it-digital", "XSS", PAYLOADS[0])
+            .await;
+        let mut ids = vec![opening];
+        for p in &PAYLOADS[1..] {
+            ids.push(app.reply(&token, thread, None, p).await);
+        }
+        // Edits are sanitised too.
+        let (s, _) = app
+            .patch(
+                &format!("/api/v1/posts/{opening}"),
+                &token,
+                json!({"body": PAYLOADS[8]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, view) = app.get(&format!("/api/v1/threads/{thread}"), &token).await;
+        assert_eq!(s, StatusCode::OK);
+        let mut leaks = Vec::new();
+        for post in view["posts"].as_array().unwrap() {
+            let html = post["body_html"].as_str().unwrap().to_lowercase();
+            for bad in FORBIDDEN {
+                if html.contains(bad) {
+                    leaks.push(format!("post {}: {bad} in {html}", post["id"]));
+                }
+            }
+        }
+        let (_, revs) = app
+            .get(&format!("/api/v1/posts/{opening}/revisions"), &token)
+            .await;
+        let old_html = revs["revisions"][0]["body_html"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
+        assert!(!old_html.contains("<script"), "{old_html}");
+        assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+        // The Markdown source is kept as written.
+        let first = &view["posts"][1];
+        assert_eq!(first["body_markdown"], PAYLOADS[1]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn markdown_features_render() {
+    on_each_backend(|app| async move {
+        app.add_org("Kent Police", "force");
+        app.add_user("chief@kent.example", "Kent Police", "chief_officer");
+        app.add_space("it-digital", "chief_officer", "chief_officer", None);
+        let token = app.login("chief@kent.example").await;
+        let body = "## Costs\n\n| Item | £k |\n|---|---:|\n| Licences | 120 |\n\n- [x] signed\n- [ ] live\n\n~~old~~ [APP](https://www.college.police.uk/app)";
+        let (thread, _) = app.start_thread(&token, "it-digital", "Rendering", body).await;
+        let (_, view) = app.get(&format!("/api/v1/threads/{thread}"), &token).await;
+        let html = view["posts"][0]["body_html"].as_str().unwrap();
+        for want in ["<h2>", "<table>", "<del>old</del>", "type=\"checkbox\"", "href=\"https://www.college.police.uk/app\"", "rel=\"noopener noreferrer nofollow\""] {
+            assert!(html.contains(want), "{want} missing from {html}");
+        }
+    })
+    .await;
+}
