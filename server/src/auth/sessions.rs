@@ -93,7 +93,8 @@ pub async fn live_user(
     user_id: i32,
     now: DateTime<Utc>,
 ) -> Result<Option<user::Model>, sea_orm::DbErr> {
-    let Some(found) = session::Entity::find_by_id(session_id.to_string())
+    let Some((found, owner)) = session::Entity::find_by_id(session_id.to_string())
+        .find_also_related(user::Entity)
         .one(db)
         .await?
     else {
@@ -102,7 +103,6 @@ pub async fn live_user(
     if found.user_id != user_id || found.revoked_at.is_some() || found.expires_at <= now {
         return Ok(None);
     }
-    let owner = user::Entity::find_by_id(user_id).one(db).await?;
     Ok(owner.filter(|u| !u.disabled))
 }
 

@@ -24,24 +24,15 @@ pub async fn authors(
     }
     let users = user::Entity::find()
         .filter(user::Column::Id.is_in(ids))
+        .find_also_related(organisation::Entity)
         .all(db)
         .await?;
-    let mut org_ids: Vec<i32> = users.iter().map(|u| u.organisation_id).collect();
-    org_ids.sort_unstable();
-    org_ids.dedup();
-    let orgs: HashMap<i32, String> = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(org_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|o| (o.id, o.name))
-        .collect();
     Ok(users
         .into_iter()
-        .map(|u| {
+        .map(|(u, org)| {
             let view = AuthorView {
                 id: u.id,
-                organisation: orgs.get(&u.organisation_id).cloned().unwrap_or_default(),
+                organisation: org.map(|o| o.name).unwrap_or_default(),
                 display_name: u.display_name,
                 job_title: u.job_title,
             };

@@ -75,20 +75,13 @@ pub async fn tags_of(
     }
     let links = thread_tag::Entity::find()
         .filter(thread_tag::Column::ThreadId.is_in(thread_ids.to_vec()))
+        .find_also_related(tag::Entity)
         .all(db)
         .await?;
-    let tag_ids: Vec<i32> = links.iter().map(|l| l.tag_id).collect();
-    let names: HashMap<i32, String> = tag::Entity::find()
-        .filter(tag::Column::Id.is_in(tag_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
     let mut out: HashMap<i32, Vec<String>> = HashMap::new();
-    for link in links {
-        if let Some(name) = names.get(&link.tag_id) {
-            out.entry(link.thread_id).or_default().push(name.clone());
+    for (link, found) in links {
+        if let Some(t) = found {
+            out.entry(link.thread_id).or_default().push(t.name);
         }
     }
     out.values_mut()

@@ -72,11 +72,11 @@ pub async fn find_with_space(
     db: &impl ConnectionTrait,
     thread_id: i32,
 ) -> Result<Option<(thread::Model, space::Model)>, sea_orm::DbErr> {
-    let Some(found) = thread::Entity::find_by_id(thread_id).one(db).await? else {
-        return Ok(None);
-    };
-    let in_space = space::Entity::find_by_id(found.space_id).one(db).await?;
-    Ok(in_space.map(|s| (found, s)))
+    let found = thread::Entity::find_by_id(thread_id)
+        .find_also_related(space::Entity)
+        .one(db)
+        .await?;
+    Ok(found.and_then(|(t, s)| s.map(|s| (t, s))))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -227,8 +227,10 @@ pub struct PostView {
     pub author: Option<AuthorView>,
     /// Sanitised HTML; empty once the post is deleted.
     pub body_html: String,
-    /// The Markdown source; empty once the post is deleted.
-    pub body_markdown: String,
+    /// The Markdown source, for editing: given by the single-post endpoints, left out of the
+    /// thread view to keep it small. Empty once the post is deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_markdown: Option<String>,
     pub deleted: bool,
     pub created_at: DateTime<Utc>,
     pub edited_at: Option<DateTime<Utc>>,
@@ -278,7 +280,7 @@ pub async fn view(
         .unwrap_or_default();
     let ordered = reading_order(&posts)
         .into_iter()
-        .map(|(i, depth)| post_view(&posts[i], depth, &people))
+        .map(|(i, depth)| post_view(&posts[i], depth, &people, false))
         .collect();
     Ok(ThreadView {
         summary: ThreadSummary {
@@ -305,6 +307,7 @@ pub fn post_view(
     p: &post::Model,
     depth: usize,
     people: &std::collections::HashMap<i32, AuthorView>,
+    with_markdown: bool,
 ) -> PostView {
     let deleted = p.deleted_at.is_some();
     PostView {
@@ -322,11 +325,13 @@ pub fn post_view(
         } else {
             p.body_html.clone()
         },
-        body_markdown: if deleted {
-            String::new()
-        } else {
-            p.body_markdown.clone()
-        },
+        body_markdown: with_markdown.then(|| {
+            if deleted {
+                String::new()
+            } else {
+                p.body_markdown.clone()
+            }
+        }),
         deleted,
         created_at: p.created_at,
         edited_at: p.edited_at,

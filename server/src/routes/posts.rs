@@ -44,7 +44,7 @@ async fn single_view(
     depth: usize,
 ) -> Result<PostView, ApiError> {
     let people = authors(db, [p.author_id]).await?;
-    Ok(post_view(p, depth, &people))
+    Ok(post_view(p, depth, &people, true))
 }
 
 /// Replies to the thread or to any post in it.

@@ -18,6 +18,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::space::Entity",
+        from = "Column::SpaceId",
+        to = "super::space::Column::Id"
+    )]
+    Space,
+}
+
+impl Related<super::space::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Space.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
