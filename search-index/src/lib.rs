@@ -1,18 +1,42 @@
-//! Full-text search over Roundtable's discussions.
+//! Full-text search over Roundtable's discussions, with tantivy.
 //!
-//! **Not built yet**: this crate holds the public types the search issue will implement with
-//! tantivy (schema, the single writer, readers, query parsing, the permission filter, snippets).
-//! Nothing here searches anything today.
+//! [`SearchIndex`] owns one index: the schema ([`schema`]), the single writer, a reader reloaded
+//! after each commit, query parsing ([`query`]), the permission filter, grouping by thread,
+//! facets and snippets. [`IndexStore`] keeps index generations on disk so a rebuild can be
+//! swapped in atomically.
 //!
-//! Invariants, to keep when it is built:
-//! - It knows nothing of HTTP, the database or sea-orm; the server feeds it [`SearchDocument`]s
-//!   read from the outbox and asks it [`SearchRequest`]s.
-//! - The viewer's readable spaces are part of every query ([`SearchRequest::readable_spaces`]),
-//!   so totals, facets, snippets and pages never reveal a space the viewer may not read.
+//! Invariants:
+//! - It knows nothing of HTTP, the database or sea-orm; the server feeds it
+//!   [`SearchDocument`]s and asks it [`SearchRequest`]s.
+//! - The viewer's readable spaces are a required clause of every query, so totals, facets,
+//!   snippets and pages never reveal a space the viewer may not read.
 //! - Its public API uses these types, never tantivy's.
+//!
+//! ```
+//! use search_index::{SearchDocument, SearchIndex, SearchRequest};
+//! let index = SearchIndex::in_memory().unwrap();
+//! let doc = SearchDocument { post_id: 1, thread_id: 1, space_id: 7, thread_title: "Mutual aid".into(),
+//!     body_text: "Flooding in the north".into(), ..SearchDocument::default() };
+//! index.upsert(&[doc]).unwrap();
+//! index.commit(1).unwrap();
+//! let found = index.search(&SearchRequest::new("flood", vec![7])).unwrap();
+//! assert_eq!(found.total, 1);
+//! let hidden = index.search(&SearchRequest::new("flood", vec![8])).unwrap();
+//! assert_eq!(hidden.total, 0);
+//! ```
+mod build;
+mod collect;
+mod index;
+pub mod query;
+pub mod schema;
+mod snippet;
+mod store;
+
+pub use index::{OpenError, SearchIndex};
+pub use store::IndexStore;
 
 /// One post as the index sees it (denormalised: thread and space facts are copied in).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchDocument {
     pub post_id: i32,
     pub thread_id: i32,
@@ -23,6 +47,7 @@ pub struct SearchDocument {
     pub body_text: String,
     pub tags: Vec<String>,
     pub author: String,
+    pub author_email: String,
     pub organisation: String,
     /// `OFFICIAL` or `OFFICIAL-SENSITIVE`.
     pub marking: String,
@@ -43,9 +68,22 @@ pub enum SortOrder {
 pub struct SearchRequest {
     pub query: String,
     pub readable_spaces: Vec<i32>,
+    /// 1-based.
     pub page: usize,
     pub per_page: usize,
     pub sort: SortOrder,
+}
+
+impl SearchRequest {
+    pub fn new(query: &str, readable_spaces: Vec<i32>) -> Self {
+        SearchRequest {
+            query: query.to_string(),
+            readable_spaces,
+            page: 1,
+            per_page: 20,
+            sort: SortOrder::Relevance,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,17 +100,46 @@ pub struct SearchHit {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchResults {
+    /// Matching threads (each thread counts once, whatever number of its posts matched).
     pub total: usize,
     pub hits: Vec<SearchHit>,
-    /// Facet name (`space`, `tag`, `force`, `year`) to value counts.
+    /// Facet name (`space`, `tag`, `force`, `year`) to value counts, in threads.
     pub facets: Vec<(String, Vec<(String, u64)>)>,
+}
+
+/// How matches are scored. The defaults were chosen by measurement (docs/search-quality.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranking {
+    /// Weight of a match in the thread title, relative to the post body.
+    pub title_weight: f32,
+    pub tags_weight: f32,
+    /// Score a word by its best field (with `tie_breaker` of the others) instead of the sum.
+    pub dismax: bool,
+    pub tie_breaker: f32,
+    /// Extra weight for posts matching every word group.
+    pub all_terms_bonus: f32,
+    /// Score multiplier for endorsed best practice.
+    pub best_practice_boost: f32,
+}
+
+impl Default for Ranking {
+    fn default() -> Self {
+        Ranking {
+            title_weight: 1.25,
+            tags_weight: 1.0,
+            dismax: true,
+            tie_breaker: 0.1,
+            all_terms_bonus: 0.5,
+            best_practice_boost: 1.5,
+        }
+    }
 }
 
 /// What can go wrong in search.
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    /// The query text is malformed; `position` is a character offset into it.
-    #[error("query error at character {position}: {message}")]
+    /// The query text is malformed; `position` is the 1-based character where the problem is.
+    #[error("{message} (at character {position})")]
     Query { message: String, position: usize },
     /// The index on disk could not be opened, read or written.
     #[error("search index: {0}")]

@@ -43,11 +43,40 @@ enum Command {
     /// Manage spaces.
     #[command(subcommand)]
     Space(SpaceCommand),
+    /// Measure search quality.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Load data.
     Seed {
         /// The demo organisations, people, spaces and discussions.
         #[arg(long)]
         demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Rank a BEIR-format set through production search; prints nDCG@k and Recall@100.
+    Beir {
+        #[arg(long)]
+        corpus: PathBuf,
+        #[arg(long)]
+        queries: PathBuf,
+        #[arg(long)]
+        qrels: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Ranking variants, for comparing against the defaults.
+        #[arg(long)]
+        title_weight: Option<f32>,
+        #[arg(long)]
+        tags_weight: Option<f32>,
+        #[arg(long)]
+        dismax: Option<bool>,
+        #[arg(long)]
+        tie_breaker: Option<f32>,
+        #[arg(long)]
+        all_terms_bonus: Option<f32>,
     },
 }
 
@@ -137,6 +166,38 @@ pub fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Eval(EvalCommand::Beir {
+        corpus,
+        queries,
+        qrels,
+        k,
+        title_weight,
+        tags_weight,
+        dismax,
+        tie_breaker,
+        all_terms_bonus,
+    }) = &cli.command
+    {
+        let defaults = search_index::Ranking::default();
+        let ranking = search_index::Ranking {
+            title_weight: title_weight.unwrap_or(defaults.title_weight),
+            tags_weight: tags_weight.unwrap_or(defaults.tags_weight),
+            dismax: dismax.unwrap_or(defaults.dismax),
+            tie_breaker: tie_breaker.unwrap_or(defaults.tie_breaker),
+            all_terms_bonus: all_terms_bonus.unwrap_or(defaults.all_terms_bonus),
+            best_practice_boost: defaults.best_practice_boost,
+        };
+        let (corpus, queries, qrels, k) = (corpus.clone(), queries.clone(), qrels.clone(), *k);
+        let scores = tokio::task::spawn_blocking(move || {
+            crate::search::eval::run(&corpus, &queries, &qrels, k, ranking)
+        })
+        .await??;
+        println!(
+            "{{\"queries\": {}, \"ndcg@{k}\": {:.4}, \"recall@100\": {:.4}}}",
+            scores.queries, scores.ndcg, scores.recall_100
+        );
+        return Ok(());
+    }
     let settings = Settings::load(cli.config.as_deref())?;
     crate::telemetry::init(&settings.log);
     match cli.command {
@@ -256,6 +317,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", space.id);
             Ok(())
         }
+        Command::Eval(_) => unreachable!("handled before settings are loaded"),
         Command::Seed { demo } => {
             if !demo {
                 bail!("say what to seed: roundtable seed --demo");

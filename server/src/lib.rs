@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod outbox;
 pub mod permissions;
 pub mod routes;
+pub mod search;
 pub mod seed;
 pub mod settings;
 pub mod spaces;

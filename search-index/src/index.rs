@@ -1,0 +1,375 @@
+//! The index: one writer (add/delete under a read lock, commit under the write lock), a reader
+//! reloaded after each commit, and the search itself.
+use crate::build::build;
+use crate::collect::ThreadGroups;
+use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::snippet;
+use crate::{
+    query, Ranking, SearchDocument, SearchError, SearchHit, SearchRequest, SearchResults, SortOrder,
+};
+use std::path::Path;
+use std::sync::RwLock;
+use tantivy::schema::Value;
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+
+/// Why an index on disk cannot be used as it is; each means "rebuild it".
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("no index at {0}")]
+    Missing(String),
+    #[error(
+        "the index was written with another schema (version {found:?}, expected {SCHEMA_VERSION})"
+    )]
+    SchemaMismatch { found: Option<u32> },
+    #[error("the index cannot be read: {0}")]
+    Corrupt(String),
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: RwLock<IndexWriter>,
+    fields: Fields,
+    ranking: Ranking,
+}
+
+fn index_err(e: impl std::fmt::Display) -> SearchError {
+    SearchError::Index(e.to_string())
+}
+
+/// What a commit records beside the documents.
+fn payload(position: i64) -> String {
+    format!("{{\"schema_version\":{SCHEMA_VERSION},\"position\":{position}}}")
+}
+
+fn parse_payload(raw: &str) -> (Option<u32>, Option<i64>) {
+    let number = |key: &str| -> Option<i64> {
+        let at = raw.find(&format!("\"{key}\":"))? + key.len() + 3;
+        let digits: String = raw[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '-')
+            .collect();
+        digits.parse().ok()
+    };
+    (
+        number("schema_version").and_then(|v| u32::try_from(v).ok()),
+        number("position"),
+    )
+}
+
+impl SearchIndex {
+    fn from_index(index: Index, threads: Option<usize>) -> Result<Self, SearchError> {
+        schema::register_tokenizers(&index);
+        let (_, fields) = schema::build();
+        let writer = match threads {
+            Some(n) => index.writer_with_num_threads(n, WRITER_MEMORY),
+            None => index.writer(WRITER_MEMORY),
+        }
+        .map_err(index_err)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(index_err)?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: RwLock::new(writer),
+            fields,
+            ranking: Ranking::default(),
+        })
+    }
+
+    /// A new, empty index in `dir` (which must be empty), committed at position 0.
+    pub fn create(dir: &Path, threads: Option<usize>) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir).map_err(index_err)?;
+        let (schema, _) = schema::build();
+        let index = Index::create_in_dir(dir, schema).map_err(index_err)?;
+        let created = Self::from_index(index, threads)?;
+        created.commit(0)?;
+        Ok(created)
+    }
+
+    /// A new index held in memory (evaluation, tests).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, _) = schema::build();
+        let created = Self::from_index(Index::create_in_ram(schema), None)?;
+        created.commit(0)?;
+        Ok(created)
+    }
+
+    /// Opens the index in `dir`, refusing one that is missing, unreadable or of another schema.
+    pub fn open(dir: &Path, threads: Option<usize>) -> Result<Self, OpenError> {
+        if !dir.join("meta.json").is_file() {
+            return Err(OpenError::Missing(dir.display().to_string()));
+        }
+        let index = Index::open_in_dir(dir).map_err(|e| OpenError::Corrupt(e.to_string()))?;
+        let metas = index
+            .load_metas()
+            .map_err(|e| OpenError::Corrupt(e.to_string()))?;
+        let (version, _) = metas
+            .payload
+            .as_deref()
+            .map(parse_payload)
+            .unwrap_or((None, None));
+        let (expected, _) = schema::build();
+        if version != Some(SCHEMA_VERSION) || index.schema() != expected {
+            return Err(OpenError::SchemaMismatch { found: version });
+        }
+        let opened =
+            Self::from_index(index, threads).map_err(|e| OpenError::Corrupt(e.to_string()))?;
+        // Read every segment's metadata once now, so corruption shows at start-up.
+        opened
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .try_for_each(|s| s.fast_fields().u64("post_id").map(|_| ()))
+            .map_err(|e| OpenError::Corrupt(e.to_string()))?;
+        Ok(opened)
+    }
+
+    pub fn with_ranking(mut self, ranking: Ranking) -> Self {
+        self.ranking = ranking;
+        self
+    }
+
+    /// The outbox position included in the last commit.
+    pub fn position(&self) -> Result<i64, SearchError> {
+        let metas = self.index.load_metas().map_err(index_err)?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| parse_payload(p).1)
+            .unwrap_or(0))
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Adds or replaces posts (by post id).
+    pub fn upsert(&self, docs: &[SearchDocument]) -> Result<(), SearchError> {
+        let writer = self.writer.read().map_err(index_err)?;
+        for d in docs {
+            writer.delete_term(Term::from_field_u64(self.fields.post_id, d.post_id as u64));
+            writer.add_document(self.document(d)).map_err(index_err)?;
+        }
+        Ok(())
+    }
+
+    /// Adds posts known to be new (a fresh index being built): no delete first.
+    pub fn add_new(&self, docs: &[SearchDocument]) -> Result<(), SearchError> {
+        let writer = self.writer.read().map_err(index_err)?;
+        for d in docs {
+            writer.add_document(self.document(d)).map_err(index_err)?;
+        }
+        Ok(())
+    }
+
+    pub fn delete_post(&self, post_id: i32) -> Result<(), SearchError> {
+        let writer = self.writer.read().map_err(index_err)?;
+        writer.delete_term(Term::from_field_u64(self.fields.post_id, post_id as u64));
+        Ok(())
+    }
+
+    pub fn delete_thread(&self, thread_id: i32) -> Result<(), SearchError> {
+        let writer = self.writer.read().map_err(index_err)?;
+        writer.delete_term(Term::from_field_u64(
+            self.fields.thread_id,
+            thread_id as u64,
+        ));
+        Ok(())
+    }
+
+    /// Makes everything added so far durable and visible, recording `position` with it in the
+    /// same commit: after a crash the index holds exactly the changes up to its position.
+    pub fn commit(&self, position: i64) -> Result<(), SearchError> {
+        {
+            let mut writer = self.writer.write().map_err(index_err)?;
+            let mut prepared = writer.prepare_commit().map_err(index_err)?;
+            prepared.set_payload(&payload(position));
+            prepared.commit().map_err(index_err)?;
+        }
+        self.reader.reload().map_err(index_err)
+    }
+
+    /// Waits for background merges, then releases the writer's lock on the folder.
+    pub fn close(self) -> Result<(), SearchError> {
+        let writer = self.writer.into_inner().map_err(index_err)?;
+        writer.wait_merging_threads().map_err(index_err)
+    }
+
+    fn document(&self, d: &SearchDocument) -> TantivyDocument {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(f.post_id, d.post_id as u64);
+        doc.add_u64(f.thread_id, d.thread_id as u64);
+        doc.add_u64(f.space_id, d.space_id as u64);
+        doc.add_text(f.space_slug, &d.space_slug);
+        doc.add_text(f.title, &d.thread_title);
+        doc.add_text(f.body, &d.body_text);
+        for tag in &d.tags {
+            doc.add_text(f.tags_text, tag);
+            doc.add_text(f.tag, tag.to_lowercase());
+        }
+        doc.add_text(f.author_email, d.author_email.to_lowercase());
+        doc.add_text(f.author_name, &d.author);
+        doc.add_text(f.org, &d.organisation);
+        doc.add_text(f.org_name, &d.organisation);
+        doc.add_text(f.marking, d.marking.to_lowercase());
+        doc.add_u64(f.best_practice, u64::from(d.best_practice));
+        doc.add_i64(f.created_at, d.created_at);
+        let year = chrono::DateTime::from_timestamp(d.created_at, 0)
+            .map(|t| chrono::Datelike::year(&t))
+            .unwrap_or(1970);
+        doc.add_u64(f.year, year.max(0) as u64);
+        doc
+    }
+
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults, SearchError> {
+        let parsed = query::parse(&req.query)?;
+        if req.readable_spaces.is_empty() {
+            return Ok(SearchResults::default());
+        }
+        let built = build(&parsed, &req.readable_spaces, &self.fields, &self.ranking);
+        let searcher = self.reader.searcher();
+        let groups = searcher
+            .search(
+                &*built.query,
+                &ThreadGroups {
+                    best_practice_boost: self.ranking.best_practice_boost,
+                },
+            )
+            .map_err(index_err)?;
+        let mut hits: Vec<_> = groups.threads.into_values().collect();
+        match req.sort {
+            SortOrder::Relevance => {
+                hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.latest.cmp(&a.latest)))
+            }
+            SortOrder::Date => {
+                hits.sort_by(|a, b| b.latest.cmp(&a.latest).then(b.score.total_cmp(&a.score)))
+            }
+        }
+        let total = hits.len();
+        let per_page = req.per_page.clamp(1, 100);
+        let page: Vec<_> = hits
+            .into_iter()
+            .skip(req.page.saturating_sub(1) * per_page)
+            .take(per_page)
+            .collect();
+        let snippets = match &built.text {
+            Some(text) => Some(
+                SnippetGenerator::create(&searcher, &**text, self.fields.body)
+                    .map_err(index_err)?,
+            ),
+            None => None,
+        };
+        let mut out = Vec::with_capacity(page.len());
+        for hit in page {
+            let doc: TantivyDocument = searcher.doc(hit.best).map_err(index_err)?;
+            let text = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let number = |field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or_default()
+            };
+            let body = text(self.fields.body);
+            let snippet_html = match &snippets {
+                Some(generator) => {
+                    let s = generator.snippet(&body);
+                    if s.is_empty() {
+                        snippet::opening(&body, 180)
+                    } else {
+                        snippet::to_html(&s)
+                    }
+                }
+                None => snippet::opening(&body, 180),
+            };
+            out.push(SearchHit {
+                thread_id: hit.thread_id as i32,
+                post_id: number(self.fields.post_id) as i32,
+                title: text(self.fields.title),
+                space_slug: text(self.fields.space_slug),
+                snippet_html,
+                score: hit.score,
+                created_at: doc
+                    .get_first(self.fields.created_at)
+                    .and_then(|v| v.as_i64())
+                    .unwrap_or_default(),
+            });
+        }
+        let mut facets: Vec<(String, Vec<(String, u64)>)> = groups
+            .facets
+            .into_iter()
+            .map(|(name, values)| {
+                let mut counts: Vec<(String, u64)> = values
+                    .into_iter()
+                    .map(|(v, t)| (v, t.len() as u64))
+                    .collect();
+                counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                (name.to_string(), counts)
+            })
+            .collect();
+        facets.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(SearchResults {
+            total,
+            hits: out,
+            facets,
+        })
+    }
+
+    /// Ranked thread ids only (evaluation): no snippets, no stored fields.
+    pub fn ranked_threads(
+        &self,
+        text: &str,
+        readable_spaces: &[i32],
+        limit: usize,
+    ) -> Result<Vec<i32>, SearchError> {
+        let parsed = query::parse(text)?;
+        let built = build(&parsed, readable_spaces, &self.fields, &self.ranking);
+        let groups = self
+            .reader
+            .searcher()
+            .search(
+                &*built.query,
+                &ThreadGroups {
+                    best_practice_boost: self.ranking.best_practice_boost,
+                },
+            )
+            .map_err(index_err)?;
+        let mut hits: Vec<_> = groups.threads.into_values().collect();
+        hits.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.thread_id.cmp(&b.thread_id))
+        });
+        Ok(hits
+            .into_iter()
+            .take(limit)
+            .map(|h| h.thread_id as i32)
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_round_trips() {
+        assert_eq!(
+            parse_payload(&payload(42)),
+            (Some(SCHEMA_VERSION), Some(42))
+        );
+        assert_eq!(parse_payload("{}"), (None, None));
+    }
+}
