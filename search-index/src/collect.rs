@@ -54,7 +54,7 @@ impl Collector for ThreadGroups {
             best_practice: ff.u64("best_practice")?,
             year: ff.u64("year")?,
             space: ff.str("space_slug")?,
-            tag: ff.str("tag")?,
+            tag: ff.str("tag_facet")?,
             org: ff.str("org")?,
             threads: HashMap::new(),
             by_ord: Default::default(),

@@ -15,6 +15,12 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
+enum Writer {
+    None,
+    /// Indexing threads; `None` lets tantivy choose.
+    Threads(Option<usize>),
+}
+
 /// Why an index on disk cannot be used as it is; each means "rebuild it".
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -31,7 +37,8 @@ pub enum OpenError {
 pub struct SearchIndex {
     index: Index,
     reader: IndexReader,
-    writer: RwLock<IndexWriter>,
+    /// `None` when opened read-only (another process owns the writer).
+    writer: Option<RwLock<IndexWriter>>,
     fields: Fields,
     ranking: Ranking,
 }
@@ -61,14 +68,17 @@ fn parse_payload(raw: &str) -> (Option<u32>, Option<i64>) {
 }
 
 impl SearchIndex {
-    fn from_index(index: Index, threads: Option<usize>) -> Result<Self, SearchError> {
+    fn from_index(index: Index, writer: Writer) -> Result<Self, SearchError> {
         schema::register_tokenizers(&index);
         let (_, fields) = schema::build();
-        let writer = match threads {
-            Some(n) => index.writer_with_num_threads(n, WRITER_MEMORY),
-            None => index.writer(WRITER_MEMORY),
+        let writer = match writer {
+            Writer::None => None,
+            Writer::Threads(Some(n)) => Some(index.writer_with_num_threads(n, WRITER_MEMORY)),
+            Writer::Threads(None) => Some(index.writer(WRITER_MEMORY)),
         }
-        .map_err(index_err)?;
+        .transpose()
+        .map_err(index_err)?
+        .map(RwLock::new);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -77,7 +87,7 @@ impl SearchIndex {
         Ok(SearchIndex {
             index,
             reader,
-            writer: RwLock::new(writer),
+            writer,
             fields,
             ranking: Ranking::default(),
         })
@@ -88,7 +98,7 @@ impl SearchIndex {
         std::fs::create_dir_all(dir).map_err(index_err)?;
         let (schema, _) = schema::build();
         let index = Index::create_in_dir(dir, schema).map_err(index_err)?;
-        let created = Self::from_index(index, threads)?;
+        let created = Self::from_index(index, Writer::Threads(threads))?;
         created.commit(0)?;
         Ok(created)
     }
@@ -96,13 +106,22 @@ impl SearchIndex {
     /// A new index held in memory (evaluation, tests).
     pub fn in_memory() -> Result<Self, SearchError> {
         let (schema, _) = schema::build();
-        let created = Self::from_index(Index::create_in_ram(schema), None)?;
+        let created = Self::from_index(Index::create_in_ram(schema), Writer::Threads(None))?;
         created.commit(0)?;
         Ok(created)
     }
 
     /// Opens the index in `dir`, refusing one that is missing, unreadable or of another schema.
     pub fn open(dir: &Path, threads: Option<usize>) -> Result<Self, OpenError> {
+        Self::open_with(dir, Writer::Threads(threads))
+    }
+
+    /// Opens the index for searching only, beside a process that owns its writer.
+    pub fn open_read_only(dir: &Path) -> Result<Self, OpenError> {
+        Self::open_with(dir, Writer::None)
+    }
+
+    fn open_with(dir: &Path, writer: Writer) -> Result<Self, OpenError> {
         if !dir.join("meta.json").is_file() {
             return Err(OpenError::Missing(dir.display().to_string()));
         }
@@ -120,7 +139,7 @@ impl SearchIndex {
             return Err(OpenError::SchemaMismatch { found: version });
         }
         let opened =
-            Self::from_index(index, threads).map_err(|e| OpenError::Corrupt(e.to_string()))?;
+            Self::from_index(index, writer).map_err(|e| OpenError::Corrupt(e.to_string()))?;
         // Read every segment's metadata once now, so corruption shows at start-up.
         opened
             .reader
@@ -151,9 +170,17 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    fn writer(&self) -> Result<std::sync::RwLockReadGuard<'_, IndexWriter>, SearchError> {
+        self.writer
+            .as_ref()
+            .ok_or_else(|| SearchError::Index("the index was opened read-only".into()))?
+            .read()
+            .map_err(index_err)
+    }
+
     /// Adds or replaces posts (by post id).
     pub fn upsert(&self, docs: &[SearchDocument]) -> Result<(), SearchError> {
-        let writer = self.writer.read().map_err(index_err)?;
+        let writer = self.writer()?;
         for d in docs {
             writer.delete_term(Term::from_field_u64(self.fields.post_id, d.post_id as u64));
             writer.add_document(self.document(d)).map_err(index_err)?;
@@ -163,7 +190,7 @@ impl SearchIndex {
 
     /// Adds posts known to be new (a fresh index being built): no delete first.
     pub fn add_new(&self, docs: &[SearchDocument]) -> Result<(), SearchError> {
-        let writer = self.writer.read().map_err(index_err)?;
+        let writer = self.writer()?;
         for d in docs {
             writer.add_document(self.document(d)).map_err(index_err)?;
         }
@@ -171,13 +198,13 @@ impl SearchIndex {
     }
 
     pub fn delete_post(&self, post_id: i32) -> Result<(), SearchError> {
-        let writer = self.writer.read().map_err(index_err)?;
+        let writer = self.writer()?;
         writer.delete_term(Term::from_field_u64(self.fields.post_id, post_id as u64));
         Ok(())
     }
 
     pub fn delete_thread(&self, thread_id: i32) -> Result<(), SearchError> {
-        let writer = self.writer.read().map_err(index_err)?;
+        let writer = self.writer()?;
         writer.delete_term(Term::from_field_u64(
             self.fields.thread_id,
             thread_id as u64,
@@ -189,7 +216,11 @@ impl SearchIndex {
     /// same commit: after a crash the index holds exactly the changes up to its position.
     pub fn commit(&self, position: i64) -> Result<(), SearchError> {
         {
-            let mut writer = self.writer.write().map_err(index_err)?;
+            let lock = self
+                .writer
+                .as_ref()
+                .ok_or_else(|| SearchError::Index("the index was opened read-only".into()))?;
+            let mut writer = lock.write().map_err(index_err)?;
             let mut prepared = writer.prepare_commit().map_err(index_err)?;
             prepared.set_payload(&payload(position));
             prepared.commit().map_err(index_err)?;
@@ -199,8 +230,19 @@ impl SearchIndex {
 
     /// Waits for background merges, then releases the writer's lock on the folder.
     pub fn close(self) -> Result<(), SearchError> {
-        let writer = self.writer.into_inner().map_err(index_err)?;
-        writer.wait_merging_threads().map_err(index_err)
+        match self.writer {
+            Some(lock) => lock
+                .into_inner()
+                .map_err(index_err)?
+                .wait_merging_threads()
+                .map_err(index_err),
+            None => Ok(()),
+        }
+    }
+
+    /// Picks up commits made by another process (read-only indexes).
+    pub fn reload(&self) -> Result<(), SearchError> {
+        self.reader.reload().map_err(index_err)
     }
 
     fn document(&self, d: &SearchDocument) -> TantivyDocument {
@@ -215,6 +257,7 @@ impl SearchIndex {
         for tag in &d.tags {
             doc.add_text(f.tags_text, tag);
             doc.add_text(f.tag, tag.to_lowercase());
+            doc.add_text(f.tag_facet, tag);
         }
         doc.add_text(f.author_email, d.author_email.to_lowercase());
         doc.add_text(f.author_name, &d.author);

@@ -43,6 +43,21 @@ enum Command {
     /// Manage spaces.
     #[command(subcommand)]
     Space(SpaceCommand),
+    /// Rebuild the search index from the database into a new folder and swap it in; a running
+    /// server keeps answering from the old index meanwhile.
+    Reindex,
+    /// How the search index stands against the database (documents, position, live posts).
+    IndexStatus,
+    /// Search as a given user would (for operators).
+    Search {
+        /// The query, in the same language as the search box.
+        query: String,
+        /// Whose permissions to search with.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: String,
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+    },
     /// Measure search quality.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -318,6 +333,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Eval(_) => unreachable!("handled before settings are loaded"),
+        Command::Reindex => {
+            let db = open(&settings).await?;
+            crate::search::cli::reindex(&db, &settings).await
+        }
+        Command::IndexStatus => {
+            let db = open(&settings).await?;
+            crate::search::cli::status(&db, &settings).await
+        }
+        Command::Search {
+            query,
+            as_user,
+            page,
+        } => {
+            let db = open(&settings).await?;
+            crate::search::cli::search(&db, &settings, &query, &as_user, page).await
+        }
         Command::Seed { demo } => {
             if !demo {
                 bail!("say what to seed: roundtable seed --demo");

@@ -23,7 +23,9 @@ impl Application {
         let db = crate::db::connect(&settings).await?;
         crate::db::migrate(&db).await?;
         let mailer = Mailer::from_settings(&settings)?;
-        let state = web::Data::new(AppState::new(db, settings.clone(), keys, mailer));
+        let search = crate::search::SearchService::start(&db, &settings.search.index_dir).await?;
+        search.clone().spawn_indexer(db.clone());
+        let state = web::Data::new(AppState::new(db, settings.clone(), keys, mailer, search));
         let body_limit = settings.limits.body_bytes;
 
         let mut server = HttpServer::new(move || {

@@ -2,6 +2,7 @@
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::mail::Mailer;
+use crate::search::SearchService;
 use crate::settings::Settings;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub mailer: Mailer,
     pub login_limiter: LoginLimiter,
+    pub search: Arc<SearchService>,
 }
 
 impl AppState {
@@ -21,6 +23,7 @@ impl AppState {
         settings: Arc<Settings>,
         keys: JwtKeys,
         mailer: Mailer,
+        search: Arc<SearchService>,
     ) -> Self {
         let auth = &settings.auth;
         let login_limiter = LoginLimiter::new(
@@ -34,6 +37,7 @@ impl AppState {
             keys,
             mailer,
             login_limiter,
+            search,
         }
     }
 }

@@ -347,11 +347,16 @@ pub struct ThreadChanges {
     pub pinned: Option<bool>,
     pub locked: Option<bool>,
     pub best_practice: Option<bool>,
+    /// Move the thread to another space.
+    pub space_id: Option<i32>,
 }
 
 impl ThreadChanges {
     pub fn touches_moderation(&self) -> bool {
-        self.pinned.is_some() || self.locked.is_some() || self.best_practice.is_some()
+        self.pinned.is_some()
+            || self.locked.is_some()
+            || self.best_practice.is_some()
+            || self.space_id.is_some()
     }
 }
 
@@ -369,6 +374,10 @@ pub async fn change(
     }
     if let Some(marking) = changes.marking {
         update = update.col_expr(thread::Column::Marking, Expr::value(marking.as_str()));
+        any = true;
+    }
+    if let Some(space_id) = changes.space_id {
+        update = update.col_expr(thread::Column::SpaceId, Expr::value(space_id));
         any = true;
     }
     for (flag, column) in [

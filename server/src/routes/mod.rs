@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod me;
 pub mod openapi;
 pub mod posts;
+pub mod search;
 pub mod spaces;
 pub mod threads;
 pub mod users;
@@ -43,7 +44,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(posts::edit)
                 .service(posts::delete)
                 .service(posts::revisions)
-                .service(audit_log::list),
+                .service(audit_log::list)
+                .service(search::search),
         );
 }
 

@@ -35,6 +35,7 @@ impl Modify for BearerAuth {
         super::threads::list, super::threads::start, super::threads::show, super::threads::update,
         super::posts::reply, super::posts::show, super::posts::edit, super::posts::delete, super::posts::revisions,
         super::audit_log::list,
+        super::search::search,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -88,6 +88,7 @@ pub async fn reply(
     let txn = state.db.begin().await?;
     let created = posts::reply(&txn, &thread, &parent, viewer.id, &text, Utc::now()).await?;
     txn.commit().await?;
+    state.search.changed();
     let depth = depth_of(&state.db, &created).await?;
     Ok(HttpResponse::Created().json(single_view(&state.db, &created, depth).await?))
 }
@@ -161,6 +162,7 @@ pub async fn edit(
         moderation_audit(&txn, &viewer, "post.edit", found.id, now).await?;
     }
     txn.commit().await?;
+    state.search.changed();
     let depth = depth_of(&state.db, &updated).await?;
     Ok(HttpResponse::Ok().json(single_view(&state.db, &updated, depth).await?))
 }
@@ -220,6 +222,7 @@ pub async fn delete(
         moderation_audit(&txn, &viewer, "post.delete", found.id, now).await?;
     }
     txn.commit().await?;
+    state.search.changed();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -107,6 +107,7 @@ pub async fn start(
     let txn = state.db.begin().await?;
     let (id, post_id) = threads::start(&txn, space.id, viewer.id, new, Utc::now()).await?;
     txn.commit().await?;
+    state.search.changed();
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/threads/{id}")))
         .json(ThreadCreated {
@@ -174,6 +175,8 @@ pub struct UpdateThread {
     pub locked: Option<bool>,
     /// Mark as endorsed best practice. Admin only.
     pub best_practice: Option<bool>,
+    /// Move the thread to the space with this slug. Admin only.
+    pub space: Option<String>,
 }
 
 /// Changes a thread. Title, tags and marking: the author (while they may post) or an admin;
@@ -207,6 +210,15 @@ pub async fn update(
         pinned: body.pinned,
         locked: body.locked,
         best_practice: body.best_practice,
+        space_id: match &body.space {
+            Some(slug) => Some(
+                spaces::find_by_slug(&state.db, slug)
+                    .await?
+                    .ok_or_else(|| ApiError::validation("space", format!("no space {slug:?}")))?
+                    .id,
+            ),
+            None => None,
+        },
     };
     let action = if changes.touches_moderation() {
         Action::Moderate
@@ -233,6 +245,7 @@ pub async fn update(
                     "best_practice": changes.best_practice,
                     "title": changes.title.as_ref().map(|t| t.as_str()),
                     "marking": changes.marking.map(|m| m.as_str()),
+                    "space_id": changes.space_id,
                 }),
             },
             now,
@@ -240,6 +253,7 @@ pub async fn update(
         .await?;
     }
     txn.commit().await?;
+    state.search.changed();
     let (thread, space) = threads::find_with_space(&state.db, thread.id)
         .await?
         .ok_or_else(ApiError::not_found)?;

@@ -1,2 +1,8 @@
-//! Search in the server: the evaluation harness (and, next, the indexer and the API).
+//! Search in the server: documents from the database, the indexer that tails the outbox,
+//! and the evaluation harness.
+pub mod cli;
+pub mod documents;
 pub mod eval;
+pub mod indexer;
+
+pub use indexer::SearchService;

@@ -11,3 +11,4 @@ mod invitations;
 mod markdown;
 mod operations;
 mod permission_matrix;
+mod search;

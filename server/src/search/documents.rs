@@ -1,0 +1,125 @@
+//! Reads what the index needs from the database: one `SearchDocument` per live post, with its
+//! thread's title, tags, marking and flags and its author's name and organisation copied in.
+use crate::db::entities::{organisation, post, space, thread, user};
+use crate::forum::tags::tags_of;
+use crate::markdown;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use search_index::SearchDocument;
+use std::collections::HashMap;
+
+/// Builds documents for `posts` (deleted posts give none).
+async fn documents(
+    db: &impl ConnectionTrait,
+    posts: Vec<post::Model>,
+) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
+    let live: Vec<post::Model> = posts
+        .into_iter()
+        .filter(|p| p.deleted_at.is_none())
+        .collect();
+    if live.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut thread_ids: Vec<i32> = live.iter().map(|p| p.thread_id).collect();
+    thread_ids.sort_unstable();
+    thread_ids.dedup();
+    let threads: HashMap<i32, (thread::Model, Option<space::Model>)> = thread::Entity::find()
+        .filter(thread::Column::Id.is_in(thread_ids.clone()))
+        .find_also_related(space::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(t, s)| (t.id, (t, s)))
+        .collect();
+    let mut user_ids: Vec<i32> = live.iter().map(|p| p.author_id).collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let users: HashMap<i32, (user::Model, Option<organisation::Model>)> = user::Entity::find()
+        .filter(user::Column::Id.is_in(user_ids))
+        .find_also_related(organisation::Entity)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|(u, o)| (u.id, (u, o)))
+        .collect();
+    let tags = tags_of(db, &thread_ids).await?;
+    Ok(live
+        .into_iter()
+        .filter_map(|p| {
+            let (t, s) = threads.get(&p.thread_id)?;
+            let s = s.as_ref()?;
+            let (author, org) = users.get(&p.author_id)?;
+            Some(SearchDocument {
+                post_id: p.id,
+                thread_id: t.id,
+                space_id: s.id,
+                space_slug: s.slug.clone(),
+                thread_title: t.title.clone(),
+                body_text: markdown::plain_text(&p.body_markdown),
+                tags: tags.get(&t.id).cloned().unwrap_or_default(),
+                author: author.display_name.clone(),
+                author_email: author.email.clone(),
+                organisation: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+                marking: t.marking.clone(),
+                best_practice: t.best_practice,
+                created_at: p.created_at.timestamp(),
+            })
+        })
+        .collect())
+}
+
+/// Current documents for these posts; a post missing from the answer is deleted or gone.
+pub async fn for_posts(
+    db: &impl ConnectionTrait,
+    post_ids: &[i32],
+) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
+    let mut out = Vec::new();
+    for chunk in post_ids.chunks(500) {
+        let posts = post::Entity::find()
+            .filter(post::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        out.extend(documents(db, posts).await?);
+    }
+    Ok(out)
+}
+
+/// Current documents for every live post of these threads.
+pub async fn for_threads(
+    db: &impl ConnectionTrait,
+    thread_ids: &[i32],
+) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
+    let mut out = Vec::new();
+    for chunk in thread_ids.chunks(200) {
+        let posts = post::Entity::find()
+            .filter(post::Column::ThreadId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        out.extend(documents(db, posts).await?);
+    }
+    Ok(out)
+}
+
+/// The next batch of posts after `after_id` in id order, as documents, and the last id read.
+pub async fn batch_after(
+    db: &impl ConnectionTrait,
+    after_id: i32,
+    limit: u64,
+) -> Result<(Vec<SearchDocument>, Option<i32>), sea_orm::DbErr> {
+    let posts = post::Entity::find()
+        .filter(post::Column::Id.gt(after_id))
+        .order_by_asc(post::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let last = posts.last().map(|p| p.id);
+    Ok((documents(db, posts).await?, last))
+}
+
+pub async fn count_posts(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    post::Entity::find()
+        .filter(post::Column::DeletedAt.is_null())
+        .count(db)
+        .await
+}
