@@ -206,11 +206,34 @@ impl SearchService {
         Ok(())
     }
 
+    /// Applies every outbox row there is now and commits, without waiting between commits
+    /// (tests, tools). Returns the rows applied.
+    pub async fn catch_up(&self, db: &DatabaseConnection) -> anyhow::Result<usize> {
+        let mut state = TailState::new(self.index().position()?);
+        let mut total = 0;
+        loop {
+            let applied = self.step(db, &mut state, false).await?;
+            total += applied;
+            if applied == 0 || state.gap.is_some() {
+                return Ok(total);
+            }
+        }
+    }
+
     /// One step: read new outbox rows, apply them, commit. Returns the rows applied.
     pub async fn tick(
         &self,
         db: &DatabaseConnection,
         state: &mut TailState,
+    ) -> anyhow::Result<usize> {
+        self.step(db, state, true).await
+    }
+
+    async fn step(
+        &self,
+        db: &DatabaseConnection,
+        state: &mut TailState,
+        throttle: bool,
     ) -> anyhow::Result<usize> {
         self.follow_current(state).await?;
         let rows = outbox::Entity::find()
@@ -223,9 +246,9 @@ impl SearchService {
             return Ok(0);
         }
         let wait = MIN_COMMIT_INTERVAL.saturating_sub(state.last_commit.elapsed());
-        if !wait.is_zero() {
+        if throttle && !wait.is_zero() {
             tokio::time::sleep(wait).await;
-            return Box::pin(self.tick(db, state)).await;
+            return Box::pin(self.step(db, state, throttle)).await;
         }
         let mut threads: Vec<i32> = Vec::new();
         let mut posts: Vec<i32> = Vec::new();
