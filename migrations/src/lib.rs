@@ -7,6 +7,7 @@ mod m20261129_000002_sessions_and_invitations;
 mod m20261129_000003_spaces;
 mod m20261129_000004_threads_and_posts;
 mod m20261129_000005_audit_and_outbox;
+mod m20261129_000006_import_sources;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000003_spaces::Migration),
             Box::new(m20261129_000004_threads_and_posts::Migration),
             Box::new(m20261129_000005_audit_and_outbox::Migration),
+            Box::new(m20261129_000006_import_sources::Migration),
         ]
     }
 }

@@ -10,7 +10,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// English: words, lower-cased, accents folded, stop words dropped, Porter-style stemming.
 pub const ENGLISH: &str = "rt_english";

@@ -58,6 +58,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         page: usize,
     },
+    /// Import discussions from elsewhere.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Measure search quality.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -66,6 +69,24 @@ enum Command {
         /// The demo organisations, people, spaces and discussions.
         #[arg(long)]
         demo: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A StackExchange dump's Posts.xml: questions become threads, answers replies.
+    Stackexchange {
+        #[arg(long)]
+        posts: PathBuf,
+        /// The space to import into (its slug).
+        #[arg(long)]
+        space: String,
+        /// Author of the imported posts; default: the first admin.
+        #[arg(long, value_name = "EMAIL")]
+        as_user: Option<String>,
+        /// The site, for source links (default: from the dump's folder name).
+        #[arg(long)]
+        site: Option<String>,
     },
 }
 
@@ -214,7 +235,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         return Ok(());
     }
     let settings = Settings::load(cli.config.as_deref())?;
-    crate::telemetry::init(&settings.log);
+    let mut log = settings.log.clone();
+    if !matches!(cli.command, Command::Serve { .. }) {
+        // Operator commands print their own results; only problems are logged.
+        log.level = "warn".into();
+    }
+    crate::telemetry::init(&log);
     match cli.command {
         Command::Serve { demo } => serve(settings, demo).await,
         Command::Migrate => {
@@ -337,6 +363,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             crate::search::cli::reindex(&db, &settings).await
         }
+        Command::Import(ImportCommand::Stackexchange {
+            posts,
+            space,
+            as_user,
+            site,
+        }) => {
+            let db = open(&settings).await?;
+            import_stackexchange(&db, &posts, &space, as_user.as_deref(), site).await
+        }
         Command::IndexStatus => {
             let db = open(&settings).await?;
             crate::search::cli::status(&db, &settings).await
@@ -389,4 +424,59 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     app.run_until_stopped()
         .await
         .context("server stopped with an error")
+}
+
+async fn import_stackexchange(
+    db: &DatabaseConnection,
+    posts: &std::path::Path,
+    space: &str,
+    as_user: Option<&str>,
+    site: Option<String>,
+) -> anyhow::Result<()> {
+    use crate::import::stackexchange;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let target = spaces::find_by_slug(db, space)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("--space: no space with slug {space:?}"))?;
+    let author = match as_user {
+        Some(email) => {
+            let email = Email::parse(email).context("--as-user")?;
+            accounts::find_user(db, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("--as-user: no user with email {email}"))?
+        }
+        None => crate::db::entities::user::Entity::find()
+            .filter(crate::db::entities::user::Column::Role.eq("admin"))
+            .order_by_asc(crate::db::entities::user::Column::Id)
+            .one(db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no admin to import as: give --as-user EMAIL"))?,
+    };
+    let rows = stackexchange::read_rows(posts).context("--posts")?;
+    let site = site
+        .or_else(|| stackexchange::site_from_folder(posts))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--site: cannot tell the site from {}; give --site",
+                posts.display()
+            )
+        })?;
+    let questions = rows.iter().filter(|r| r.post_type == "1").count() as u64;
+    let bar = indicatif::ProgressBar::new(questions);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {pos}/{len} questions ({eta} left)",
+        )
+        .context("progress bar template")?
+        .progress_chars("=> "),
+    );
+    let summary =
+        stackexchange::import(db, rows, &site, target.id, author.id, || bar.inc(1)).await?;
+    bar.finish_and_clear();
+    println!(
+        "imported {} threads and {} replies from {site} into {space}; {} already there, {} skipped as invalid",
+        summary.threads, summary.replies, summary.skipped_existing, summary.skipped_invalid
+    );
+    println!("{}", summary.threads);
+    Ok(())
 }

@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod forum;
+pub mod import;
 pub mod mail;
 pub mod markdown;
 pub mod outbox;

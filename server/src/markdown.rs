@@ -41,11 +41,44 @@ pub fn plain_text(source: &str) -> String {
     ) {
         match event {
             Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            // Imported posts keep their HTML: take its text.
+            Event::Html(h) | Event::InlineHtml(h) => {
+                out.push_str(&text_of_html(&h));
+                out.push(' ');
+            }
             Event::SoftBreak | Event::HardBreak | Event::End(_) => out.push(' '),
             _ => {}
         }
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text inside an HTML fragment: tags dropped, common entities decoded.
+fn text_of_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    for (entity, plain) in [
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&nbsp;", " "),
+        ("&amp;", "&"),
+    ] {
+        out = out.replace(entity, plain);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -70,6 +103,14 @@ mod tests {
         let link = render("[x](javascript:alert(1))");
         assert!(!link.contains("javascript:"), "{link}");
         assert!(!html.contains("onerror"));
+    }
+
+    #[test]
+    fn plain_text_of_imported_html() {
+        assert_eq!(
+            plain_text("<p>Use <code>a &lt; b</code> here</p>"),
+            "Use a < b here"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod cli;
 mod discussions;
+mod import;
 mod invitations;
 mod markdown;
 mod operations;

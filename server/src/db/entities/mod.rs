@@ -1,5 +1,6 @@
 //! sea-orm entities, one per table. They stay in the db layer: handlers take domain types.
 pub mod audit_log;
+pub mod import_source;
 pub mod invitation;
 pub mod organisation;
 pub mod outbox;

@@ -1,0 +1,2 @@
+//! Importing discussions from elsewhere.
+pub mod stackexchange;
