@@ -1,55 +1,119 @@
-//! One pass over the matching posts: groups them by thread (best post per thread) and counts
-//! facets per thread, from fast fields only.
-use std::collections::{HashMap, HashSet};
+//! One pass over what matched: each thread's best post (by score, best practice boosted) and
+//! newest post, and per-thread facets, all from fast fields. Thread-level facets (space, tags,
+//! year) are read once per thread; `force` counts each organisation whose posts matched.
+use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, Score, SegmentReader};
 
-#[derive(Debug, Clone)]
-pub struct GroupHit {
-    pub thread_id: u64,
-    pub best: DocAddress,
+/// Facet name → value → number of matching threads.
+pub type FacetCounts = HashMap<&'static str, HashMap<String, u64>>;
+
+/// A thread's best matching post.
+#[derive(Debug, Clone, Copy)]
+pub struct Best {
+    pub doc: DocAddress,
     pub score: f32,
-    /// Newest matching post in the thread.
-    pub latest: i64,
+    /// Newest matching post: (created, post id), the id breaking ties within a second.
+    pub latest: (i64, u64),
+}
+
+fn merge_best(into: &mut Best, other: Best) {
+    into.latest = into.latest.max(other.latest);
+    if other.score > into.score {
+        into.score = other.score;
+        into.doc = other.doc;
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ThreadFacets {
+    best: Best,
+    space: Option<String>,
+    tags: Vec<String>,
+    orgs: Vec<String>,
+    year: Option<u64>,
 }
 
 #[derive(Debug, Default)]
-pub struct Groups {
-    pub threads: HashMap<u64, GroupHit>,
-    /// Facet name → value → threads.
-    pub facets: HashMap<&'static str, HashMap<String, HashSet<u64>>>,
+pub struct Matches {
+    threads: HashMap<u64, ThreadFacets>,
 }
 
-pub struct ThreadGroups {
+impl Matches {
+    pub fn total_threads(&self) -> usize {
+        self.threads.len()
+    }
+
+    /// (thread id, best post) for every matching thread.
+    pub fn best(&self) -> Vec<(u64, Best)> {
+        self.threads.iter().map(|(t, f)| (*t, f.best)).collect()
+    }
+
+    pub fn facets(&self) -> FacetCounts {
+        let mut out: FacetCounts = HashMap::new();
+        for t in self.threads.values() {
+            let mut bump = |name: &'static str, value: &str| {
+                *out.entry(name)
+                    .or_default()
+                    .entry(value.to_string())
+                    .or_default() += 1
+            };
+            if let Some(s) = &t.space {
+                bump("space", s);
+            }
+            for tag in &t.tags {
+                bump("tag", tag);
+            }
+            for org in &t.orgs {
+                bump("force", org);
+            }
+            if let Some(y) = t.year {
+                bump("year", &y.to_string());
+            }
+        }
+        out
+    }
+}
+
+pub struct CountMatches {
     pub best_practice_boost: f32,
 }
 
-pub struct SegmentGroups {
+struct SegmentThread {
+    best: Best,
+    space: Option<u64>,
+    tags: Vec<u64>,
+    orgs: Vec<u64>,
+    year: Option<u64>,
+}
+
+/// Per segment: facet values as term ordinals, resolved to text once per ordinal at harvest.
+pub struct SegmentMatches {
     segment: u32,
     boost: f32,
     thread_id: Column<u64>,
+    post_id: Column<u64>,
     created_at: Column<i64>,
     best_practice: Column<u64>,
     year: Column<u64>,
     space: Option<StrColumn>,
     tag: Option<StrColumn>,
     org: Option<StrColumn>,
-    threads: HashMap<u64, GroupHit>,
-    by_ord: [HashMap<u64, HashSet<u64>>; 3],
-    years: HashMap<u64, HashSet<u64>>,
+    threads: HashMap<u64, SegmentThread>,
 }
 
-impl Collector for ThreadGroups {
-    type Fruit = Groups;
-    type Child = SegmentGroups;
+impl Collector for CountMatches {
+    type Fruit = Matches;
+    type Child = SegmentMatches;
 
-    fn for_segment(&self, segment: u32, reader: &SegmentReader) -> tantivy::Result<SegmentGroups> {
+    fn for_segment(&self, segment: u32, reader: &SegmentReader) -> tantivy::Result<SegmentMatches> {
         let ff = reader.fast_fields();
-        Ok(SegmentGroups {
+        Ok(SegmentMatches {
             segment,
             boost: self.best_practice_boost,
             thread_id: ff.u64("thread_id")?,
+            post_id: ff.u64("post_id")?,
             created_at: ff.i64("created_at")?,
             best_practice: ff.u64("best_practice")?,
             year: ff.u64("year")?,
@@ -57,8 +121,6 @@ impl Collector for ThreadGroups {
             tag: ff.str("tag_facet")?,
             org: ff.str("org")?,
             threads: HashMap::new(),
-            by_ord: Default::default(),
-            years: HashMap::new(),
         })
     }
 
@@ -66,16 +128,22 @@ impl Collector for ThreadGroups {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<Groups>) -> tantivy::Result<Groups> {
-        let mut out = Groups::default();
+    fn merge_fruits(&self, fruits: Vec<Matches>) -> tantivy::Result<Matches> {
+        let mut out = Matches::default();
         for fruit in fruits {
-            for (thread, hit) in fruit.threads {
-                merge_hit(&mut out.threads, thread, hit);
-            }
-            for (name, values) in fruit.facets {
-                let facet = out.facets.entry(name).or_default();
-                for (value, threads) in values {
-                    facet.entry(value).or_default().extend(threads);
+            for (thread, facets) in fruit.threads {
+                match out.threads.get_mut(&thread) {
+                    Some(existing) => {
+                        merge_best(&mut existing.best, facets.best);
+                        for org in facets.orgs {
+                            if !existing.orgs.contains(&org) {
+                                existing.orgs.push(org);
+                            }
+                        }
+                    }
+                    None => {
+                        out.threads.insert(thread, facets);
+                    }
                 }
             }
         }
@@ -83,74 +151,92 @@ impl Collector for ThreadGroups {
     }
 }
 
-fn merge_hit(map: &mut HashMap<u64, GroupHit>, thread: u64, hit: GroupHit) {
-    match map.get_mut(&thread) {
-        Some(existing) => {
-            existing.latest = existing.latest.max(hit.latest);
-            if hit.score > existing.score {
-                existing.score = hit.score;
-                existing.best = hit.best;
-            }
-        }
-        None => {
-            map.insert(thread, hit);
-        }
-    }
-}
-
-impl SegmentCollector for SegmentGroups {
-    type Fruit = Groups;
+impl SegmentCollector for SegmentMatches {
+    type Fruit = Matches;
 
     fn collect(&mut self, doc: u32, score: Score) {
         let Some(thread) = self.thread_id.first(doc) else {
             return;
         };
-        let created = self.created_at.first(doc).unwrap_or_default();
-        let endorsed = self.best_practice.first(doc) == Some(1);
-        let score = if endorsed { score * self.boost } else { score };
-        merge_hit(
-            &mut self.threads,
-            thread,
-            GroupHit {
-                thread_id: thread,
-                best: DocAddress::new(self.segment, doc),
-                score,
-                latest: created,
-            },
-        );
-        for (i, column) in [&self.space, &self.tag, &self.org].into_iter().enumerate() {
-            if let Some(col) = column {
-                for ord in col.term_ords(doc) {
-                    self.by_ord[i].entry(ord).or_default().insert(thread);
+        let score = if self.best_practice.first(doc) == Some(1) {
+            score * self.boost
+        } else {
+            score
+        };
+        let best = Best {
+            doc: DocAddress::new(self.segment, doc),
+            score,
+            latest: (
+                self.created_at.first(doc).unwrap_or_default(),
+                self.post_id.first(doc).unwrap_or_default(),
+            ),
+        };
+        let org = self.org.as_ref().and_then(|c| c.term_ords(doc).next());
+        match self.threads.get_mut(&thread) {
+            Some(entry) => {
+                merge_best(&mut entry.best, best);
+                if let Some(o) = org {
+                    if !entry.orgs.contains(&o) {
+                        entry.orgs.push(o);
+                    }
                 }
             }
-        }
-        if let Some(y) = self.year.first(doc) {
-            self.years.entry(y).or_default().insert(thread);
+            None => {
+                let space = self.space.as_ref().and_then(|c| c.term_ords(doc).next());
+                let tags = self
+                    .tag
+                    .as_ref()
+                    .map(|c| c.term_ords(doc).collect())
+                    .unwrap_or_default();
+                let year = self.year.first(doc);
+                self.threads.insert(
+                    thread,
+                    SegmentThread {
+                        best,
+                        space,
+                        tags,
+                        orgs: org.into_iter().collect(),
+                        year,
+                    },
+                );
+            }
         }
     }
 
-    fn harvest(self) -> Groups {
-        let mut facets: HashMap<&'static str, HashMap<String, HashSet<u64>>> = HashMap::new();
-        let names = ["space", "tag", "force"];
-        let columns = [&self.space, &self.tag, &self.org];
-        for (i, by_ord) in self.by_ord.into_iter().enumerate() {
-            let Some(col) = columns[i] else { continue };
-            let facet = facets.entry(names[i]).or_default();
-            for (ord, threads) in by_ord {
-                let mut value = String::new();
-                if col.ord_to_str(ord, &mut value).unwrap_or(false) {
-                    facet.entry(value).or_default().extend(threads);
-                }
+    fn harvest(self) -> Matches {
+        let mut cache: [HashMap<u64, String>; 3] = Default::default();
+        let mut resolve = |which: usize, column: &Option<StrColumn>, ord: u64| -> Option<String> {
+            if let Some(v) = cache[which].get(&ord) {
+                return Some(v.clone());
             }
+            let mut value = String::new();
+            column
+                .as_ref()?
+                .ord_to_str(ord, &mut value)
+                .ok()?
+                .then_some(())?;
+            cache[which].insert(ord, value.clone());
+            Some(value)
+        };
+        let mut threads = HashMap::with_capacity(self.threads.len());
+        for (thread, t) in self.threads {
+            let facets = ThreadFacets {
+                best: t.best,
+                space: t.space.and_then(|o| resolve(0, &self.space, o)),
+                tags: t
+                    .tags
+                    .into_iter()
+                    .filter_map(|o| resolve(1, &self.tag, o))
+                    .collect(),
+                orgs: t
+                    .orgs
+                    .into_iter()
+                    .filter_map(|o| resolve(2, &self.org, o))
+                    .collect(),
+                year: t.year,
+            };
+            threads.insert(thread, facets);
         }
-        let years = facets.entry("year").or_default();
-        for (y, threads) in self.years {
-            years.entry(y.to_string()).or_default().extend(threads);
-        }
-        Groups {
-            threads: self.threads,
-            facets,
-        }
+        Matches { threads }
     }
 }

@@ -1,7 +1,7 @@
 //! The index: one writer (add/delete under a read lock, commit under the write lock), a reader
 //! reloaded after each commit, and the search itself.
 use crate::build::build;
-use crate::collect::ThreadGroups;
+use crate::collect::{Best, CountMatches, Matches};
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 use crate::snippet;
 use crate::{
@@ -280,26 +280,11 @@ impl SearchIndex {
         }
         let built = build(&parsed, &req.readable_spaces, &self.fields, &self.ranking);
         let searcher = self.reader.searcher();
-        let groups = searcher
-            .search(
-                &*built.query,
-                &ThreadGroups {
-                    best_practice_boost: self.ranking.best_practice_boost,
-                },
-            )
+        let matches = searcher
+            .search(&*built.query, &self.collector())
             .map_err(index_err)?;
-        let mut hits: Vec<_> = groups.threads.into_values().collect();
-        match req.sort {
-            SortOrder::Relevance => {
-                hits.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.latest.cmp(&a.latest)))
-            }
-            SortOrder::Date => {
-                hits.sort_by(|a, b| b.latest.cmp(&a.latest).then(b.score.total_cmp(&a.score)))
-            }
-        }
-        let total = hits.len();
         let per_page = req.per_page.clamp(1, 100);
-        let page: Vec<_> = hits
+        let page: Vec<_> = Self::ordered(&matches, req.sort)
             .into_iter()
             .skip(req.page.saturating_sub(1) * per_page)
             .take(per_page)
@@ -312,62 +297,71 @@ impl SearchIndex {
             None => None,
         };
         let mut out = Vec::with_capacity(page.len());
-        for hit in page {
-            let doc: TantivyDocument = searcher.doc(hit.best).map_err(index_err)?;
+        for (thread_id, best) in page {
+            let doc: TantivyDocument = searcher.doc(best.doc).map_err(index_err)?;
             let text = |field| {
                 doc.get_first(field)
                     .and_then(|v| v.as_str())
                     .unwrap_or_default()
                     .to_string()
             };
-            let number = |field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or_default()
-            };
             let body = text(self.fields.body);
-            let snippet_html = match &snippets {
-                Some(generator) => {
-                    let s = generator.snippet(&body);
-                    if s.is_empty() {
-                        snippet::opening(&body, 180)
-                    } else {
-                        snippet::to_html(&s)
-                    }
-                }
-                None => snippet::opening(&body, 180),
+            let snippet_html = match snippets.as_ref().map(|g| g.snippet(&body)) {
+                Some(s) if !s.is_empty() => snippet::to_html(&s),
+                _ => snippet::opening(&body, 180),
             };
             out.push(SearchHit {
-                thread_id: hit.thread_id as i32,
-                post_id: number(self.fields.post_id) as i32,
+                thread_id: thread_id as i32,
+                post_id: doc
+                    .get_first(self.fields.post_id)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or_default() as i32,
                 title: text(self.fields.title),
                 space_slug: text(self.fields.space_slug),
                 snippet_html,
-                score: hit.score,
+                score: best.score,
                 created_at: doc
                     .get_first(self.fields.created_at)
                     .and_then(|v| v.as_i64())
                     .unwrap_or_default(),
             });
         }
-        let mut facets: Vec<(String, Vec<(String, u64)>)> = groups
-            .facets
+        let mut facets: Vec<(String, Vec<(String, u64)>)> = matches
+            .facets()
             .into_iter()
             .map(|(name, values)| {
-                let mut counts: Vec<(String, u64)> = values
-                    .into_iter()
-                    .map(|(v, t)| (v, t.len() as u64))
-                    .collect();
+                let mut counts: Vec<(String, u64)> = values.into_iter().collect();
                 counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
                 (name.to_string(), counts)
             })
             .collect();
         facets.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(SearchResults {
-            total,
+            total: matches.total_threads(),
             hits: out,
             facets,
         })
+    }
+
+    fn collector(&self) -> CountMatches {
+        CountMatches {
+            best_practice_boost: self.ranking.best_practice_boost,
+        }
+    }
+
+    /// Every matching thread with its best post, in the requested order.
+    fn ordered(matches: &Matches, sort: SortOrder) -> Vec<(u64, Best)> {
+        let mut hits = matches.best();
+        match sort {
+            SortOrder::Relevance => hits.sort_by(|a, b| {
+                b.1.score
+                    .total_cmp(&a.1.score)
+                    .then(b.1.latest.cmp(&a.1.latest))
+                    .then(a.0.cmp(&b.0))
+            }),
+            SortOrder::Date => hits.sort_by(|a, b| b.1.latest.cmp(&a.1.latest).then(a.0.cmp(&b.0))),
+        }
+        hits
     }
 
     /// Ranked thread ids only (evaluation): no snippets, no stored fields.
@@ -379,26 +373,15 @@ impl SearchIndex {
     ) -> Result<Vec<i32>, SearchError> {
         let parsed = query::parse(text)?;
         let built = build(&parsed, readable_spaces, &self.fields, &self.ranking);
-        let groups = self
+        let matches = self
             .reader
             .searcher()
-            .search(
-                &*built.query,
-                &ThreadGroups {
-                    best_practice_boost: self.ranking.best_practice_boost,
-                },
-            )
+            .search(&*built.query, &self.collector())
             .map_err(index_err)?;
-        let mut hits: Vec<_> = groups.threads.into_values().collect();
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.thread_id.cmp(&b.thread_id))
-        });
-        Ok(hits
+        Ok(Self::ordered(&matches, SortOrder::Relevance)
             .into_iter()
             .take(limit)
-            .map(|h| h.thread_id as i32)
+            .map(|(t, _)| t as i32)
             .collect())
     }
 }

@@ -61,18 +61,31 @@ pub async fn rebuild(
         let dir = generation.clone();
         tokio::task::spawn_blocking(move || SearchIndex::create(&dir, None)).await??
     };
+    // Read the next batch from the database while the index takes the current one.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<search_index::SearchDocument>>(2);
+    let reader_db = db.clone();
+    let reading = tokio::spawn(async move {
+        let mut after = 0;
+        loop {
+            let (docs, last) = documents::batch_after(&reader_db, after, 2000).await?;
+            let Some(last) = last else {
+                return Ok::<(), sea_orm::DbErr>(());
+            };
+            after = last;
+            if tx.send(docs).await.is_err() {
+                return Ok(());
+            }
+        }
+    });
     let index = Arc::new(index);
-    let mut after = 0;
     let mut count = 0u64;
-    loop {
-        let (docs, last) = documents::batch_after(db, after, 1000).await?;
-        let Some(last) = last else { break };
-        after = last;
+    while let Some(docs) = rx.recv().await {
         count += docs.len() as u64;
         progress(Progress::Done(docs.len() as u64));
         let writer = index.clone();
         tokio::task::spawn_blocking(move || writer.add_new(&docs)).await??;
     }
+    reading.await??;
     let index = Arc::try_unwrap(index).map_err(|_| anyhow::anyhow!("index still shared"))?;
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         index.commit(position)?;
