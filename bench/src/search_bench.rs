@@ -7,12 +7,10 @@
 //! with the BEIR webmasters files: each corpus document becomes a thread, and five replies
 //! are made of other documents' text, so 17,405 documents give 104,430 posts.
 use anyhow::Context;
-use roundtable::accounts::{self, NewUser};
-use roundtable::domain::{Email, Marking, OrgKind, Role, RoleSet, Slug, TagList};
+use roundtable::domain::{Marking, TagList};
 use roundtable::forum::input::{PostBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
-use roundtable::spaces::{self, NewSpace};
 use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 use search_index::{query::escape, IndexStore, SearchIndex, SearchRequest};
 use serde::Deserialize;
@@ -20,7 +18,7 @@ use std::collections::HashMap;
 use std::io::BufRead;
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "benchmark password 1";
+use roundtable_bench::{EMAIL, PASSWORD};
 
 #[derive(Deserialize)]
 struct Doc {
@@ -85,37 +83,8 @@ fn main() -> anyhow::Result<()> {
 
 async fn seed(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<(i32, usize)> {
     let now = chrono::Utc::now();
-    let org = accounts::add_organisation(db, "Kent Police", OrgKind::Force, now).await?;
-    let email = Email::parse("bench@kent.example")?;
-    let user = accounts::add_user(
-        db,
-        NewUser {
-            email: &email,
-            display_name: "Bench Chief",
-            role: Role::ChiefOfficer,
-            organisation_id: org.id,
-            job_title: "",
-            password: Some(PASSWORD),
-        },
-        now,
-    )
-    .await?;
-    let txn = db.begin().await?;
-    let space = spaces::add(
-        &txn,
-        NewSpace {
-            slug: Slug::parse("webmasters")?,
-            name: "Webmasters".into(),
-            description: String::new(),
-            read_roles: RoleSet::parse("chief_officer")?,
-            post_roles: RoleSet::parse("chief_officer")?,
-            members: None,
-            archived: false,
-        },
-        now,
-    )
-    .await?;
-    txn.commit().await?;
+    let (user_id, space_id) =
+        roundtable_bench::user_and_space(db, "webmasters", "Webmasters").await?;
     let body = |text: &str| {
         PostBody::parse(
             if text.trim().is_empty() {
@@ -144,8 +113,8 @@ async fn seed(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<(i32, usi
                 .unwrap_or_default();
             let (thread_id, opening) = threads::start(
                 &txn,
-                space.id,
-                user.id,
+                space_id,
+                user_id,
                 threads::NewThread {
                     title,
                     body: body(&d.text)?,
@@ -166,13 +135,13 @@ async fn seed(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<(i32, usi
                 .context("post")?;
             for k in 1..=5 {
                 let other = &docs[(i * 7 + k * 1009) % n];
-                posts::reply(&txn, &t, &parent, user.id, &body(&other.text)?, now).await?;
+                posts::reply(&txn, &t, &parent, user_id, &body(&other.text)?, now).await?;
                 made += 1;
             }
         }
         txn.commit().await?;
     }
-    Ok((space.id, made))
+    Ok((space_id, made))
 }
 
 async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyhow::Result<()> {
@@ -234,7 +203,7 @@ async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyho
     let client = reqwest::Client::new();
     let login: serde_json::Value = client
         .post(format!("http://{addr}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "bench@kent.example", "password": PASSWORD}))
+        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
         .send()
         .await?
         .json()

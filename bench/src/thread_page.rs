@@ -5,16 +5,14 @@
 //! (needs `wrk` on the PATH). Set `ROUNDTABLE__DATABASE__URL` to measure on PostgreSQL.
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::{bail, Context};
-use roundtable::accounts::{self, NewUser};
-use roundtable::domain::{Email, Marking, OrgKind, Role, RoleSet, Slug, TagList};
+use roundtable::domain::{Marking, TagList};
 use roundtable::forum::input::{PostBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
-use roundtable::spaces::{self, NewSpace};
 use sea_orm::TransactionTrait;
 use std::process::Command;
 
-const PASSWORD: &str = "benchmark password 1";
+use roundtable_bench::{EMAIL, PASSWORD};
 
 struct Sample {
     requests_per_sec: f64,
@@ -67,7 +65,7 @@ async fn run(rounds: usize, seconds: u64) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     let login: serde_json::Value = client
         .post(format!("http://{app_addr}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": "bench@kent.example", "password": PASSWORD}))
+        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
         .send()
         .await?
         .json()
@@ -131,36 +129,9 @@ async fn run(rounds: usize, seconds: u64) -> anyhow::Result<()> {
 /// One user, one space, and a thread of 50 posts: 49 replies, some nested.
 async fn seed_thread(db: &sea_orm::DatabaseConnection) -> anyhow::Result<i32> {
     let now = chrono::Utc::now();
-    let org = accounts::add_organisation(db, "Kent Police", OrgKind::Force, now).await?;
-    let email = Email::parse("bench@kent.example")?;
-    let user = accounts::add_user(
-        db,
-        NewUser {
-            email: &email,
-            display_name: "Bench Chief",
-            role: Role::ChiefOfficer,
-            organisation_id: org.id,
-            job_title: "Chief Constable",
-            password: Some(PASSWORD),
-        },
-        now,
-    )
-    .await?;
+    let (user_id, space_id) =
+        roundtable_bench::user_and_space(db, "it-digital", "IT & Digital").await?;
     let txn = db.begin().await?;
-    let space = spaces::add(
-        &txn,
-        NewSpace {
-            slug: Slug::parse("it-digital")?,
-            name: "IT & Digital".into(),
-            description: String::new(),
-            read_roles: RoleSet::parse("chief_officer")?,
-            post_roles: RoleSet::parse("chief_officer")?,
-            members: None,
-            archived: false,
-        },
-        now,
-    )
-    .await?;
     let paragraph = "We moved our records management system to a shared cloud tenancy last year. \
         The **costing data** is in the table below; the benchmarking clause let us compare \
         unit prices with two neighbouring forces.\n\n| Item | Cost |\n|---|---:|\n| Licences | £120k |\n";
@@ -170,8 +141,8 @@ async fn seed_thread(db: &sea_orm::DatabaseConnection) -> anyhow::Result<i32> {
     };
     let (thread_id, opening_id) = threads::start(
         &txn,
-        space.id,
-        user.id,
+        space_id,
+        user_id,
         threads::NewThread {
             title: Title::parse("Shared ICT platforms: what did the move cost?", 200)
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
@@ -194,7 +165,7 @@ async fn seed_thread(db: &sea_orm::DatabaseConnection) -> anyhow::Result<i32> {
     ];
     for i in 1..50 {
         let parent = parents[(i * 7) % parents.len()].clone();
-        let made = posts::reply(&txn, &thread, &parent, user.id, &body(i)?, now).await?;
+        let made = posts::reply(&txn, &thread, &parent, user_id, &body(i)?, now).await?;
         parents.push(made);
     }
     txn.commit().await?;

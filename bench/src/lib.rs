@@ -1,0 +1,50 @@
+//! What the benchmarks share: a signed-in chief officer and one space to write in.
+use roundtable::accounts::{self, NewUser};
+use roundtable::domain::{Email, OrgKind, Role, RoleSet, Slug};
+use roundtable::spaces::{self, NewSpace};
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+pub const EMAIL: &str = "bench@kent.example";
+pub const PASSWORD: &str = "benchmark password 1";
+
+/// Creates the benchmark's chief officer (`EMAIL`, `PASSWORD`) and a space they may post in.
+/// Returns (user id, space id).
+pub async fn user_and_space(
+    db: &DatabaseConnection,
+    slug: &str,
+    name: &str,
+) -> anyhow::Result<(i32, i32)> {
+    let now = chrono::Utc::now();
+    let org = accounts::add_organisation(db, "Kent Police", OrgKind::Force, now).await?;
+    let email = Email::parse(EMAIL)?;
+    let user = accounts::add_user(
+        db,
+        NewUser {
+            email: &email,
+            display_name: "Bench Chief",
+            role: Role::ChiefOfficer,
+            organisation_id: org.id,
+            job_title: "Chief Constable",
+            password: Some(PASSWORD),
+        },
+        now,
+    )
+    .await?;
+    let txn = db.begin().await?;
+    let space = spaces::add(
+        &txn,
+        NewSpace {
+            slug: Slug::parse(slug)?,
+            name: name.into(),
+            description: String::new(),
+            read_roles: RoleSet::parse("chief_officer")?,
+            post_roles: RoleSet::parse("chief_officer")?,
+            members: None,
+            archived: false,
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((user.id, space.id))
+}
