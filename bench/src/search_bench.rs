@@ -164,6 +164,7 @@ async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyho
     // 1. Indexing throughput: reindex (database → index) vs the same documents from memory.
     let store = IndexStore::new(&settings.search.index_dir);
     let mut all_docs = Vec::new();
+    let reading = Instant::now();
     let mut after = 0;
     loop {
         let (batch, last) = roundtable::search::documents::batch_after(&db, after, 1000).await?;
@@ -171,6 +172,11 @@ async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyho
         after = last;
         all_docs.extend(batch);
     }
+    eprintln!(
+        "reading {} documents from the database: {:.2} s",
+        all_docs.len(),
+        reading.elapsed().as_secs_f64()
+    );
     let (mut reindex_rates, mut raw_rates) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
         let t = Instant::now();

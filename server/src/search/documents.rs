@@ -4,17 +4,40 @@ use crate::db::entities::{organisation, post, space, thread, user};
 use crate::forum::tags::tags_of;
 use crate::markdown;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use search_index::SearchDocument;
 use std::collections::HashMap;
 
+/// The columns of a post the index needs (not the stored HTML, which is the larger half).
+#[derive(Debug, FromQueryResult)]
+struct PostRow {
+    id: i32,
+    thread_id: i32,
+    author_id: i32,
+    body_markdown: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    deleted_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn post_rows() -> sea_orm::Select<post::Entity> {
+    post::Entity::find().select_only().columns([
+        post::Column::Id,
+        post::Column::ThreadId,
+        post::Column::AuthorId,
+        post::Column::BodyMarkdown,
+        post::Column::CreatedAt,
+        post::Column::DeletedAt,
+    ])
+}
+
 /// Builds documents for `posts` (deleted posts give none).
 async fn documents(
     db: &impl ConnectionTrait,
-    posts: Vec<post::Model>,
+    posts: Vec<PostRow>,
 ) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
-    let live: Vec<post::Model> = posts
+    let live: Vec<PostRow> = posts
         .into_iter()
         .filter(|p| p.deleted_at.is_none())
         .collect();
@@ -76,8 +99,9 @@ pub async fn for_posts(
 ) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
     let mut out = Vec::new();
     for chunk in post_ids.chunks(500) {
-        let posts = post::Entity::find()
+        let posts = post_rows()
             .filter(post::Column::Id.is_in(chunk.to_vec()))
+            .into_model::<PostRow>()
             .all(db)
             .await?;
         out.extend(documents(db, posts).await?);
@@ -92,8 +116,9 @@ pub async fn for_threads(
 ) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
     let mut out = Vec::new();
     for chunk in thread_ids.chunks(200) {
-        let posts = post::Entity::find()
+        let posts = post_rows()
             .filter(post::Column::ThreadId.is_in(chunk.to_vec()))
+            .into_model::<PostRow>()
             .all(db)
             .await?;
         out.extend(documents(db, posts).await?);
@@ -107,10 +132,11 @@ pub async fn batch_after(
     after_id: i32,
     limit: u64,
 ) -> Result<(Vec<SearchDocument>, Option<i32>), sea_orm::DbErr> {
-    let posts = post::Entity::find()
+    let posts = post_rows()
         .filter(post::Column::Id.gt(after_id))
         .order_by_asc(post::Column::Id)
         .limit(limit)
+        .into_model::<PostRow>()
         .all(db)
         .await?;
     let last = posts.last().map(|p| p.id);
