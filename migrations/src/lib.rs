@@ -8,6 +8,7 @@ mod m20261129_000003_spaces;
 mod m20261129_000004_threads_and_posts;
 mod m20261129_000005_audit_and_outbox;
 mod m20261129_000006_import_sources;
+mod m20261129_000007_post_text;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000004_threads_and_posts::Migration),
             Box::new(m20261129_000005_audit_and_outbox::Migration),
             Box::new(m20261129_000006_import_sources::Migration),
+            Box::new(m20261129_000007_post_text::Migration),
         ]
     }
 }

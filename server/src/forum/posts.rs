@@ -27,6 +27,7 @@ pub async fn reply(
         author_id: Set(author_id),
         body_markdown: Set(body.as_str().to_string()),
         body_html: Set(markdown::render(body.as_str())),
+        body_text: Set(Some(markdown::plain_text(body.as_str()))),
         created_at: Set(now),
         edited_at: Set(None),
         deleted_at: Set(None),
@@ -82,6 +83,7 @@ pub async fn edit(
     let mut active: post::ActiveModel = p.clone().into();
     active.body_markdown = Set(body.as_str().to_string());
     active.body_html = Set(markdown::render(body.as_str()));
+    active.body_text = Set(Some(markdown::plain_text(body.as_str())));
     active.edited_at = Set(Some(now));
     let updated = active.update(db).await?;
     outbox::record(db, Change::Post(p.id), now).await?;

@@ -52,6 +52,7 @@ pub async fn start(
         parent_id: Set(None),
         author_id: Set(author_id),
         body_html: Set(markdown::render(new.body.as_str())),
+        body_text: Set(Some(markdown::plain_text(new.body.as_str()))),
         body_markdown: Set(new.body.as_str().to_string()),
         created_at: Set(now),
         edited_at: Set(None),

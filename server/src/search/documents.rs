@@ -16,7 +16,7 @@ struct PostRow {
     id: i32,
     thread_id: i32,
     author_id: i32,
-    body_markdown: String,
+    body_text: Option<String>,
     created_at: chrono::DateTime<chrono::Utc>,
     deleted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
@@ -26,7 +26,7 @@ fn post_rows() -> sea_orm::Select<post::Entity> {
         post::Column::Id,
         post::Column::ThreadId,
         post::Column::AuthorId,
-        post::Column::BodyMarkdown,
+        post::Column::BodyText,
         post::Column::CreatedAt,
         post::Column::DeletedAt,
     ])
@@ -66,6 +66,23 @@ async fn documents(
         .into_iter()
         .map(|(u, o)| (u.id, (u, o)))
         .collect();
+    // Posts written before plain text was kept: derive it from their Markdown.
+    let missing: Vec<i32> = live
+        .iter()
+        .filter(|p| p.body_text.is_none())
+        .map(|p| p.id)
+        .collect();
+    let older: HashMap<i32, String> = if missing.is_empty() {
+        HashMap::new()
+    } else {
+        post::Entity::find()
+            .filter(post::Column::Id.is_in(missing))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, markdown::plain_text(&p.body_markdown)))
+            .collect()
+    };
     let tags = tags_of(db, &thread_ids).await?;
     Ok(live
         .into_iter()
@@ -79,7 +96,11 @@ async fn documents(
                 space_id: s.id,
                 space_slug: s.slug.clone(),
                 thread_title: t.title.clone(),
-                body_text: markdown::plain_text(&p.body_markdown),
+                body_text: p
+                    .body_text
+                    .clone()
+                    .or_else(|| older.get(&p.id).cloned())
+                    .unwrap_or_default(),
                 tags: tags.get(&t.id).cloned().unwrap_or_default(),
                 author: author.display_name.clone(),
                 author_email: author.email.clone(),

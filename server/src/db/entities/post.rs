@@ -16,6 +16,9 @@ pub struct Model {
     pub edited_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
     pub deleted_by: Option<i32>,
+    /// Plain text of the body for search; null on rows from before it was kept.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_text: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
