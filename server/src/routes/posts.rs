@@ -129,21 +129,18 @@ pub struct EditRequest {
     pub body: String,
 }
 
-/// Replaces a post's text; the old text is kept as a revision.
-#[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "posts", request_body = EditRequest,
-    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-#[patch("/posts/{id}")]
-pub async fn edit(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<String>,
-    body: web::Json<EditRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let (found, thread, space) = post_context(&state.db, &id).await?;
+/// The post at `raw_id` if the viewer may edit or delete it (and it is not deleted already),
+/// with whether it is their own.
+async fn changeable_post(
+    state: &AppState,
+    viewer: &Viewer,
+    raw_id: &str,
+) -> Result<(post::Model, bool), ApiError> {
+    let (found, thread, space) = post_context(&state.db, raw_id).await?;
     let own = found.author_id == viewer.id;
     check(
         &state.db,
-        &viewer,
+        viewer,
         &space,
         Action::ChangePost {
             own,
@@ -154,6 +151,20 @@ pub async fn edit(
     if found.deleted_at.is_some() {
         return Err(ApiError::Conflict("this post has been deleted".into()));
     }
+    Ok((found, own))
+}
+
+/// Replaces a post's text; the old text is kept as a revision.
+#[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "posts", request_body = EditRequest,
+    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[patch("/posts/{id}")]
+pub async fn edit(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<String>,
+    body: web::Json<EditRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (found, own) = changeable_post(&state, &viewer, &id).await?;
     let text = PostBody::parse(&body.body, state.settings.limits.post_chars)?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
@@ -198,23 +209,7 @@ pub async fn delete(
     viewer: Viewer,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (found, thread, space) = post_context(&state.db, &id).await?;
-    let own = found.author_id == viewer.id;
-    check(
-        &state.db,
-        &viewer,
-        &space,
-        Action::ChangePost {
-            own,
-            thread_locked: thread.locked,
-        },
-    )
-    .await?;
-    if found.deleted_at.is_some() {
-        return Err(ApiError::Conflict(
-            "this post has already been deleted".into(),
-        ));
-    }
+    let (found, own) = changeable_post(&state, &viewer, &id).await?;
     let now = Utc::now();
     let txn = state.db.begin().await?;
     posts::soft_delete(&txn, &found, viewer.id, now).await?;
