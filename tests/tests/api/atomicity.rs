@@ -28,10 +28,7 @@ async fn refuse_outbox_inserts(app: &TestApp) {
 #[tokio::test]
 async fn a_failed_write_leaves_neither_post_nor_outbox_row() {
     on_each_backend(|app| async move {
-        app.add_org("Kent Police", "force");
-        app.add_user("chief@kent.example", "Kent Police", "chief_officer");
-        app.add_space("it-digital", "chief_officer", "chief_officer", None);
-        let token = app.login("chief@kent.example").await;
+        let token = app.chief_with_space("it-digital").await;
         let (thread, opening) = app
             .start_thread(&token, "it-digital", "Before the fault", "ok")
             .await;

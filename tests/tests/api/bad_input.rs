@@ -4,10 +4,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 async fn setup(app: &TestApp) -> (String, i64) {
-    app.add_org("Kent Police", "force");
-    app.add_user("chief@kent.example", "Kent Police", "chief_officer");
-    app.add_space("it-digital", "chief_officer", "chief_officer", None);
-    let token = app.login("chief@kent.example").await;
+    let token = app.chief_with_space("it-digital").await;
     let (thread, _) = app
         .start_thread(&token, "it-digital", "A thread", "Body")
         .await;

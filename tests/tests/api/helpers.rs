@@ -318,6 +318,15 @@ impl TestApp {
             .to_string()
     }
 
+    /// Kent Police's chief officer (`chief@kent.example`) and a space only chief officers use;
+    /// returns their access token.
+    pub async fn chief_with_space(&self, slug: &str) -> String {
+        self.add_org("Kent Police", "force");
+        self.add_user("chief@kent.example", "Kent Police", "chief_officer");
+        self.add_space(slug, "chief_officer", "chief_officer", None);
+        self.login("chief@kent.example").await
+    }
+
     /// Starts a thread and returns (thread id, opening post id).
     pub async fn start_thread(
         &self,

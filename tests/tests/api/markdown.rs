@@ -59,10 +59,7 @@ const FORBIDDEN: &[&str] = &[
 #[tokio::test]
 async fn xss_payloads_never_reach_body_html() {
     on_each_backend(|app| async move {
-        app.add_org("Kent Police", "force");
-        app.add_user("chief@kent.example", "Kent Police", "chief_officer");
-        app.add_space("it-digital", "chief_officer", "chief_officer", None);
-        let token = app.login("chief@kent.example").await;
+        let token = app.chief_with_space("it-digital").await;
         let (thread, opening) = app
             .start_thread(&token, "it-digital", "XSS", PAYLOADS[0])
             .await;
@@ -113,10 +110,7 @@ async fn xss_payloads_never_reach_body_html() {
 #[tokio::test]
 async fn markdown_features_render() {
     on_each_backend(|app| async move {
-        app.add_org("Kent Police", "force");
-        app.add_user("chief@kent.example", "Kent Police", "chief_officer");
-        app.add_space("it-digital", "chief_officer", "chief_officer", None);
-        let token = app.login("chief@kent.example").await;
+        let token = app.chief_with_space("it-digital").await;
         let body = "## Costs\n\n| Item | £k |\n|---|---:|\n| Licences | 120 |\n\n- [x] signed\n- [ ] live\n\n~~old~~ [APP](https://www.college.police.uk/app)";
         let (thread, _) = app.start_thread(&token, "it-digital", "Rendering", body).await;
         let (_, view) = app.get(&format!("/api/v1/threads/{thread}"), &token).await;
