@@ -171,6 +171,37 @@ pub fn access_from(space: &space::Model, viewer_is_member: bool) -> Result<Space
     })
 }
 
+/// A space the viewer may read, with their access to it and whether they read it only as an
+/// admin outside its audience.
+pub struct Readable {
+    pub space: space::Model,
+    pub access: SpaceAccess,
+    pub as_admin: bool,
+}
+
+/// Every space `subject` may read, in name order. Two queries, whatever the number of spaces.
+pub async fn readable_spaces(
+    db: &impl ConnectionTrait,
+    subject: &Subject,
+) -> Result<Vec<Readable>, ApiError> {
+    let member_of = memberships(db, subject.user_id).await?;
+    let mut out = Vec::new();
+    for s in crate::spaces::all(db).await? {
+        let access = access_from(&s, member_of.contains(&s.id))?;
+        let as_admin = match decide(subject, &access, Action::Read) {
+            Decision::Allow => false,
+            Decision::AllowAsAdmin => true,
+            _ => continue,
+        };
+        out.push(Readable {
+            space: s,
+            access,
+            as_admin,
+        });
+    }
+    Ok(out)
+}
+
 /// Loads the viewer's access to `space`, applies `decide`, and records an admin's read
 /// outside the audience in the audit log. The refusal is the HTTP answer (404 or 403).
 pub async fn check(

@@ -2,8 +2,7 @@
 use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ErrorBody};
-use crate::permissions::{access_from, decide, memberships, Action, Decision, Subject};
-use crate::spaces;
+use crate::permissions::{readable_spaces, Subject};
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
 use chrono::{DateTime, TimeZone, Utc};
@@ -48,29 +47,6 @@ pub struct SearchView {
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
-/// The spaces `viewer` may read, and whether any is read only as an admin outside its audience.
-pub async fn readable_spaces(
-    state: &AppState,
-    viewer: &Viewer,
-) -> Result<(Vec<i32>, bool), ApiError> {
-    let subject = Subject::from(viewer);
-    let member_of = memberships(&state.db, viewer.id).await?;
-    let mut ids = Vec::new();
-    let mut as_admin = false;
-    for space in spaces::all(&state.db).await? {
-        let access = access_from(&space, member_of.contains(&space.id))?;
-        match decide(&subject, &access, Action::Read) {
-            Decision::Allow => ids.push(space.id),
-            Decision::AllowAsAdmin => {
-                ids.push(space.id);
-                as_admin = true;
-            }
-            _ => {}
-        }
-    }
-    Ok((ids, as_admin))
-}
-
 /// Searches threads and posts the viewer may read.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
     responses((status = 200, body = SearchView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
@@ -105,7 +81,9 @@ pub async fn search(
             "per_page must be between 1 and 100",
         ));
     }
-    let (readable, as_admin) = readable_spaces(&state, &viewer).await?;
+    let spaces = readable_spaces(&state.db, &Subject::from(&viewer)).await?;
+    let as_admin = spaces.iter().any(|r| r.as_admin);
+    let readable: Vec<i32> = spaces.into_iter().map(|r| r.space.id).collect();
     if as_admin {
         audit::record(
             &state.db,

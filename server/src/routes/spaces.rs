@@ -3,7 +3,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
 use crate::domain::{Email, RoleSet, Slug};
 use crate::error::{ApiError, ErrorBody};
-use crate::permissions::{access_from, decide, memberships, Action, Subject};
+use crate::permissions::{access_from, decide, readable_spaces, Action, Subject};
 use crate::spaces::{self, NewSpace, SpaceChanges, SpaceError};
 use crate::state::AppState;
 use actix_web::{get, patch, post, web, HttpResponse};
@@ -64,15 +64,14 @@ fn view(
 #[get("/spaces")]
 pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, ApiError> {
     let subject = Subject::from(&viewer);
-    let member_of = memberships(&state.db, viewer.id).await?;
-    let mut out = Vec::new();
-    for space in spaces::all(&state.db).await? {
-        let access = access_from(&space, member_of.contains(&space.id))?;
-        if decide(&subject, &access, Action::Read).allowed() {
-            let can_post = decide(&subject, &access, Action::StartThread).allowed();
-            out.push(view(space, &access, can_post));
-        }
-    }
+    let out = readable_spaces(&state.db, &subject)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let can_post = decide(&subject, &r.access, Action::StartThread).allowed();
+            view(r.space, &r.access, can_post)
+        })
+        .collect();
     Ok(HttpResponse::Ok().json(SpaceList { spaces: out }))
 }
 

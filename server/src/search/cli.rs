@@ -2,7 +2,7 @@
 use super::indexer::{rebuild, Progress};
 use crate::accounts::find_user;
 use crate::domain::Email;
-use crate::permissions::{access_from, decide, memberships, Action, Subject};
+use crate::permissions::{readable_spaces, Subject};
 use crate::settings::Settings;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -57,19 +57,11 @@ pub async fn search(
         role,
         disabled: user.disabled,
     };
-    let member_of = memberships(db, user.id).await?;
-    let mut readable = Vec::new();
-    for space in crate::spaces::all(db).await? {
-        if decide(
-            &subject,
-            &access_from(&space, member_of.contains(&space.id))?,
-            Action::Read,
-        )
-        .allowed()
-        {
-            readable.push(space.id);
-        }
-    }
+    let readable: Vec<i32> = readable_spaces(db, &subject)
+        .await?
+        .into_iter()
+        .map(|r| r.space.id)
+        .collect();
     let dir = IndexStore::new(&settings.search.index_dir)
         .current()
         .context("there is no search index yet: start the server or run roundtable reindex")?;
