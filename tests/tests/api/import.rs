@@ -4,11 +4,14 @@ use reqwest::StatusCode;
 use std::path::PathBuf;
 
 fn dump() -> PathBuf {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/cstheory-meta/Posts.xml");
+    // shared/ stands beside the repository (as in CI); ROUNDTABLE_SHARED_DATA points elsewhere.
+    let data = std::env::var_os("ROUNDTABLE_SHARED_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    let path = data.join("cstheory-meta/Posts.xml");
     assert!(
         path.is_file(),
-        "this test needs the shared data set at {} (shared/ beside the repository)",
+        "this test needs the shared data set at {} (shared/ beside the repository, or set ROUNDTABLE_SHARED_DATA)",
         path.display()
     );
     path
