@@ -179,10 +179,10 @@ async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyho
     let reading = Instant::now();
     let mut after = 0;
     loop {
-        let (batch, last) = roundtable::search::documents::batch_after(&db, after, 1000).await?;
-        let Some(last) = last else { break };
+        let batch = roundtable::search::documents::batch_after(&db, after, 1000).await?;
+        let Some(last) = batch.last else { break };
         after = last;
-        all_docs.extend(batch);
+        all_docs.extend(batch.documents);
     }
     eprintln!(
         "reading {} documents from the database: {:.2} s",

@@ -5,7 +5,7 @@ use crate::forum::tags::tags_of;
 use crate::markdown;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QuerySelect,
 };
 use search_index::SearchDocument;
 use std::collections::HashMap;
@@ -147,26 +147,101 @@ pub async fn for_threads(
     Ok(out)
 }
 
-/// The next batch of posts after `after_id` in id order, as documents, and the last id read.
+/// One batch of a full read: the documents, how many post rows were read (deleted ones give
+/// no document) and the last id read (`None` when nothing was left).
+pub struct Batch {
+    pub documents: Vec<SearchDocument>,
+    pub rows: u64,
+    pub last: Option<i32>,
+}
+
+/// The next batch of posts after `after_id` in id order, as documents.
+///
+/// The batch's rows come back from the database as one JSON array in one row: a full rebuild
+/// reads every post, and handing rows over one by one (what a plain query does) cost more
+/// than reading them.
 pub async fn batch_after(
     db: &impl ConnectionTrait,
     after_id: i32,
     limit: u64,
-) -> Result<(Vec<SearchDocument>, Option<i32>), sea_orm::DbErr> {
-    let posts = post_rows()
-        .filter(post::Column::Id.gt(after_id))
-        .order_by_asc(post::Column::Id)
-        .limit(limit)
-        .into_model::<PostRow>()
-        .all(db)
-        .await?;
-    let last = posts.last().map(|p| p.id);
-    Ok((documents(db, posts).await?, last))
+) -> Result<Batch, sea_orm::DbErr> {
+    let backend = db.get_database_backend();
+    let (aggregate, params) = match backend {
+        sea_orm::DbBackend::Postgres => (
+            "COALESCE(json_agg(json_build_array(id, thread_id, author_id, body_text, \
+             created_at, deleted_at))::text, '[]')",
+            ("$1", "$2"),
+        ),
+        _ => (
+            "json_group_array(json_array(id, thread_id, author_id, body_text, created_at, \
+             deleted_at))",
+            ("?", "?"),
+        ),
+    };
+    let sql = format!(
+        "SELECT {aggregate} AS rows FROM (SELECT id, thread_id, author_id, body_text, \
+         created_at, deleted_at FROM posts WHERE id > {} ORDER BY id LIMIT {}) p",
+        params.0, params.1
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let raw: String = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [after_id.into(), limit.into()],
+        ))
+        .await?
+        .map(|row| row.try_get::<String>("", "rows"))
+        .transpose()?
+        .unwrap_or_else(|| "[]".to_string());
+    type RawRow = (
+        i32,
+        i32,
+        i32,
+        Option<String>,
+        String,
+        Option<String>,
+    );
+    let parsed: Vec<RawRow> = serde_json::from_str(&raw)
+        .map_err(|e| sea_orm::DbErr::Custom(format!("reading a batch of posts: {e}")))?;
+    let mut posts = Vec::with_capacity(parsed.len());
+    for (id, thread_id, author_id, body_text, created_at, deleted) in parsed {
+        posts.push(PostRow {
+            id,
+            thread_id,
+            author_id,
+            body_text,
+            created_at: json_time(id, &created_at)?,
+            deleted_at: deleted.map(|d| json_time(id, &d)).transpose()?,
+        });
+    }
+    let last = posts.iter().map(|p| p.id).max();
+    let rows = posts.len() as u64;
+    Ok(Batch {
+        documents: documents(db, posts).await?,
+        rows,
+        last,
+    })
 }
 
+/// A time as the database writes it in JSON: RFC 3339 (SQLite's stored text, PostgreSQL's
+/// `timestamptz`).
+fn json_time(post_id: i32, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, sea_orm::DbErr> {
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| sea_orm::DbErr::Custom(format!("post {post_id}: time {raw:?}: {e}")))
+}
+
+/// Live posts: what a complete index holds.
 pub async fn count_posts(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
     post::Entity::find()
         .filter(post::Column::DeletedAt.is_null())
         .count(db)
         .await
+}
+
+/// Every post row, deleted or not: what a full read goes through. Cheaper than `count_posts`,
+/// which must look at each row.
+pub async fn count_rows(db: &impl ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    post::Entity::find().count(db).await
 }

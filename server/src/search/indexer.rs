@@ -18,6 +18,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// A hole in outbox ids older than this is a rolled-back transaction, not a slow one.
 const GAP_TIMEOUT: Duration = Duration::from_secs(10);
 const BATCH: u64 = 2000;
+/// Posts read per query by a full rebuild.
+const REBUILD_BATCH: u64 = 5000;
 /// The server indexes with one thread so searches keep the other cores.
 const SERVER_WRITER_THREADS: Option<usize> = Some(1);
 
@@ -53,7 +55,7 @@ pub async fn rebuild(
     mut progress: impl FnMut(Progress),
 ) -> anyhow::Result<Rebuilt> {
     let position = outbox_head(db).await?;
-    progress(Progress::Total(documents::count_posts(db).await?));
+    progress(Progress::Total(documents::count_rows(db).await?));
     let generation = store
         .new_generation()
         .context("creating a folder for the new index")?;
@@ -62,28 +64,28 @@ pub async fn rebuild(
         tokio::task::spawn_blocking(move || SearchIndex::create(&dir, None)).await??
     };
     // Read the next batch from the database while the index takes the current one.
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<search_index::SearchDocument>>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<documents::Batch>(2);
     let reader_db = db.clone();
     let reading = tokio::spawn(async move {
         let mut after = 0;
         loop {
-            let (docs, last) = documents::batch_after(&reader_db, after, 2000).await?;
-            let Some(last) = last else {
+            let batch = documents::batch_after(&reader_db, after, REBUILD_BATCH).await?;
+            let Some(last) = batch.last else {
                 return Ok::<(), sea_orm::DbErr>(());
             };
             after = last;
-            if tx.send(docs).await.is_err() {
+            if tx.send(batch).await.is_err() {
                 return Ok(());
             }
         }
     });
     let index = Arc::new(index);
     let mut count = 0u64;
-    while let Some(docs) = rx.recv().await {
-        count += docs.len() as u64;
-        progress(Progress::Done(docs.len() as u64));
+    while let Some(batch) = rx.recv().await {
+        count += batch.documents.len() as u64;
+        progress(Progress::Done(batch.rows));
         let writer = index.clone();
-        tokio::task::spawn_blocking(move || writer.add_new(&docs)).await??;
+        tokio::task::spawn_blocking(move || writer.add_new(&batch.documents)).await??;
     }
     reading.await??;
     let index = Arc::try_unwrap(index).map_err(|_| anyhow::anyhow!("index still shared"))?;
