@@ -9,6 +9,7 @@ mod m20261129_000004_threads_and_posts;
 mod m20261129_000005_audit_and_outbox;
 mod m20261129_000006_import_sources;
 mod m20261129_000007_post_text;
+mod m20261129_000008_mail;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_audit_and_outbox::Migration),
             Box::new(m20261129_000006_import_sources::Migration),
             Box::new(m20261129_000007_post_text::Migration),
+            Box::new(m20261129_000008_mail::Migration),
         ]
     }
 }

@@ -247,7 +247,7 @@ pub async fn invite(
             to: email.to_string(),
             subject: "OFFICIAL: Your invitation to Roundtable".into(),
             text,
-            html: None,
+            ..Default::default()
         })
         .await
         .map_err(|e| AccountError::Mail(e.to_string()))?;

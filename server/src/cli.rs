@@ -64,12 +64,41 @@ enum Command {
     /// Measure search quality.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Weekly digests: preview one, send a week's now, or see the mail queue.
+    #[command(subcommand)]
+    Digest(DigestCommand),
     /// Load data.
     Seed {
         /// The demo organisations, people, spaces and discussions.
         #[arg(long)]
         demo: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum DigestCommand {
+    /// Print a user's digest as it would be sent (the plain-text part).
+    Preview {
+        #[arg(long, value_name = "EMAIL")]
+        user: String,
+        /// An ISO week such as 2026-W48; default: the user's latest due week.
+        #[arg(long)]
+        week: Option<String>,
+        /// Also write the HTML part to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
+    /// Send a week's digests now (those not already sent), with a summary.
+    Run {
+        /// An ISO week such as 2026-W48; default: this week.
+        #[arg(long)]
+        week: Option<String>,
+        /// Only this user.
+        #[arg(long, value_name = "EMAIL")]
+        user: Option<String>,
+    },
+    /// The mail queue: jobs by state, the next due and the latest errors.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -383,6 +412,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let db = open(&settings).await?;
             crate::search::cli::search(&db, &settings, &query, &as_user, page).await
+        }
+        Command::Digest(DigestCommand::Preview { user, week, html }) => {
+            let db = open(&settings).await?;
+            crate::delivery::cli::preview(&db, &settings, &user, week.as_deref(), html.as_deref())
+                .await
+        }
+        Command::Digest(DigestCommand::Run { week, user }) => {
+            let db = open(&settings).await?;
+            crate::delivery::cli::run(&db, &settings, week.as_deref(), user.as_deref()).await
+        }
+        Command::Digest(DigestCommand::Status) => {
+            let db = open(&settings).await?;
+            crate::delivery::cli::status(&db).await
         }
         Command::Seed { demo } => {
             if !demo {

@@ -32,6 +32,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub mail: MailSettings,
     pub search: SearchSettings,
+    pub digest: DigestSettings,
+    pub clock: ClockSettings,
     pub limits: Limits,
     pub log: LogSettings,
 }
@@ -80,6 +82,29 @@ pub struct MailSettings {
     pub smtp_url: SecretString,
     pub from: String,
     pub timeout_seconds: u64,
+    pub smtp_pool_size: u32,
+    pub sensitive_title_domains: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestSettings {
+    pub scheduler: bool,
+    pub tick_seconds: u64,
+    pub send_empty: bool,
+    pub late_hours: u32,
+    pub batch: u32,
+    pub concurrency: u32,
+    pub max_attempts: u32,
+    pub retry_base_seconds: u64,
+    pub lease_seconds: u64,
+    pub notify_batch_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSettings {
+    pub start: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -231,6 +256,24 @@ impl Settings {
                 "is not a mailbox such as \"Roundtable <no-reply@example.org>\"",
             ));
         }
+        if self.mail.smtp_pool_size == 0 {
+            return Err(invalid("mail.smtp_pool_size", "must be at least 1"));
+        }
+        let d = &self.digest;
+        for (key, value) in [
+            ("mail.timeout_seconds", self.mail.timeout_seconds),
+            ("digest.tick_seconds", d.tick_seconds),
+            ("digest.batch", u64::from(d.batch)),
+            ("digest.concurrency", u64::from(d.concurrency)),
+            ("digest.max_attempts", u64::from(d.max_attempts)),
+            ("digest.retry_base_seconds", d.retry_base_seconds),
+            ("digest.lease_seconds", d.lease_seconds),
+        ] {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1"));
+            }
+        }
+        self.clock_start()?;
         if self.limits.title_chars == 0
             || self.limits.post_chars == 0
             || self.limits.body_bytes < 1024
@@ -282,6 +325,37 @@ impl Settings {
             MailTransportKind::Smtp => true,
             MailTransportKind::File => false,
             MailTransportKind::Auto => !self.mail.smtp_url.expose_secret().is_empty(),
+        }
+    }
+
+    /// The moment the clock should read at start-up, when one is configured.
+    pub fn clock_start(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>, SettingsError> {
+        let raw = self.clock.start.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        chrono::DateTime::parse_from_rfc3339(raw)
+            .map(|t| Some(t.with_timezone(&chrono::Utc)))
+            .map_err(|_| {
+                invalid(
+                    "clock.start",
+                    "must be an RFC 3339 time such as 2026-11-30T06:59:00Z",
+                )
+            })
+    }
+
+    /// The host name in `server.public_url`, for Message-IDs and List-Id.
+    pub fn public_host(&self) -> &str {
+        let rest = self
+            .public_url()
+            .split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or("");
+        let host = rest.split(['/', '?']).next().unwrap_or("");
+        let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
+        match host.rsplit_once(':') {
+            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+            _ => host,
         }
     }
 

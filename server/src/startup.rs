@@ -1,9 +1,11 @@
 //! Builds the HTTP server from settings: connect, migrate, load keys and mail, bind.
 use crate::auth::jwt::JwtKeys;
+use crate::delivery::Delivery;
+use crate::digest::unsubscribe::UnsubscribeKey;
 use crate::error::{extractors, no_route};
 use crate::mail::Mailer;
 use crate::settings::Settings;
-use crate::state::AppState;
+use crate::state::{AppState, Parts};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
@@ -19,13 +21,37 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
-        let keys = JwtKeys::load(&settings)?;
+        let secret = crate::auth::jwt::load_secret(&settings)?;
+        let keys = JwtKeys::from_secret(&secret);
+        let unsubscribe = UnsubscribeKey::from_secret(&secret);
+        let clock = crate::clock::from_settings(&settings)?;
         let db = crate::db::connect(&settings).await?;
         crate::db::migrate(&db).await?;
         let mailer = Mailer::from_settings(&settings)?;
         let search = crate::search::SearchService::start(&db, &settings.search.index_dir).await?;
         search.clone().spawn_indexer(db.clone());
-        let state = web::Data::new(AppState::new(db, settings.clone(), keys, mailer, search));
+        if settings.digest.scheduler {
+            Arc::new(Delivery {
+                db: db.clone(),
+                mailer: mailer.clone(),
+                settings: settings.clone(),
+                unsubscribe: unsubscribe.clone(),
+                clock: clock.clone(),
+                worker: crate::delivery::worker_name(),
+            })
+            .spawn();
+        }
+        let state = web::Data::new(AppState::new(
+            settings.clone(),
+            Parts {
+                db,
+                keys,
+                mailer,
+                search,
+                unsubscribe,
+                clock,
+            },
+        ));
         let body_limit = settings.limits.body_bytes;
 
         let mut server = HttpServer::new(move || {

@@ -1,6 +1,8 @@
 //! What every request handler shares.
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::clock::Clock;
+use crate::digest::unsubscribe::UnsubscribeKey;
 use crate::mail::Mailer;
 use crate::search::SearchService;
 use crate::settings::Settings;
@@ -15,16 +17,22 @@ pub struct AppState {
     pub mailer: Mailer,
     pub login_limiter: LoginLimiter,
     pub search: Arc<SearchService>,
+    pub unsubscribe: UnsubscribeKey,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// What `AppState::new` is built from, besides the settings.
+pub struct Parts {
+    pub db: DatabaseConnection,
+    pub keys: JwtKeys,
+    pub mailer: Mailer,
+    pub search: Arc<SearchService>,
+    pub unsubscribe: UnsubscribeKey,
+    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
-    pub fn new(
-        db: DatabaseConnection,
-        settings: Arc<Settings>,
-        keys: JwtKeys,
-        mailer: Mailer,
-        search: Arc<SearchService>,
-    ) -> Self {
+    pub fn new(settings: Arc<Settings>, parts: Parts) -> Self {
         let auth = &settings.auth;
         let login_limiter = LoginLimiter::new(
             auth.login_failures_per_account,
@@ -32,12 +40,14 @@ impl AppState {
             Duration::from_secs(auth.login_window_seconds),
         );
         AppState {
-            db,
+            db: parts.db,
             settings,
-            keys,
-            mailer,
+            keys: parts.keys,
+            mailer: parts.mailer,
             login_limiter,
-            search,
+            search: parts.search,
+            unsubscribe: parts.unsubscribe,
+            clock: parts.clock,
         }
     }
 }

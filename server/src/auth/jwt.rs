@@ -33,15 +33,7 @@ impl JwtKeys {
     /// The configured key, or with SQLite and no key, the one in `{data_dir}/jwt.key`,
     /// generated on first start with mode 0600.
     pub fn load(settings: &Settings) -> anyhow::Result<Self> {
-        let configured = settings.auth.jwt_secret.expose_secret();
-        if !configured.is_empty() {
-            return Ok(Self::from_secret(configured.as_bytes()));
-        }
-        if settings.database_kind()? == DatabaseKind::Postgres {
-            anyhow::bail!("auth.jwt_secret is required with PostgreSQL");
-        }
-        let secret = load_or_create_key_file(&settings.data_dir.join("jwt.key"))?;
-        Ok(Self::from_secret(&secret))
+        Ok(Self::from_secret(&load_secret(settings)?))
     }
 
     pub fn issue(&self, claims: &Claims) -> anyhow::Result<String> {
@@ -58,6 +50,19 @@ impl JwtKeys {
             .ok()
             .map(|data| data.claims)
     }
+}
+
+/// The server's signing secret: `auth.jwt_secret`, or with SQLite and no key, the one in
+/// `{data_dir}/jwt.key`, generated on first start with mode 0600.
+pub fn load_secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    let configured = settings.auth.jwt_secret.expose_secret();
+    if !configured.is_empty() {
+        return Ok(configured.as_bytes().to_vec());
+    }
+    if settings.database_kind()? == DatabaseKind::Postgres {
+        anyhow::bail!("auth.jwt_secret is required with PostgreSQL");
+    }
+    load_or_create_key_file(&settings.data_dir.join("jwt.key"))
 }
 
 fn load_or_create_key_file(path: &Path) -> anyhow::Result<Vec<u8>> {

@@ -381,6 +381,12 @@ pub async fn change(
         update = update.col_expr(thread::Column::SpaceId, Expr::value(space_id));
         any = true;
     }
+    if let Some(endorsed) = changes.best_practice {
+        if endorsed != t.best_practice {
+            let at: Option<DateTime<Utc>> = endorsed.then_some(now);
+            update = update.col_expr(thread::Column::BestPracticeAt, Expr::value(at));
+        }
+    }
     for (flag, column) in [
         (changes.pinned, thread::Column::Pinned),
         (changes.locked, thread::Column::Locked),

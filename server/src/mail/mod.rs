@@ -1,7 +1,9 @@
 //! Sending mail through lettre: `.eml` files in a folder by default, SMTP when configured.
 use crate::settings::Settings;
 use anyhow::Context;
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use std::time::Duration;
@@ -10,8 +12,12 @@ use std::time::Duration;
 pub enum MailError {
     #[error("could not build the message: {0}")]
     Build(String),
+    /// Worth trying again later: the server was unreachable, timed out or answered 4xx.
     #[error("mail transport failed: {0}")]
-    Transport(String),
+    Transient(String),
+    /// The server refused the message for good (5xx): retrying will not help.
+    #[error("mail server refused the message: {0}")]
+    Permanent(String),
 }
 
 #[derive(Clone)]
@@ -24,14 +30,21 @@ enum Transport {
 pub struct Mailer {
     transport: Transport,
     from: Mailbox,
+    /// lettre bounds only the connection attempt; this bounds a whole send.
+    timeout: Duration,
 }
 
-/// A message before addressing: subject, plain text and optional HTML.
+/// A message before addressing: subject, plain text, optional HTML and extra headers.
+#[derive(Debug, Clone, Default)]
 pub struct Outgoing {
     pub to: String,
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
+    /// Without angle brackets; lettre generates one when `None`.
+    pub message_id: Option<String>,
+    /// Extra headers (`List-Id`, `List-Unsubscribe`, ...), ASCII names.
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Mailer {
@@ -42,6 +55,7 @@ impl Mailer {
             let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .context("mail.smtp_url is not a valid SMTP URL")?
                 .timeout(Some(Duration::from_secs(settings.mail.timeout_seconds)))
+                .pool_config(PoolConfig::new().max_size(settings.mail.smtp_pool_size))
                 .build();
             Transport::Smtp(transport)
         } else {
@@ -55,22 +69,32 @@ impl Mailer {
                 &settings.mail.file_dir,
             ))
         };
-        Ok(Mailer { transport, from })
+        Ok(Mailer {
+            transport,
+            from,
+            timeout: Duration::from_secs(settings.mail.timeout_seconds),
+        })
     }
 
-    pub async fn send(&self, mail: Outgoing) -> Result<(), MailError> {
+    pub fn build(&self, mail: Outgoing) -> Result<Message, MailError> {
         let to: Mailbox = mail
             .to
             .parse()
             .map_err(|e| MailError::Build(format!("recipient: {e}")))?;
-        let builder = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(mail.subject);
+            .subject(mail.subject)
+            .message_id(mail.message_id.map(|id| format!("<{id}>")));
+        for (name, value) in mail.headers {
+            let name = HeaderName::new_from_ascii(name.to_string())
+                .map_err(|e| MailError::Build(format!("header {name}: {e}")))?;
+            builder = builder.raw_header(HeaderValue::new(name, value));
+        }
         let text = SinglePart::builder()
             .header(ContentType::TEXT_PLAIN)
             .body(mail.text);
-        let message = match mail.html {
+        match mail.html {
             Some(html) => builder.multipart(
                 MultiPart::alternative().singlepart(text).singlepart(
                     SinglePart::builder()
@@ -80,11 +104,39 @@ impl Mailer {
             ),
             None => builder.singlepart(text),
         }
-        .map_err(|e| MailError::Build(e.to_string()))?;
-        let sent = match &self.transport {
-            Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-        };
-        sent.map_err(MailError::Transport)
+        .map_err(|e| MailError::Build(e.to_string()))
+    }
+
+    pub async fn send(&self, mail: Outgoing) -> Result<(), MailError> {
+        let message = self.build(mail)?;
+        self.send_message(message).await
+    }
+
+    pub async fn send_message(&self, message: Message) -> Result<(), MailError> {
+        let sending = self.deliver(message);
+        match tokio::time::timeout(self.timeout, sending).await {
+            Ok(result) => result,
+            Err(_) => Err(MailError::Transient(format!(
+                "the mail server did not answer within {} s",
+                self.timeout.as_secs()
+            ))),
+        }
+    }
+
+    async fn deliver(&self, message: Message) -> Result<(), MailError> {
+        match &self.transport {
+            Transport::File(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Transient(e.to_string())),
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| {
+                if e.is_permanent() {
+                    MailError::Permanent(e.to_string())
+                } else {
+                    MailError::Transient(e.to_string())
+                }
+            }),
+        }
     }
 }

@@ -4,12 +4,15 @@ pub mod audit_log;
 pub mod auth;
 pub mod health;
 pub mod invitations;
+pub mod links;
 pub mod me;
 pub mod openapi;
 pub mod posts;
+pub mod preferences;
 pub mod search;
 pub mod spaces;
 pub mod threads;
+pub mod unsubscribe;
 pub mod users;
 
 use crate::error::ApiError;
@@ -20,6 +23,10 @@ use serde::Deserialize;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(links::thread)
+        .service(links::space)
+        .service(links::email_settings)
+        .service(links::home)
         .service(
             web::scope("/api/v1")
                 .service(openapi::document)
@@ -28,6 +35,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(auth::logout)
                 .service(auth::change_password)
                 .service(me::show)
+                .service(preferences::show)
+                .service(preferences::update)
+                .service(unsubscribe::one_click)
+                .service(unsubscribe::confirm_page)
                 .service(invitations::invite)
                 .service(invitations::show)
                 .service(invitations::accept)

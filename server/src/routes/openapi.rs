@@ -36,6 +36,7 @@ impl Modify for BearerAuth {
         super::posts::reply, super::posts::show, super::posts::edit, super::posts::delete, super::posts::revisions,
         super::audit_log::list,
         super::search::search,
+        super::preferences::show, super::preferences::update, super::unsubscribe::one_click,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

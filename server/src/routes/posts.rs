@@ -85,8 +85,18 @@ pub async fn reply(
                 ApiError::Internal(anyhow::anyhow!("thread {} has no opening post", thread.id))
             })?,
     };
+    let now = Utc::now();
     let txn = state.db.begin().await?;
-    let created = posts::reply(&txn, &thread, &parent, viewer.id, &text, Utc::now()).await?;
+    let created = posts::reply(&txn, &thread, &parent, viewer.id, &text, now).await?;
+    crate::notifications::enqueue_for_reply(
+        &txn,
+        &thread,
+        &created,
+        parent.author_id,
+        now,
+        state.settings.digest.notify_batch_seconds,
+    )
+    .await?;
     txn.commit().await?;
     state.search.changed();
     let depth = depth_of(&state.db, &created).await?;

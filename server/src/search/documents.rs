@@ -194,14 +194,7 @@ pub async fn batch_after(
         .map(|row| row.try_get::<String>("", "rows"))
         .transpose()?
         .unwrap_or_else(|| "[]".to_string());
-    type RawRow = (
-        i32,
-        i32,
-        i32,
-        Option<String>,
-        String,
-        Option<String>,
-    );
+    type RawRow = (i32, i32, i32, Option<String>, String, Option<String>);
     let parsed: Vec<RawRow> = serde_json::from_str(&raw)
         .map_err(|e| sea_orm::DbErr::Custom(format!("reading a batch of posts: {e}")))?;
     let mut posts = Vec::with_capacity(parsed.len());

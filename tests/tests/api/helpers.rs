@@ -135,8 +135,10 @@ impl TestApp {
         app
     }
 
-    /// Starts (or restarts) the server process and waits for its address.
+    /// Starts (or restarts: a running process is killed first) the server process and waits
+    /// for its address.
     pub fn start(&mut self) {
+        self.stop();
         let log = std::fs::File::create(self.data_dir.path().join("server.log")).expect("log file");
         let mut child = self
             .command()
@@ -164,6 +166,84 @@ impl TestApp {
             }
         }
         self.child = Some(child);
+    }
+
+    /// Sets (or replaces) a variable for the next start and for CLI runs.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Starts another server process on the same database, with its own data folder (and so
+    /// its own search index); it stops when the returned value is dropped.
+    pub fn start_sibling(&self) -> Sibling {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let log = std::fs::File::create(data_dir.path().join("server.log")).expect("log file");
+        let mut child = self
+            .command()
+            .env("ROUNDTABLE__DATA_DIR", data_dir.path())
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start a second server");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("Roundtable listening on ") {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(90))
+            .expect("the second server did not start");
+        Sibling {
+            child,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// Adds `n` enabled users of `role` in organisation `org_id` straight into the database
+    /// (no password: they are only mail recipients). Returns their (id, email), in order.
+    pub async fn insert_users(&self, n: usize, org_id: i64, role: &str) -> Vec<(i64, String)> {
+        let db = self.db().await;
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        let now = chrono::Utc::now().to_rfc3339();
+        let mut out = Vec::new();
+        for chunk in (0..n).collect::<Vec<_>>().chunks(100) {
+            let rows: Vec<String> = chunk
+                .iter()
+                .map(|i| {
+                    format!(
+                        "('reader{i}.{tag}@force{i}.example', 'Reader {i}', '{role}', {org_id}, \
+                         'Reader', FALSE, NULL, '{now}')"
+                    )
+                })
+                .collect();
+            db.execute_unprepared(&format!(
+                "INSERT INTO users (email, display_name, role, organisation_id, job_title, \
+                 disabled, password_hash, created_at) VALUES {}",
+                rows.join(", ")
+            ))
+            .await
+            .expect("insert users");
+        }
+        let rows = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                format!("SELECT id, email FROM users WHERE email LIKE '%.{tag}@%' ORDER BY id"),
+            ))
+            .await
+            .expect("read users back");
+        for row in rows {
+            out.push((
+                row.try_get_by_index::<i32>(0).expect("id") as i64,
+                row.try_get_by_index::<String>(1).expect("email"),
+            ));
+        }
+        assert_eq!(out.len(), n);
+        out
     }
 
     pub fn stop(&mut self) {
@@ -377,6 +457,19 @@ impl TestApp {
             .expect("count query")
             .expect("a row");
         row.try_get_by_index::<i64>(0).expect("a number")
+    }
+}
+
+/// A second server process on the same database.
+pub struct Sibling {
+    child: Child,
+    _data_dir: tempfile::TempDir,
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

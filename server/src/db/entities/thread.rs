@@ -15,6 +15,7 @@ pub struct Model {
     pub post_count: i32,
     pub created_at: DateTimeUtc,
     pub last_activity_at: DateTimeUtc,
+    pub best_practice_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

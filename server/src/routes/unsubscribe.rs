@@ -1,0 +1,79 @@
+//! One-click unsubscribe (RFC 8058), with no login: the link in each email carries a signed
+//! token for its recipient and list. `POST` stops the mail; `GET` (a person following the
+//! link, or a scanner fetching it) only shows a page with a button, and changes nothing.
+use crate::digest::preferences;
+use crate::digest::unsubscribe::List;
+use crate::error::{ApiError, ErrorBody};
+use crate::state::AppState;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::Utc;
+
+fn recipient(state: &AppState, list: &str, token: &str) -> Result<(List, i32), ApiError> {
+    let invalid = || ApiError::NotFound("this unsubscribe link is not valid".into());
+    let list = List::parse(list).ok_or_else(invalid)?;
+    let user_id = state.unsubscribe.verify(list, token).ok_or_else(invalid)?;
+    Ok((list, user_id))
+}
+
+fn what(list: List) -> &'static str {
+    match list {
+        List::Weekly => "the Roundtable weekly digest",
+        List::Notifications => "Roundtable reply notifications",
+    }
+}
+
+/// Stops one kind of mail for the token's recipient. The body may be
+/// `List-Unsubscribe=One-Click` (what mail clients send) or empty.
+#[utoipa::path(post, path = "/api/v1/unsubscribe/{list}/{token}", tag = "preferences",
+    params(("list" = String, Path, description = "weekly or notifications"), ("token" = String, Path)),
+    responses((status = 200, description = "Stopped"), (status = 404, body = ErrorBody)))]
+#[post("/unsubscribe/{list}/{token}")]
+pub async fn one_click(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (list, user_id) = recipient(&state, &path.0, &path.1)?;
+    let mut p = preferences::load(&state.db, user_id).await?;
+    match list {
+        List::Weekly => p.digest_enabled = false,
+        List::Notifications => {
+            p.notify_replies = false;
+            p.notify_watched = false;
+        }
+    }
+    preferences::save(&state.db, user_id, &p, Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "unsubscribed": list.as_str(),
+        "message": format!("You will no longer receive {}.", what(list)),
+    })))
+}
+
+/// A page with one button that stops the mail (a `GET` never changes anything).
+#[get("/unsubscribe/{list}/{token}")]
+pub async fn confirm_page(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (list, _) = recipient(&state, &path.0, &path.1)?;
+    let action = format!(
+        "{}/api/v1/unsubscribe/{}/{}",
+        state.settings.public_url(),
+        list.as_str(),
+        path.1
+    );
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Unsubscribe</title></head>\
+         <body style=\"font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem\">\
+         <h1>Stop {what}?</h1>\
+         <form method=\"post\" action=\"{action}\">\
+         <input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\
+         <button type=\"submit\">Unsubscribe</button></form>\
+         <p>You can turn it back on in your email preferences.</p></body></html>",
+        what = what(list),
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page))
+}

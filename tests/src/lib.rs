@@ -1,0 +1,2 @@
+//! Test support shared by the black-box tests and the benchmarks.
+pub mod smtp_sink;
