@@ -15,4 +15,5 @@ mod invitations;
 mod markdown;
 mod operations;
 mod permission_matrix;
+mod preferences;
 mod search;
