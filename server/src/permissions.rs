@@ -185,8 +185,17 @@ pub async fn readable_spaces(
     subject: &Subject,
 ) -> Result<Vec<Readable>, ApiError> {
     let member_of = memberships(db, subject.user_id).await?;
+    readable_among(subject, crate::spaces::all(db).await?, &member_of)
+}
+
+/// The spaces among `spaces` that `subject` may read, given the member lists they are on.
+pub fn readable_among(
+    subject: &Subject,
+    spaces: Vec<space::Model>,
+    member_of: &[i32],
+) -> Result<Vec<Readable>, ApiError> {
     let mut out = Vec::new();
-    for s in crate::spaces::all(db).await? {
+    for s in spaces {
         let access = access_from(&s, member_of.contains(&s.id))?;
         let as_admin = match decide(subject, &access, Action::Read) {
             Decision::Allow => false,

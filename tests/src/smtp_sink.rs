@@ -120,7 +120,7 @@ impl SmtpSink {
         let mut server = Server::new(handler);
         server
             .with_name("sink.test")
-            .with_num_threads(16)
+            .with_num_threads(64)
             .with_tcp_listener(listener);
         server.with_ssl(SslConfig::None).expect("plain SMTP");
         std::thread::spawn(move || {

@@ -56,7 +56,8 @@ pub async fn preview(
             due_week(&prefs, d.clock.now()).0
         }
     };
-    let composer = d.composer();
+    let weeks = crate::digest::content::WeekCache::default();
+    let composer = d.composer(&weeks);
     let digest = composer
         .digest(db, &account, week)
         .await

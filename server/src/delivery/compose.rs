@@ -2,13 +2,16 @@
 //! may read now (not what they could read when the job was queued).
 use super::jobs::Outcome;
 use crate::db::entities::{mail_job, user};
-use crate::digest::content::{self, Digest};
+use crate::digest::content::{self, Digest, Reader};
 use crate::digest::render::{self, Links};
 use crate::digest::unsubscribe::{List, UnsubscribeKey};
-use crate::digest::{preferences, IsoWeek};
+use crate::digest::{preferences, IsoWeek, Preferences};
+use crate::error::ApiError;
 use crate::mail::Outgoing;
 use crate::settings::Settings;
+use sea_orm::{ColumnTrait, QueryFilter};
 use sea_orm::{ConnectionTrait, EntityTrait};
+use std::collections::{HashMap, HashSet};
 
 /// What composing a job gave: a message to send, or a reason to send nothing.
 pub enum Composed {
@@ -20,6 +23,8 @@ pub enum Composed {
 pub struct Composer<'a> {
     pub settings: &'a Settings,
     pub unsubscribe: &'a UnsubscribeKey,
+    /// The weeks read in this round, shared by its digests.
+    pub weeks: &'a content::WeekCache,
 }
 
 pub fn digest_message_id(user_id: i32, week: &IsoWeek, host: &str) -> String {
@@ -60,15 +65,26 @@ impl Composer<'_> {
         account: &user::Model,
         week: IsoWeek,
     ) -> Result<Digest, crate::error::ApiError> {
-        let prefs = preferences::load(db, account.id).await?;
+        let readers = Readers::load(db, &[account.id]).await?;
+        let reader = readers.reader(account.id).ok_or_else(ApiError::not_found)?;
+        self.digest_for(db, reader, week).await
+    }
+
+    async fn digest_for(
+        &self,
+        db: &impl ConnectionTrait,
+        reader: Reader<'_>,
+        week: IsoWeek,
+    ) -> Result<Digest, crate::error::ApiError> {
+        let prefs = reader.prefs;
         let due = week.moment(prefs.weekday, prefs.hour, prefs.time_zone);
         let inputs = content::gather(
             db,
-            account,
-            &prefs,
+            reader,
             week,
             due,
             &self.settings.mail.sensitive_title_domains,
+            self.weeks,
         )
         .await?;
         Ok(content::assemble(&inputs))
@@ -91,27 +107,29 @@ impl Composer<'_> {
         })
     }
 
-    /// The message a digest job owes, or why none is owed any more.
+    /// The message a digest job owes, or why none is owed any more. `readers` holds the
+    /// round's recipients, read once for the round.
     pub async fn digest_job(
         &self,
         db: &impl ConnectionTrait,
         job: &mail_job::Model,
+        readers: &Readers,
     ) -> Result<Composed, crate::error::ApiError> {
         let Some(week) = job.week.as_deref().and_then(|w| w.parse::<IsoWeek>().ok()) else {
             return Ok(Composed::Nothing(Outcome::Permanent {
                 error: format!("job {} has no valid week", job.job_key),
             }));
         };
-        let Some(account) = user::Entity::find_by_id(job.user_id).one(db).await? else {
+        let Some(reader) = readers.reader(job.user_id) else {
             return Ok(skip("the account no longer exists"));
         };
-        if account.disabled {
+        if reader.account.disabled {
             return Ok(skip("the account is disabled"));
         }
-        if !preferences::load(db, account.id).await?.digest_enabled {
+        if !reader.prefs.digest_enabled {
             return Ok(skip("weekly digests are turned off"));
         }
-        let digest = self.digest(db, &account, week).await?;
+        let digest = self.digest_for(db, reader, week).await?;
         if digest.is_empty() && !self.settings.digest.send_empty {
             return Ok(skip("nothing new for this reader this week"));
         }
@@ -163,6 +181,47 @@ impl Composer<'_> {
             )),
             headers: self.list_headers(List::Notifications, &links),
         })))
+    }
+}
+
+/// The recipients of a round of digests, read in a few queries for all of them.
+pub struct Readers {
+    accounts: HashMap<i32, user::Model>,
+    prefs: HashMap<i32, Preferences>,
+    members: HashMap<i32, Vec<i32>>,
+    mutes: HashMap<i32, HashSet<i32>>,
+}
+
+impl Readers {
+    pub async fn load(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<Self, sea_orm::DbErr> {
+        let mut accounts = HashMap::new();
+        for chunk in user_ids.chunks(500) {
+            accounts.extend(
+                user::Entity::find()
+                    .filter(user::Column::Id.is_in(chunk.to_vec()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|u| (u.id, u)),
+            );
+        }
+        let prefs = preferences::load_many(db, user_ids).await?;
+        let (members, mutes) = content::memberships_and_mutes(db, user_ids).await?;
+        Ok(Readers {
+            accounts,
+            prefs,
+            members,
+            mutes,
+        })
+    }
+
+    fn reader(&self, user_id: i32) -> Option<Reader<'_>> {
+        Some(Reader {
+            account: self.accounts.get(&user_id)?,
+            prefs: self.prefs.get(&user_id)?,
+            member_of: self.members.get(&user_id).map(Vec::as_slice).unwrap_or(&[]),
+            muted: self.mutes.get(&user_id).cloned().unwrap_or_default(),
+        })
     }
 }
 

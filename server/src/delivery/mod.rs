@@ -7,6 +7,7 @@ pub mod jobs;
 
 use crate::clock::Clock;
 use crate::db::entities::{mail_job, preference, user};
+use crate::digest::content::WeekCache;
 use crate::digest::preferences::Preferences;
 use crate::digest::unsubscribe::UnsubscribeKey;
 use crate::digest::IsoWeek;
@@ -87,10 +88,11 @@ impl Delivery {
         Duration::seconds(self.settings.digest.lease_seconds as i64)
     }
 
-    fn composer(&self) -> Composer<'_> {
+    fn composer<'a>(&'a self, weeks: &'a WeekCache) -> Composer<'a> {
         Composer {
             settings: &self.settings,
             unsubscribe: &self.unsubscribe,
+            weeks,
         }
     }
 
@@ -217,8 +219,15 @@ impl Delivery {
             }
         }
         units.extend(by_user.into_values());
+        let weeks = WeekCache::default();
+        let digest_readers: Vec<i32> = units
+            .iter()
+            .filter(|u| u[0].kind == DIGEST)
+            .map(|u| u[0].user_id)
+            .collect();
+        let readers = compose::Readers::load(&self.db, &digest_readers).await?;
         let results: Vec<anyhow::Result<Summary>> = futures_util::stream::iter(units)
-            .map(|unit| self.process(unit))
+            .map(|unit| self.process(unit, &weeks, &readers))
             .buffer_unordered(self.settings.digest.concurrency as usize)
             .collect()
             .await;
@@ -233,13 +242,18 @@ impl Delivery {
         Ok(summary)
     }
 
-    async fn process(&self, mut unit: Vec<mail_job::Model>) -> anyhow::Result<Summary> {
+    async fn process(
+        &self,
+        mut unit: Vec<mail_job::Model>,
+        weeks: &WeekCache,
+        readers: &compose::Readers,
+    ) -> anyhow::Result<Summary> {
         let Some(first) = unit.first().cloned() else {
             return Ok(Summary::default());
         };
-        let composer = self.composer();
+        let composer = self.composer(weeks);
         let composed = if first.kind == DIGEST {
-            composer.digest_job(&self.db, &first).await
+            composer.digest_job(&self.db, &first, readers).await
         } else {
             let more = jobs::claim_notifications_of(
                 &self.db,

@@ -78,10 +78,8 @@ pub struct Inputs {
     /// Ids of the followed ones among them.
     pub followed: HashSet<i32>,
     pub follow_tags: Option<Vec<String>>,
-    pub threads: HashMap<i32, ThreadInfo>,
-    pub activity: Vec<Activity>,
-    /// The recipient's own posts in these threads.
-    pub own_posts: HashSet<i32>,
+    /// What everyone wrote that week, before this reader's permissions.
+    pub shared: std::sync::Arc<SharedWeek>,
     pub muted: HashSet<i32>,
     pub sensitive_titles: bool,
 }
@@ -174,7 +172,7 @@ pub fn assemble(inputs: &Inputs) -> Digest {
     let space_names: HashMap<i32, &SpaceInfo> = inputs.readable.iter().map(|s| (s.id, s)).collect();
     // Posts by others, per thread, oldest first.
     let mut by_thread: BTreeMap<i32, Vec<&Activity>> = BTreeMap::new();
-    for a in &inputs.activity {
+    for a in &inputs.shared.activity {
         if a.author_id != me && a.created_at >= inputs.from && a.created_at < inputs.to {
             by_thread.entry(a.thread_id).or_default().push(a);
         }
@@ -226,7 +224,7 @@ pub fn assemble(inputs: &Inputs) -> Digest {
     };
 
     let mut endorsed: Vec<ThreadItem> = Vec::new();
-    for t in inputs.threads.values() {
+    for t in inputs.shared.threads.values() {
         let endorsed_now = t.best_practice
             && t.best_practice_at
                 .is_some_and(|at| at >= inputs.from && at < inputs.to);
@@ -247,13 +245,16 @@ pub fn assemble(inputs: &Inputs) -> Digest {
     let mut replies: Vec<ThreadItem> = Vec::new();
     let mut sensitive_replies = 0;
     for (thread_id, posts) in &by_thread {
-        let Some(t) = inputs.threads.get(thread_id).filter(|t| visible(t)) else {
+        let Some(t) = inputs.shared.threads.get(thread_id).filter(|t| visible(t)) else {
             continue;
         };
         let to_me = posts
             .iter()
             .filter(|a| {
-                t.author_id == me || a.parent_id.is_some_and(|p| inputs.own_posts.contains(&p))
+                t.author_id == me
+                    || a.parent_id
+                        .and_then(|p| inputs.shared.parent_authors.get(&p))
+                        .is_some_and(|author| *author == me)
             })
             .count();
         if to_me == 0 || listed.contains(thread_id) {
@@ -278,7 +279,7 @@ pub fn assemble(inputs: &Inputs) -> Digest {
     };
     let mut per_space: HashMap<i32, Vec<ThreadItem>> = HashMap::new();
     for thread_id in by_thread.keys() {
-        let Some(t) = inputs.threads.get(thread_id) else {
+        let Some(t) = inputs.shared.threads.get(thread_id) else {
             continue;
         };
         if !visible(t)
@@ -355,16 +356,208 @@ pub fn window(due: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     (due - Duration::days(7), due)
 }
 
-/// Reads what `assemble` needs for `recipient`'s digest of `week`, ending at `to`.
-#[allow(clippy::too_many_arguments)]
+/// Everything written in one week window, the same for every reader: threads active or
+/// endorsed, their posts, and who wrote the posts replied to. `assemble` keeps only what the
+/// reader's spaces allow.
+#[derive(Debug, Default)]
+pub struct SharedWeek {
+    pub threads: HashMap<i32, ThreadInfo>,
+    pub activity: Vec<Activity>,
+    pub parent_authors: HashMap<i32, i32>,
+}
+
+impl SharedWeek {
+    pub async fn load(
+        db: &impl ConnectionTrait,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Self, sea_orm::DbErr> {
+        let candidates = thread::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(thread::Column::LastActivityAt.gte(from))
+                    .add(thread::Column::BestPracticeAt.gte(from)),
+            )
+            .filter(thread::Column::CreatedAt.lt(to))
+            .all(db)
+            .await?;
+        let ids: Vec<i32> = candidates.iter().map(|t| t.id).collect();
+        if ids.is_empty() {
+            return Ok(SharedWeek::default());
+        }
+        let mut tags = tags_of(db, &ids).await?;
+        let threads = candidates
+            .into_iter()
+            .map(|t| {
+                (
+                    t.id,
+                    ThreadInfo {
+                        id: t.id,
+                        space_id: t.space_id,
+                        sensitive: t.marking == Marking::OfficialSensitive.as_str(),
+                        title: t.title,
+                        author_id: t.author_id,
+                        created_at: t.created_at,
+                        best_practice: t.best_practice,
+                        best_practice_at: t.best_practice_at,
+                        tags: tags.remove(&t.id).unwrap_or_default(),
+                    },
+                )
+            })
+            .collect();
+        let mut posts: Vec<post::Model> = Vec::new();
+        for chunk in ids.chunks(500) {
+            posts.extend(
+                post::Entity::find()
+                    .filter(post::Column::ThreadId.is_in(chunk.to_vec()))
+                    .filter(post::Column::CreatedAt.gte(from))
+                    .filter(post::Column::CreatedAt.lt(to))
+                    .filter(post::Column::DeletedAt.is_null())
+                    .all(db)
+                    .await?,
+            );
+        }
+        let mut parent_ids: Vec<i32> = posts.iter().filter_map(|p| p.parent_id).collect();
+        parent_ids.sort_unstable();
+        parent_ids.dedup();
+        let mut parent_authors = HashMap::new();
+        for chunk in parent_ids.chunks(500) {
+            let rows: Vec<(i32, i32)> = post::Entity::find()
+                .select_only()
+                .column(post::Column::Id)
+                .column(post::Column::AuthorId)
+                .filter(post::Column::Id.is_in(chunk.to_vec()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            parent_authors.extend(rows);
+        }
+        let mut author_ids: Vec<i32> = posts.iter().map(|p| p.author_id).collect();
+        author_ids.sort_unstable();
+        author_ids.dedup();
+        let mut authors: HashMap<i32, user::Model> = HashMap::new();
+        for chunk in author_ids.chunks(500) {
+            authors.extend(
+                user::Entity::find()
+                    .filter(user::Column::Id.is_in(chunk.to_vec()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|u| (u.id, u)),
+            );
+        }
+        let activity = posts
+            .into_iter()
+            .filter_map(|p| {
+                let author = authors.get(&p.author_id)?;
+                Some(Activity {
+                    post_id: p.id,
+                    thread_id: p.thread_id,
+                    parent_id: p.parent_id,
+                    author_id: p.author_id,
+                    author_name: author.display_name.clone(),
+                    organisation_id: author.organisation_id,
+                    created_at: p.created_at,
+                    text: p
+                        .body_text
+                        .unwrap_or_else(|| crate::markdown::plain_text(&p.body_markdown)),
+                })
+            })
+            .collect();
+        Ok(SharedWeek {
+            threads,
+            activity,
+            parent_authors,
+        })
+    }
+}
+
+/// What a round of sending reads once for all its readers: the spaces, and each shared week
+/// by window. It lives for one round (a second or so), so a change of marking or audience is
+/// never more than one round behind.
+#[derive(Default)]
+pub struct WeekCache {
+    spaces: tokio::sync::OnceCell<Vec<crate::db::entities::space::Model>>,
+    weeks: tokio::sync::Mutex<HashMap<Window, std::sync::Arc<SharedWeek>>>,
+}
+
+/// A week window: from, to.
+type Window = (DateTime<Utc>, DateTime<Utc>);
+
+impl WeekCache {
+    pub async fn week(
+        &self,
+        db: &impl ConnectionTrait,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<std::sync::Arc<SharedWeek>, sea_orm::DbErr> {
+        let mut weeks = self.weeks.lock().await;
+        if let Some(found) = weeks.get(&(from, to)) {
+            return Ok(found.clone());
+        }
+        let loaded = std::sync::Arc::new(SharedWeek::load(db, from, to).await?);
+        weeks.insert((from, to), loaded.clone());
+        Ok(loaded)
+    }
+
+    pub async fn spaces(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Vec<crate::db::entities::space::Model>, sea_orm::DbErr> {
+        self.spaces
+            .get_or_try_init(|| crate::spaces::all(db))
+            .await
+            .cloned()
+    }
+}
+
+/// What is known of one reader: their account, preferences, member lists and mutes.
+pub struct Reader<'a> {
+    pub account: &'a user::Model,
+    pub prefs: &'a super::Preferences,
+    pub member_of: &'a [i32],
+    pub muted: HashSet<i32>,
+}
+
+/// The member lists and mutes of these users, in two queries.
+pub async fn memberships_and_mutes(
+    db: &impl ConnectionTrait,
+    user_ids: &[i32],
+) -> Result<(HashMap<i32, Vec<i32>>, HashMap<i32, HashSet<i32>>), sea_orm::DbErr> {
+    use crate::db::entities::space_member;
+    let mut members: HashMap<i32, Vec<i32>> = HashMap::new();
+    let mut mutes: HashMap<i32, HashSet<i32>> = HashMap::new();
+    for chunk in user_ids.chunks(500) {
+        for m in space_member::Entity::find()
+            .filter(space_member::Column::UserId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            members.entry(m.user_id).or_default().push(m.space_id);
+        }
+        for w in thread_watch::Entity::find()
+            .filter(thread_watch::Column::UserId.is_in(chunk.to_vec()))
+            .filter(thread_watch::Column::State.eq("mute"))
+            .all(db)
+            .await?
+        {
+            mutes.entry(w.user_id).or_default().insert(w.thread_id);
+        }
+    }
+    Ok((members, mutes))
+}
+
+/// Puts together what `assemble` needs for a reader's digest of `week`, ending at `to`: the
+/// spaces they may read now (the permission module) and the shared week.
 pub async fn gather(
     db: &impl ConnectionTrait,
-    account: &user::Model,
-    prefs: &super::Preferences,
+    reader: Reader<'_>,
     week: IsoWeek,
     to: DateTime<Utc>,
     sensitive_title_domains: &[String],
+    cache: &WeekCache,
 ) -> Result<Inputs, crate::error::ApiError> {
+    let account = reader.account;
     let (from, to) = window(to);
     let subject = Subject {
         user_id: account.id,
@@ -373,26 +566,30 @@ pub async fn gather(
         })?,
         disabled: account.disabled,
     };
-    let readable: Vec<SpaceInfo> = permissions::readable_spaces(db, &subject)
-        .await?
-        .into_iter()
-        .filter(|r| !r.as_admin)
-        .map(|r| SpaceInfo {
-            id: r.space.id,
-            slug: r.space.slug,
-            name: r.space.name,
-        })
-        .collect();
-    let readable_ids: Vec<i32> = readable.iter().map(|s| s.id).collect();
-    let followed: HashSet<i32> = match &prefs.follow_spaces {
-        None => readable_ids.iter().copied().collect(),
-        Some(ids) => ids
+    let readable: Vec<SpaceInfo> =
+        permissions::readable_among(&subject, cache.spaces(db).await?, reader.member_of)?
+            .into_iter()
+            .filter(|r| !r.as_admin)
+            .map(|r| SpaceInfo {
+                id: r.space.id,
+                slug: r.space.slug,
+                name: r.space.name,
+            })
+            .collect();
+    let followed: HashSet<i32> = match &reader.prefs.follow_spaces {
+        None => readable.iter().map(|s| s.id).collect(),
+        Some(ids) => readable
             .iter()
-            .copied()
-            .filter(|id| readable_ids.contains(id))
+            .map(|s| s.id)
+            .filter(|id| ids.contains(id))
             .collect(),
     };
-    let mut inputs = Inputs {
+    let shared = if readable.is_empty() {
+        std::sync::Arc::new(SharedWeek::default())
+    } else {
+        cache.week(db, from, to).await?
+    };
+    Ok(Inputs {
         recipient: Recipient {
             id: account.id,
             email: account.email.clone(),
@@ -403,112 +600,11 @@ pub async fn gather(
         to,
         readable,
         followed,
-        follow_tags: prefs.follow_tags.clone(),
-        threads: HashMap::new(),
-        activity: Vec::new(),
-        own_posts: HashSet::new(),
-        muted: HashSet::new(),
+        follow_tags: reader.prefs.follow_tags.clone(),
+        shared,
+        muted: reader.muted,
         sensitive_titles: accredited(&account.email, sensitive_title_domains),
-    };
-    if readable_ids.is_empty() {
-        return Ok(inputs);
-    }
-    let candidates = thread::Entity::find()
-        .filter(thread::Column::SpaceId.is_in(readable_ids))
-        .filter(
-            Condition::any()
-                .add(thread::Column::LastActivityAt.gte(from))
-                .add(thread::Column::BestPracticeAt.gte(from)),
-        )
-        .filter(thread::Column::CreatedAt.lt(to))
-        .all(db)
-        .await?;
-    let ids: Vec<i32> = candidates.iter().map(|t| t.id).collect();
-    if ids.is_empty() {
-        return Ok(inputs);
-    }
-    let mut tags = if prefs.follow_tags.is_some() {
-        tags_of(db, &ids).await?
-    } else {
-        HashMap::new()
-    };
-    inputs.threads = candidates
-        .into_iter()
-        .map(|t| {
-            (
-                t.id,
-                ThreadInfo {
-                    id: t.id,
-                    space_id: t.space_id,
-                    sensitive: t.marking == Marking::OfficialSensitive.as_str(),
-                    title: t.title,
-                    author_id: t.author_id,
-                    created_at: t.created_at,
-                    best_practice: t.best_practice,
-                    best_practice_at: t.best_practice_at,
-                    tags: tags.remove(&t.id).unwrap_or_default(),
-                },
-            )
-        })
-        .collect();
-    let mut posts: Vec<post::Model> = Vec::new();
-    for chunk in ids.chunks(500) {
-        posts.extend(
-            post::Entity::find()
-                .filter(post::Column::ThreadId.is_in(chunk.to_vec()))
-                .filter(post::Column::CreatedAt.gte(from))
-                .filter(post::Column::CreatedAt.lt(to))
-                .filter(post::Column::DeletedAt.is_null())
-                .all(db)
-                .await?,
-        );
-        let own: Vec<i32> = post::Entity::find()
-            .select_only()
-            .column(post::Column::Id)
-            .filter(post::Column::ThreadId.is_in(chunk.to_vec()))
-            .filter(post::Column::AuthorId.eq(account.id))
-            .into_tuple()
-            .all(db)
-            .await?;
-        inputs.own_posts.extend(own);
-    }
-    let mut author_ids: Vec<i32> = posts.iter().map(|p| p.author_id).collect();
-    author_ids.sort_unstable();
-    author_ids.dedup();
-    let authors: HashMap<i32, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(author_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    inputs.activity = posts
-        .into_iter()
-        .filter_map(|p| {
-            let author = authors.get(&p.author_id)?;
-            Some(Activity {
-                post_id: p.id,
-                thread_id: p.thread_id,
-                parent_id: p.parent_id,
-                author_id: p.author_id,
-                author_name: author.display_name.clone(),
-                organisation_id: author.organisation_id,
-                created_at: p.created_at,
-                text: p
-                    .body_text
-                    .unwrap_or_else(|| crate::markdown::plain_text(&p.body_markdown)),
-            })
-        })
-        .collect();
-    inputs.muted = thread_watch::Entity::find()
-        .filter(thread_watch::Column::UserId.eq(account.id))
-        .filter(thread_watch::Column::State.eq("mute"))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|w| w.thread_id)
-        .collect();
-    Ok(inputs)
+    })
 }
 
 #[cfg(test)]
@@ -575,9 +671,11 @@ mod tests {
             readable: vec![space(10, "IT"), space(20, "Resilience")],
             followed: [10, 20].into_iter().collect(),
             follow_tags: None,
-            threads: threads.into_iter().map(|t| (t.id, t)).collect(),
-            activity,
-            own_posts: HashSet::new(),
+            shared: std::sync::Arc::new(SharedWeek {
+                threads: threads.into_iter().map(|t| (t.id, t)).collect(),
+                activity,
+                parent_authors: HashMap::new(),
+            }),
             muted: HashSet::new(),
             sensitive_titles: false,
         }
@@ -635,7 +733,10 @@ mod tests {
                 post(3, 2, 5, 400, at(19, 9)),
             ],
         );
-        i.own_posts.insert(50);
+        std::sync::Arc::get_mut(&mut i.shared)
+            .unwrap()
+            .parent_authors
+            .insert(50, ME);
         let d = assemble(&i);
         let replied: Vec<i32> = d.replies.iter().map(|r| r.thread_id).collect();
         assert_eq!(replied.len(), 2);
@@ -695,6 +796,31 @@ mod tests {
             assemble(&i).endorsed.is_empty(),
             "endorsements only from followed spaces"
         );
+    }
+
+    #[test]
+    fn threads_in_spaces_the_reader_cannot_read_never_appear() {
+        let mut endorsed = thread(2, 30, 2, false);
+        endorsed.best_practice = true;
+        endorsed.best_practice_at = Some(at(20, 12));
+        let mut i = inputs(
+            vec![thread(1, 30, ME, false), endorsed, thread(3, 30, 2, true)],
+            vec![
+                Activity {
+                    parent_id: Some(50),
+                    ..post(1, 1, 2, 100, at(17, 9))
+                },
+                post(2, 2, 2, 100, at(17, 9)),
+                post(3, 3, 2, 100, at(17, 9)),
+            ],
+        );
+        i.followed.insert(30);
+        std::sync::Arc::get_mut(&mut i.shared)
+            .unwrap()
+            .parent_authors
+            .insert(50, ME);
+        let d = assemble(&i);
+        assert!(d.is_empty(), "{d:?}");
     }
 
     #[test]
