@@ -85,6 +85,25 @@ pub async fn add_organisation(
     .await?)
 }
 
+/// These users, by id, read 500 at a time.
+pub async fn users_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<std::collections::HashMap<i32, user::Model>, sea_orm::DbErr> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        out.extend(
+            user::Entity::find()
+                .filter(user::Column::Id.is_in(chunk.to_vec()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u)),
+        );
+    }
+    Ok(out)
+}
+
 pub async fn find_user(
     db: &impl ConnectionTrait,
     email: &Email,

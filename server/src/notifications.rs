@@ -94,13 +94,7 @@ pub async fn build(
     post_ids: &[i32],
     sensitive_title_domains: &[String],
 ) -> Result<Option<Notice>, crate::error::ApiError> {
-    let subject = Subject {
-        user_id: account.id,
-        role: account.role.parse().map_err(|e| {
-            crate::error::ApiError::Internal(anyhow::anyhow!("user {}: {e}", account.id))
-        })?,
-        disabled: account.disabled,
-    };
+    let subject = Subject::of_account(account)?;
     let readable: HashSet<i32> = permissions::readable_spaces(db, &subject)
         .await?
         .into_iter()

@@ -39,6 +39,19 @@ impl From<&Viewer> for Subject {
     }
 }
 
+impl Subject {
+    /// The subject for a stored account (mail built for them, not a request of theirs).
+    pub fn of_account(account: &crate::db::entities::user::Model) -> Result<Self, ApiError> {
+        Ok(Subject {
+            user_id: account.id,
+            role: account.role.parse().map_err(|e| {
+                ApiError::Internal(anyhow::anyhow!("user {} has a bad role: {e}", account.id))
+            })?,
+            disabled: account.disabled,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     /// See the space, its threads and posts.

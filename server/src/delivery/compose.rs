@@ -9,7 +9,6 @@ use crate::digest::{preferences, IsoWeek, Preferences};
 use crate::error::ApiError;
 use crate::mail::Outgoing;
 use crate::settings::Settings;
-use sea_orm::{ColumnTrait, QueryFilter};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use std::collections::{HashMap, HashSet};
 
@@ -194,17 +193,7 @@ pub struct Readers {
 
 impl Readers {
     pub async fn load(db: &impl ConnectionTrait, user_ids: &[i32]) -> Result<Self, sea_orm::DbErr> {
-        let mut accounts = HashMap::new();
-        for chunk in user_ids.chunks(500) {
-            accounts.extend(
-                user::Entity::find()
-                    .filter(user::Column::Id.is_in(chunk.to_vec()))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|u| (u.id, u)),
-            );
-        }
+        let accounts = crate::accounts::users_by_id(db, user_ids).await?;
         let prefs = preferences::load_many(db, user_ids).await?;
         let (members, mutes) = content::memberships_and_mutes(db, user_ids).await?;
         Ok(Readers {

@@ -435,17 +435,7 @@ impl SharedWeek {
         let mut author_ids: Vec<i32> = posts.iter().map(|p| p.author_id).collect();
         author_ids.sort_unstable();
         author_ids.dedup();
-        let mut authors: HashMap<i32, user::Model> = HashMap::new();
-        for chunk in author_ids.chunks(500) {
-            authors.extend(
-                user::Entity::find()
-                    .filter(user::Column::Id.is_in(chunk.to_vec()))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|u| (u.id, u)),
-            );
-        }
+        let authors = crate::accounts::users_by_id(db, &author_ids).await?;
         let activity = posts
             .into_iter()
             .filter_map(|p| {
@@ -559,13 +549,7 @@ pub async fn gather(
 ) -> Result<Inputs, crate::error::ApiError> {
     let account = reader.account;
     let (from, to) = window(to);
-    let subject = Subject {
-        user_id: account.id,
-        role: account.role.parse().map_err(|e| {
-            crate::error::ApiError::Internal(anyhow::anyhow!("user {}: {e}", account.id))
-        })?,
-        disabled: account.disabled,
-    };
+    let subject = Subject::of_account(account)?;
     let readable: Vec<SpaceInfo> =
         permissions::readable_among(&subject, cache.spaces(db).await?, reader.member_of)?
             .into_iter()

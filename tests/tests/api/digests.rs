@@ -147,6 +147,12 @@ async fn digest_scenario(mut app: TestApp, config: &str) {
         "supplier,chief_officer",
         None,
     );
+    app.add_space(
+        "gold-group",
+        "chief_officer,pcc",
+        "chief_officer,pcc",
+        Some("chief@essex.example,chief@kent.example,pcc@kent-pcc.example"),
+    );
 
     let t_kent = app.login("chief@kent.example").await;
     let t_essex = app.login("chief@essex.example").await;
@@ -205,6 +211,26 @@ async fn digest_scenario(mut app: TestApp, config: &str) {
     )
     .await;
     app.reply(&t_pcc, secret, None, SECRET_REPLY).await;
+
+    // Kent's chief reads the working group's discussion, then leaves the group before Monday:
+    // the digest is built with what they may read when it is sent.
+    start_thread(
+        &app,
+        &t_essex,
+        "gold-group",
+        "Gold group briefing",
+        "Plans.",
+        "OFFICIAL",
+    )
+    .await;
+    let (status, body) = app
+        .patch(
+            "/api/v1/spaces/gold-group",
+            &t_admin,
+            json!({"members": ["chief@essex.example", "pcc@kent-pcc.example"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     let t_muted = app.login("muted@essex.example").await;
     let (status, body) = app
@@ -375,6 +401,13 @@ async fn digest_scenario(mut app: TestApp, config: &str) {
     assert!(by_user["pcc@kent-pcc.example"]
         .text
         .contains("Kent thinking aloud"));
+    assert!(by_user["pcc@kent-pcc.example"]
+        .text
+        .contains("Gold group briefing"));
+    assert!(
+        !kent_mail.everything().contains("Gold group"),
+        "access lost before the digest was built"
+    );
     assert!(
         !by_user["muted@essex.example"]
             .text

@@ -139,32 +139,8 @@ impl TestApp {
     /// for its address.
     pub fn start(&mut self) {
         self.stop();
-        let log = std::fs::File::create(self.data_dir.path().join("server.log")).expect("log file");
-        let mut child = self
-            .command()
-            .arg("serve")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start the server binary");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("Roundtable listening on ") {
-                    let _ = tx.send(addr.trim().to_string());
-                }
-            }
-        });
-        match rx.recv_timeout(Duration::from_secs(90)) {
-            Ok(addr) => self.base = addr,
-            Err(_) => {
-                let _ = child.kill();
-                let log = std::fs::read_to_string(self.data_dir.path().join("server.log"))
-                    .unwrap_or_default();
-                panic!("server did not start within 90 s; its log:\n{log}");
-            }
-        }
+        let (child, addr) = serve(self.command(), self.data_dir.path());
+        self.base = addr;
         self.child = Some(child);
     }
 
@@ -178,26 +154,9 @@ impl TestApp {
     /// its own search index); it stops when the returned value is dropped.
     pub fn start_sibling(&self) -> Sibling {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let log = std::fs::File::create(data_dir.path().join("server.log")).expect("log file");
-        let mut child = self
-            .command()
-            .env("ROUNDTABLE__DATA_DIR", data_dir.path())
-            .arg("serve")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start a second server");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("Roundtable listening on ") {
-                    let _ = tx.send(addr.trim().to_string());
-                }
-            }
-        });
-        rx.recv_timeout(Duration::from_secs(90))
-            .expect("the second server did not start");
+        let mut cmd = self.command();
+        cmd.env("ROUNDTABLE__DATA_DIR", data_dir.path());
+        let (child, _) = serve(cmd, data_dir.path());
         Sibling {
             child,
             _data_dir: data_dir,
@@ -457,6 +416,35 @@ impl TestApp {
             .expect("count query")
             .expect("a row");
         row.try_get_by_index::<i64>(0).expect("a number")
+    }
+}
+
+/// Runs `serve` with `cmd`, logging to `log_dir/server.log`, and waits for its address.
+fn serve(mut cmd: Command, log_dir: &std::path::Path) -> (Child, String) {
+    let log_path = log_dir.join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let mut child = cmd
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .expect("start the server binary");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(addr) = line.strip_prefix("Roundtable listening on ") {
+                let _ = tx.send(addr.trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(90)) {
+        Ok(addr) => (child, addr),
+        Err(_) => {
+            let _ = child.kill();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            panic!("server did not start within 90 s; its log:\n{log}");
+        }
     }
 }
 
