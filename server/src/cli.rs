@@ -211,6 +211,7 @@ enum SpaceCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::tls::use_ring();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

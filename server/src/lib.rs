@@ -28,3 +28,4 @@ pub mod spaces;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tls;

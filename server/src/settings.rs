@@ -83,6 +83,7 @@ pub struct MailSettings {
     pub from: String,
     pub timeout_seconds: u64,
     pub smtp_pool_size: u32,
+    pub smtp_ca_file: PathBuf,
     pub sensitive_title_domains: Vec<String>,
 }
 

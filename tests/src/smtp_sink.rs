@@ -104,6 +104,19 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start() -> SmtpSink {
+        Self::start_with(SslConfig::None)
+    }
+
+    /// A sink that offers STARTTLS with this certificate and key (PEM files).
+    pub fn start_with_starttls(cert_path: &str, key_path: &str) -> SmtpSink {
+        Self::start_with(SslConfig::SelfSigned {
+            cert_path: cert_path.to_string(),
+            key_path: key_path.to_string(),
+        })
+    }
+
+    fn start_with(ssl: SslConfig) -> SmtpSink {
+        roundtable::tls::use_ring();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the SMTP sink");
         let port = listener.local_addr().expect("sink address").port();
         let state = Arc::new(Mutex::new(State {
@@ -122,7 +135,7 @@ impl SmtpSink {
             .with_name("sink.test")
             .with_num_threads(64)
             .with_tcp_listener(listener);
-        server.with_ssl(SslConfig::None).expect("plain SMTP");
+        server.with_ssl(ssl).expect("the sink's TLS settings");
         std::thread::spawn(move || {
             let _ = server.serve();
         });

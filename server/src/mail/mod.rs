@@ -3,6 +3,7 @@ use crate::settings::Settings;
 use anyhow::Context;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
@@ -47,16 +48,55 @@ pub struct Outgoing {
     pub headers: Vec<(&'static str, String)>,
 }
 
+/// The TLS mode `url` asks for (smtps: TLS from the start; `tls=required`: STARTTLS or fail;
+/// otherwise STARTTLS when offered), trusting the CA certificates in `ca_file` (PEM), for
+/// relays whose certificate comes from a private authority.
+fn tls_with_ca(url: &str, ca_file: &std::path::Path) -> anyhow::Result<Tls> {
+    let parsed = url::Url::parse(url).context("mail.smtp_url is not a valid URL")?;
+    let host = parsed
+        .host_str()
+        .context("mail.smtp_url has no host")?
+        .to_string();
+    let pem = std::fs::read(ca_file)
+        .with_context(|| format!("mail.smtp_ca_file: cannot read {}", ca_file.display()))?;
+    anyhow::ensure!(
+        String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----"),
+        "mail.smtp_ca_file: {} holds no PEM certificate",
+        ca_file.display()
+    );
+    let certificate = Certificate::from_pem(&pem).with_context(|| {
+        format!(
+            "mail.smtp_ca_file: {} is not a PEM certificate",
+            ca_file.display()
+        )
+    })?;
+    let params = TlsParameters::builder(host)
+        .add_root_certificate(certificate)
+        .build_rustls()
+        .context("mail.smtp_ca_file: building the TLS settings")?;
+    let required = parsed
+        .query_pairs()
+        .any(|(k, v)| k == "tls" && v == "required");
+    Ok(match parsed.scheme() {
+        "smtps" => Tls::Wrapper(params),
+        _ if required => Tls::Required(params),
+        _ => Tls::Opportunistic(params),
+    })
+}
+
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         let from: Mailbox = settings.mail.from.parse().context("mail.from")?;
         let transport = if settings.uses_smtp() {
             let url = settings.mail.smtp_url.expose_secret();
-            let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                 .context("mail.smtp_url is not a valid SMTP URL")?
                 .timeout(Some(Duration::from_secs(settings.mail.timeout_seconds)))
-                .pool_config(PoolConfig::new().max_size(settings.mail.smtp_pool_size))
-                .build();
+                .pool_config(PoolConfig::new().max_size(settings.mail.smtp_pool_size));
+            if !settings.mail.smtp_ca_file.as_os_str().is_empty() {
+                builder = builder.tls(tls_with_ca(url, &settings.mail.smtp_ca_file)?);
+            }
+            let transport = builder.build();
             Transport::Smtp(transport)
         } else {
             std::fs::create_dir_all(&settings.mail.file_dir).with_context(|| {

@@ -252,3 +252,55 @@ async fn smtp_failures_end_in_their_documented_states() {
         "{status}"
     );
 }
+
+#[tokio::test]
+async fn starttls_to_a_relay_signed_by_a_private_authority() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = dir.path().join("relay.pem");
+    let key = dir.path().join("relay.key");
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let sink = SmtpSink::start_with_starttls(cert.to_str().unwrap(), key.to_str().unwrap());
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    app.set_env("ROUNDTABLE__DIGEST__SEND_EMPTY", "true");
+    app.set_env("ROUNDTABLE__DIGEST__RETRY_BASE_SECONDS", "1");
+    let readers = week_with_readers(&mut app, &sink, 2).await;
+    let required = format!("smtp://localhost:{}?tls=required", sink.port);
+
+    // Without the authority's certificate the relay is not trusted: nothing is sent.
+    let out = run_for(
+        &app,
+        &readers[0].1,
+        &[("ROUNDTABLE__MAIL__SMTP_URL", &required)],
+    );
+    assert!(out.contains("to retry 1"), "{out}");
+    assert_eq!(sink.count(), 0);
+
+    let ca = cert.to_str().unwrap();
+    let out = run_for(
+        &app,
+        &readers[1].1,
+        &[
+            ("ROUNDTABLE__MAIL__SMTP_URL", &required),
+            ("ROUNDTABLE__MAIL__SMTP_CA_FILE", ca),
+        ],
+    );
+    assert!(out.contains("sent 1"), "{out}");
+    let got = parse_all(&sink.received());
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].to[0], readers[1].1);
+
+    // A CA file that is not a certificate stops the command with the setting named.
+    std::fs::write(dir.path().join("junk.pem"), "not a certificate").unwrap();
+    let junk = dir.path().join("junk.pem");
+    let out = app.cli(
+        &["digest", "run", "--user", &readers[1].1],
+        &[
+            ("ROUNDTABLE__MAIL__SMTP_URL", &required),
+            ("ROUNDTABLE__MAIL__SMTP_CA_FILE", junk.to_str().unwrap()),
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mail.smtp_ca_file"));
+}
