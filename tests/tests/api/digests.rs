@@ -426,6 +426,52 @@ async fn digest_scenario(mut app: TestApp, config: &str) {
         || m.to[0] == "admin@roundtable.example"));
     let _ = alone;
 
+    // The operator's preview shows the same digest, and writes its HTML part.
+    let html = app.data_dir.path().join("preview.html");
+    let out = app.cli(
+        &[
+            "digest",
+            "preview",
+            "--user",
+            "chief@kent.example",
+            "--week",
+            &week,
+            "--html",
+            html.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let preview = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        preview.starts_with(&format!("Subject: {}", kent_mail.subject)),
+        "{preview}"
+    );
+    assert!(preview.contains("REPLIES TO YOU") && !preview.contains("ZQXTITLE"));
+    assert!(std::fs::read_to_string(&html)
+        .unwrap()
+        .contains("Moving custody software"));
+    let out = app.cli(
+        &[
+            "digest",
+            "preview",
+            "--user",
+            "chief@kent.example",
+            "--week",
+            "2026-48",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--week"));
+    let out = app.cli(&["digest", "preview", "--user", "nobody@kent.example"], &[]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--user"));
+
     // Exactly once: sending the same week again by hand sends nothing.
     let out = app.cli(&["digest", "run", "--week", &week], &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
