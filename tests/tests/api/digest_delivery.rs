@@ -127,9 +127,11 @@ async fn two_processes_on_one_postgres_database_send_each_digest_once() {
     let mut app = TestApp::spawn(pg).await;
     let readers = week_with_readers(&mut app, &sink, READERS).await;
     let due = next_default_due(chrono::Utc::now());
+    // Both clocks start 8 s before the digests fall due, so both processes are up and
+    // waiting when they do, however long the second takes to start.
     app.set_env(
         "ROUNDTABLE__CLOCK__START",
-        &(due + chrono::Duration::seconds(5)).to_rfc3339(),
+        &(due - chrono::Duration::seconds(8)).to_rfc3339(),
     );
     app.set_env("ROUNDTABLE__DIGEST__SCHEDULER", "true");
     app.set_env("ROUNDTABLE__DIGEST__BATCH", "5");
