@@ -101,6 +101,7 @@ pub async fn run(
         kind: Some(DIGEST),
         week: Some(week.to_string()),
         user_id: only,
+        due_by: None,
     };
     let mut due = crate::db::entities::mail_job::Entity::find()
         .filter(crate::db::entities::mail_job::Column::Kind.eq(DIGEST))

@@ -108,6 +108,8 @@ pub struct ClaimFilter {
     pub kind: Option<&'static str>,
     pub week: Option<String>,
     pub user_id: Option<i32>,
+    /// Claim pending jobs due by this time rather than by now.
+    pub due_by: Option<DateTime<Utc>>,
 }
 
 /// Claims up to `limit` due jobs for `worker`: pending ones whose time has come and sending
@@ -133,7 +135,7 @@ pub async fn claim(
     let worker_p = param(worker.into());
     let lease_p = param((now + lease).into());
     let now_p = param(now.into());
-    let now_p2 = param(now.into());
+    let now_p2 = param(filter.due_by.unwrap_or(now).into());
     let now_p3 = param(now.into());
     let mut extra = String::new();
     if let Some(kind) = filter.kind {
@@ -183,8 +185,9 @@ pub async fn claim_notifications_of(
             kind: Some(NOTIFICATION),
             week: None,
             user_id: Some(user_id),
+            due_by: Some(now + Duration::days(1)),
         },
-        now + Duration::days(1),
+        now,
     )
     .await
 }
