@@ -120,14 +120,8 @@ async fn seed(db: &DatabaseConnection, users: usize, week: IsoWeek) -> anyhow::R
             during,
         )
         .await?;
-        let thread = roundtable::db::entities::thread::Entity::find_by_id(thread_id)
-            .one(&txn)
-            .await?
-            .context("thread")?;
-        let parent = roundtable::db::entities::post::Entity::find_by_id(opening)
-            .one(&txn)
-            .await?
-            .context("post")?;
+        let (thread, parent) =
+            roundtable_bench::thread_and_opening(&txn, thread_id, opening).await?;
         for r in 0..5 {
             let replier = 2 + ((t * 5 + r) % users) as i32;
             let body = PostBody::parse(

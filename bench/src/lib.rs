@@ -48,3 +48,25 @@ pub async fn user_and_space(
     txn.commit().await?;
     Ok((user.id, space.id))
 }
+
+/// A thread and its opening post, as `threads::start` left them (to reply under).
+pub async fn thread_and_opening(
+    db: &impl sea_orm::ConnectionTrait,
+    thread_id: i32,
+    post_id: i32,
+) -> anyhow::Result<(
+    roundtable::db::entities::thread::Model,
+    roundtable::db::entities::post::Model,
+)> {
+    use anyhow::Context;
+    use sea_orm::EntityTrait;
+    let thread = roundtable::db::entities::thread::Entity::find_by_id(thread_id)
+        .one(db)
+        .await?
+        .context("thread")?;
+    let opening = roundtable::db::entities::post::Entity::find_by_id(post_id)
+        .one(db)
+        .await?
+        .context("post")?;
+    Ok((thread, opening))
+}

@@ -11,7 +11,7 @@ use roundtable::domain::{Marking, TagList};
 use roundtable::forum::input::{PostBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
-use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
+use sea_orm::{DatabaseConnection, TransactionTrait};
 use search_index::{query::escape, IndexStore, SearchIndex, SearchRequest};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -129,14 +129,8 @@ async fn seed(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<(i32, usi
             )
             .await?;
             made += 1;
-            let t = roundtable::db::entities::thread::Entity::find_by_id(thread_id)
-                .one(&txn)
-                .await?
-                .context("thread")?;
-            let parent = roundtable::db::entities::post::Entity::find_by_id(opening)
-                .one(&txn)
-                .await?
-                .context("post")?;
+            let (t, parent) =
+                roundtable_bench::thread_and_opening(&txn, thread_id, opening).await?;
             for k in 1..=5 {
                 let other = &docs[(i * 7 + k * 1009) % n];
                 posts::reply(&txn, &t, &parent, user_id, &body(&other.text)?, now).await?;

@@ -1,6 +1,8 @@
 //! The mail queue's claims against a real SQLite database: what is due is claimed once, a
 //! lease that runs out is claimed again, only the claimer may finish a job, and failures end
 //! in the documented states.
+mod common;
+
 use chrono::{Duration, Utc};
 use roundtable::accounts::{self, NewUser};
 use roundtable::db::entities::mail_job;
@@ -11,14 +13,7 @@ use roundtable::domain::{Email, OrgKind, Role};
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 async fn database() -> (DatabaseConnection, i32, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = roundtable::settings::Settings::load(None).unwrap();
-    settings.database.url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("db.sqlite").display()
-    );
-    let db = roundtable::db::connect(&settings).await.unwrap();
-    roundtable::db::migrate(&db).await.unwrap();
+    let (db, dir) = common::sqlite_database().await;
     let now = Utc::now();
     let org = accounts::add_organisation(&db, "Kent Police", OrgKind::Force, now)
         .await

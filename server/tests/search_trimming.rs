@@ -2,6 +2,8 @@
 //! change, no search result, count, facet or snippet holds text the viewer may not read.
 //! Runs the real database (SQLite), the real index and the real indexer; the oracle is the
 //! database state read through the one permission function.
+mod common;
+
 use proptest::prelude::*;
 use roundtable::accounts::{self, NewUser};
 use roundtable::db::entities::{post, space, thread, user};
@@ -94,14 +96,7 @@ struct World {
 }
 
 async fn build(s: &Scenario) -> World {
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = roundtable::settings::Settings::load(None).unwrap();
-    settings.database.url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("db.sqlite").display()
-    );
-    let db = roundtable::db::connect(&settings).await.unwrap();
-    roundtable::db::migrate(&db).await.unwrap();
+    let (db, dir) = common::sqlite_database().await;
     let now = chrono::Utc::now();
     let org = accounts::add_organisation(&db, "Kent Police", OrgKind::Force, now)
         .await

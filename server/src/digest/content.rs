@@ -84,7 +84,7 @@ pub struct Inputs {
     pub sensitive_titles: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ThreadItem {
     pub thread_id: i32,
     pub title: String,
@@ -101,7 +101,7 @@ pub struct ThreadItem {
     pub score: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SpaceSection {
     pub slug: String,
     pub name: String,
@@ -112,7 +112,7 @@ pub struct SpaceSection {
     pub sensitive: usize,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Digest {
     pub recipient: Recipient,
     pub week: IsoWeek,
@@ -125,12 +125,6 @@ pub struct Digest {
     pub spaces: Vec<SpaceSection>,
     /// The highest marking of what the message shows.
     pub marking: Marking,
-}
-
-impl PartialEq for Recipient {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-    }
 }
 
 impl Digest {
