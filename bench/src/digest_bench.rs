@@ -13,7 +13,7 @@ use roundtable::delivery::{jobs::ClaimFilter, Delivery};
 use roundtable::digest::unsubscribe::UnsubscribeKey;
 use roundtable::digest::IsoWeek;
 use roundtable::domain::{Marking, TagList};
-use roundtable::forum::input::{PostBody, Title};
+use roundtable::forum::input::{RenderedBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
 use roundtable_tests::smtp_sink::SmtpSink;
@@ -109,7 +109,7 @@ async fn seed(db: &DatabaseConnection, users: usize, week: IsoWeek) -> anyhow::R
                     200,
                 )
                 .map_err(|e| anyhow::anyhow!("{e}"))?,
-                body: PostBody::parse(
+                body: RenderedBody::from_markdown(
                     "Opening post with figures and a question for colleagues.",
                     10_000,
                 )
@@ -124,7 +124,7 @@ async fn seed(db: &DatabaseConnection, users: usize, week: IsoWeek) -> anyhow::R
             roundtable_bench::thread_and_opening(&txn, thread_id, opening).await?;
         for r in 0..5 {
             let replier = 2 + ((t * 5 + r) % users) as i32;
-            let body = PostBody::parse(
+            let body = RenderedBody::from_markdown(
                 "We did this last year; the costs were lower than expected and the benchmarking clause helped.",
                 10_000,
             )

@@ -4,6 +4,8 @@ use roundtable::domain::{Email, OrgKind, Role, RoleSet, Slug};
 use roundtable::spaces::{self, NewSpace};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
+pub mod webmasters;
+
 pub const EMAIL: &str = "bench@kent.example";
 pub const PASSWORD: &str = "benchmark password 1";
 

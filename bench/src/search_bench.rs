@@ -7,47 +7,12 @@
 //! with the BEIR webmasters files: each corpus document becomes a thread, and five replies
 //! are made of other documents' text, so 17,405 documents give 104,430 posts.
 use anyhow::Context;
-use roundtable::domain::{Marking, TagList};
-use roundtable::forum::input::{PostBody, Title};
-use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
-use sea_orm::{DatabaseConnection, TransactionTrait};
-use search_index::{query::escape, IndexStore, SearchIndex, SearchRequest};
-use serde::Deserialize;
-use std::collections::HashMap;
-use std::io::BufRead;
-use std::time::{Duration, Instant};
-
+use roundtable_bench::webmasters::{lines, seed_or_reuse, Doc, Query};
 use roundtable_bench::{EMAIL, PASSWORD};
-
-#[derive(Deserialize)]
-struct Doc {
-    title: String,
-    text: String,
-    #[serde(default)]
-    metadata: Option<Meta>,
-}
-
-#[derive(Deserialize, Default)]
-struct Meta {
-    #[serde(default)]
-    tags: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct Query {
-    text: String,
-}
-
-fn lines<T: for<'de> Deserialize<'de>>(path: &str) -> anyhow::Result<Vec<T>> {
-    let file = std::fs::File::open(path).with_context(|| format!("open {path}"))?;
-    std::io::BufReader::new(file)
-        .lines()
-        .map_while(Result::ok)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(&l).context("a JSON line"))
-        .collect()
-}
+use search_index::{query::escape, IndexStore, SearchIndex, SearchRequest};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -85,63 +50,6 @@ fn main() -> anyhow::Result<()> {
         .block_on(run(&corpus, &queries, rounds, writes))
 }
 
-async fn seed(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<(i32, usize)> {
-    let now = chrono::Utc::now();
-    let (user_id, space_id) =
-        roundtable_bench::user_and_space(db, "webmasters", "Webmasters").await?;
-    let body = |text: &str| {
-        PostBody::parse(
-            if text.trim().is_empty() {
-                "(empty)"
-            } else {
-                text
-            },
-            100_000,
-        )
-        .map_err(|e| anyhow::anyhow!("{e}"))
-    };
-    let n = docs.len();
-    let mut made = 0;
-    for chunk in docs.chunks(500).enumerate() {
-        let (c, chunk) = chunk;
-        let txn = db.begin().await?;
-        for (j, d) in chunk.iter().enumerate() {
-            let i = c * 500 + j;
-            let title = Title::parse(&d.title.chars().take(200).collect::<String>(), 200)
-                .or_else(|_| Title::parse("Untitled", 200))
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let tags: Vec<String> = d
-                .metadata
-                .as_ref()
-                .map(|m| m.tags.clone())
-                .unwrap_or_default();
-            let (thread_id, opening) = threads::start(
-                &txn,
-                space_id,
-                user_id,
-                threads::NewThread {
-                    title,
-                    body: body(&d.text)?,
-                    tags: TagList::parse(&tags, 10).unwrap_or_default(),
-                    marking: Marking::Official,
-                },
-                now,
-            )
-            .await?;
-            made += 1;
-            let (t, parent) =
-                roundtable_bench::thread_and_opening(&txn, thread_id, opening).await?;
-            for k in 1..=5 {
-                let other = &docs[(i * 7 + k * 1009) % n];
-                posts::reply(&txn, &t, &parent, user_id, &body(&other.text)?, now).await?;
-                made += 1;
-            }
-        }
-        txn.commit().await?;
-    }
-    Ok((space_id, made))
-}
-
 async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyhow::Result<()> {
     let docs: Vec<Doc> = lines(corpus)?;
     let queries: Vec<String> = lines::<Query>(queries)?
@@ -153,15 +61,7 @@ async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyho
     let db = roundtable::db::connect(&settings).await?;
     roundtable::db::migrate(&db).await?;
     let started = Instant::now();
-    let existing = roundtable::search::documents::count_posts(&db).await?;
-    let (space_id, posts_made) = if existing > 0 {
-        let space = roundtable::spaces::find_by_slug(&db, "webmasters")
-            .await?
-            .context("webmasters space")?;
-        (space.id, existing as usize)
-    } else {
-        seed(&db, &docs).await?
-    };
+    let (space_id, posts_made) = seed_or_reuse(&db, &docs).await?;
     eprintln!(
         "seeded {posts_made} posts in {:.0} s",
         started.elapsed().as_secs_f64()

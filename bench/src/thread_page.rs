@@ -6,7 +6,7 @@
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::{bail, Context};
 use roundtable::domain::{Marking, TagList};
-use roundtable::forum::input::{PostBody, Title};
+use roundtable::forum::input::{RenderedBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
 use sea_orm::TransactionTrait;
@@ -136,7 +136,7 @@ async fn seed_thread(db: &sea_orm::DatabaseConnection) -> anyhow::Result<i32> {
         The **costing data** is in the table below; the benchmarking clause let us compare \
         unit prices with two neighbouring forces.\n\n| Item | Cost |\n|---|---:|\n| Licences | £120k |\n";
     let body = |i: usize| {
-        PostBody::parse(&format!("Post {i}. {paragraph}"), 100_000)
+        RenderedBody::from_markdown(&format!("Post {i}. {paragraph}"), 100_000)
             .map_err(|e| anyhow::anyhow!("{e}"))
     };
     let (thread_id, opening_id) = threads::start(

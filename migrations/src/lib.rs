@@ -10,6 +10,9 @@ mod m20261129_000005_audit_and_outbox;
 mod m20261129_000006_import_sources;
 mod m20261129_000007_post_text;
 mod m20261129_000008_mail;
+mod m20261202_000009_retired_refresh_tokens;
+mod m20261202_000010_post_depth;
+mod m20261202_000011_login_failures;
 
 pub struct Migrator;
 
@@ -25,6 +28,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_import_sources::Migration),
             Box::new(m20261129_000007_post_text::Migration),
             Box::new(m20261129_000008_mail::Migration),
+            Box::new(m20261202_000009_retired_refresh_tokens::Migration),
+            Box::new(m20261202_000010_post_depth::Migration),
+            Box::new(m20261202_000011_login_failures::Migration),
         ]
     }
 }

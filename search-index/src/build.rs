@@ -5,12 +5,15 @@ use crate::schema::{self, Fields};
 use crate::Ranking;
 use std::ops::Bound;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhraseQuery, Query,
-    RangeQuery, RegexQuery, TermQuery, TermSetQuery,
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
+    PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
+
+/// Index terms one `prefix*` may stand for, per field and segment.
+pub const MAX_PREFIX_EXPANSIONS: u32 = 50;
 
 pub struct Built {
     pub query: Box<dyn Query>,
@@ -30,19 +33,11 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
 fn unit_in_field(unit: &Text, field: Field, analyzer: &mut TextAnalyzer) -> Option<Box<dyn Query>> {
     match unit {
         Text::Prefix(stem) => {
-            let escaped: String = stem
-                .chars()
-                .flat_map(|c| {
-                    if c.is_alphanumeric() {
-                        vec![c]
-                    } else {
-                        vec!['\\', c]
-                    }
-                })
-                .collect();
-            RegexQuery::from_pattern(&format!("{escaped}.*"), field)
-                .ok()
-                .map(|q| Box::new(q) as Box<dyn Query>)
+            // A one-term phrase prefix is a range over the term dictionary that stops after
+            // MAX_PREFIX_EXPANSIONS terms, where a regex would visit every match.
+            let mut q = PhrasePrefixQuery::new(vec![Term::from_field_text(field, stem)]);
+            q.set_max_expansions(MAX_PREFIX_EXPANSIONS);
+            Some(Box::new(q))
         }
         Text::Word(w) | Text::Phrase(w) => {
             let tokens = schema::tokens(analyzer, w);

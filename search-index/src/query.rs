@@ -176,8 +176,11 @@ fn text_unit(raw: &str, position: usize) -> Result<Text, SearchError> {
         if stem.contains('*') {
             return Err(error("a * may only end a word", position));
         }
-        if stem.chars().count() < 2 {
-            return Err(error("write at least two letters before *", position));
+        if stem.chars().count() < MIN_PREFIX_CHARS {
+            return Err(error(
+                format!("write at least {MIN_PREFIX_CHARS} letters before *"),
+                position,
+            ));
         }
         return Ok(Text::Prefix(stem.to_lowercase()));
     }
@@ -189,6 +192,11 @@ fn text_unit(raw: &str, position: usize) -> Result<Text, SearchError> {
     }
     Ok(Text::Word(raw.to_string()))
 }
+
+/// Letters a prefix needs before its `*`: shorter ones match too much of the index.
+pub const MIN_PREFIX_CHARS: usize = 3;
+/// Words ending in `*` allowed in one query; each is expanded in every text field.
+pub const MAX_PREFIXES: usize = 4;
 
 pub fn parse(src: &str) -> Result<ParsedQuery, SearchError> {
     if src.chars().count() > 1000 {
@@ -275,6 +283,19 @@ pub fn parse(src: &str) -> Result<ParsedQuery, SearchError> {
     if let Some(at) = pending_or {
         return Err(error("OR needs a word after it", at + 1));
     }
+    let prefixes = q
+        .groups
+        .iter()
+        .flatten()
+        .chain(&q.excluded)
+        .filter(|u| matches!(u, Text::Prefix(_)))
+        .count();
+    if prefixes > MAX_PREFIXES {
+        return Err(error(
+            format!("use at most {MAX_PREFIXES} words ending in * in one search"),
+            src.find('*').map_or(1, |i| src[..i].chars().count() + 1),
+        ));
+    }
     Ok(q)
 }
 
@@ -352,6 +373,10 @@ mod tests {
         assert_eq!(pos("x OR"), 3);
         assert_eq!(pos("a*b"), 2);
         assert_eq!(pos("x*"), 1);
+        assert_eq!(pos("ab*"), 1);
+        assert!(parse("abc*").is_ok());
+        assert!(parse("abc* def* ghi* jkl*").is_ok());
+        assert_eq!(pos("abc* def* ghi* jkl* mno*"), 4);
         assert_eq!(pos("marking:secret"), 9);
         assert_eq!(pos("is:"), 4);
     }

@@ -32,8 +32,9 @@ pub enum AccountError {
     InvitationExpired,
     #[error("{0}")]
     NotAllowed(String),
-    #[error("the invitation was saved but the email could not be sent: {0}")]
-    Mail(String),
+    /// The cause stays for the log; people see only the message.
+    #[error("the invitation was saved but its email could not be sent just now; try again in a few minutes")]
+    Mail(#[source] crate::mail::MailError),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
     #[error(transparent)]
@@ -159,26 +160,6 @@ pub async fn add_user(
     .await?)
 }
 
-/// Who may invite whom: an admin anyone; a chief officer or PCC only `staff` of their own
-/// organisation.
-pub fn may_invite(
-    inviter_role: Role,
-    inviter_org: i32,
-    role: Role,
-    org: i32,
-) -> Result<(), AccountError> {
-    match inviter_role {
-        Role::Admin => Ok(()),
-        Role::ChiefOfficer | Role::Pcc if role == Role::Staff && org == inviter_org => Ok(()),
-        Role::ChiefOfficer | Role::Pcc => Err(AccountError::NotAllowed(
-            "chief officers and PCCs may invite only staff of their own organisation".into(),
-        )),
-        _ => Err(AccountError::NotAllowed(
-            "only admins, chief officers and PCCs may invite".into(),
-        )),
-    }
-}
-
 /// Who is invited, as what, and by whom.
 pub struct NewInvitation<'a> {
     pub email: &'a Email,
@@ -192,10 +173,16 @@ pub struct Invitation {
     pub email: Email,
     pub expires_at: DateTime<Utc>,
     pub token: String,
+    /// The address already had an account: it was told so, and sent no link. Only the
+    /// operator's CLI says this; the API answers alike so that inviting cannot reveal who has
+    /// an account.
+    pub already_a_member: bool,
 }
 
 /// Stores an invitation (the token only as its hash) and mails the link. The row is committed
-/// before sending, so a mail failure loses nothing: inviting again sends a fresh link.
+/// before sending, so a mail failure loses nothing: inviting again sends a fresh link. An
+/// address that already has an account gets the same record and answer, but its email says so
+/// and carries no link.
 pub async fn invite(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -210,12 +197,9 @@ pub async fn invite(
         organisation_id,
         invited_by,
     } = new;
-    if find_user(db, email)
+    let already_a_member = find_user(db, email)
         .await?
-        .is_some_and(|u| u.password_hash.is_some())
-    {
-        return Err(AccountError::UserExists(email.to_string()));
-    }
+        .is_some_and(|u| u.password_hash.is_some());
     let org = organisation::Entity::find_by_id(organisation_id)
         .one(db)
         .await?
@@ -243,24 +227,26 @@ pub async fn invite(
             action: "user.invite",
             target_type: "invitation",
             target_id: Some(row.id),
-            detail: serde_json::json!({"email": email.as_ref(), "role": role.as_str(), "organisation": org.name}),
+            detail: serde_json::json!({
+                "email": email.as_ref(), "role": role.as_str(), "organisation": org.name,
+                "already_a_member": already_a_member,
+            }),
         },
         now,
     )
     .await?;
     txn.commit().await?;
 
-    let link = format!("{public_url}/invitations/{token}");
-    let text = format!(
-        "You have been invited to Roundtable, the forum for chief officers, PCCs and their teams,\n\
-         as {role} of {org}.\n\n\
-         Open this link to choose your name and password (it works once and expires on {expiry}):\n\n\
-         {link}\n\n\
-         If you were not expecting this, you can ignore this email.\n",
-        role = role.as_str().replace('_', " "),
-        org = org.name,
-        expiry = expires_at.format("%-d %B %Y"),
-    );
+    let text = if already_a_member {
+        already_a_member_text(public_url)
+    } else {
+        invitation_text(
+            &format!("{public_url}/invitations/{token}"),
+            role,
+            &org.name,
+            expires_at,
+        )
+    };
     mailer
         .send(Outgoing {
             to: email.to_string(),
@@ -269,13 +255,35 @@ pub async fn invite(
             ..Default::default()
         })
         .await
-        .map_err(|e| AccountError::Mail(e.to_string()))?;
+        .map_err(AccountError::Mail)?;
     Ok(Invitation {
         id: row.id,
         email: email.clone(),
         expires_at,
         token,
+        already_a_member,
     })
+}
+
+fn invitation_text(link: &str, role: Role, org: &str, expires_at: DateTime<Utc>) -> String {
+    format!(
+        "You have been invited to Roundtable, the forum for chief officers, PCCs and their teams,\n\
+         as {role} of {org}.\n\n\
+         Open this link to choose your name and password (it works once and expires on {expiry}):\n\n\
+         {link}\n\n\
+         If you were not expecting this, you can ignore this email.\n",
+        role = role.as_str().replace('_', " "),
+        expiry = expires_at.format("%-d %B %Y"),
+    )
+}
+
+fn already_a_member_text(public_url: &str) -> String {
+    format!(
+        "Someone invited this address to Roundtable, but you already have an account.\n\n\
+         Sign in at {public_url}/ with your email address and password. If you have forgotten\n\
+         your password, ask your Roundtable administrator.\n\n\
+         If you were not expecting this, you can ignore this email.\n"
+    )
 }
 
 /// Checks an invitation link without using it.

@@ -211,6 +211,7 @@ enum SpaceCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::private_files::restrict_new_files();
     crate::tls::use_ring();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -316,11 +317,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     chrono::Utc::now(),
                 )
                 .await?;
-                println!(
-                    "invitation sent to {} (expires {})",
-                    made.email,
-                    made.expires_at.to_rfc3339()
-                );
+                if made.already_a_member {
+                    println!(
+                        "{} already has an account: they were sent a reminder to sign in, not a link",
+                        made.email
+                    );
+                } else {
+                    println!(
+                        "invitation sent to {} (expires {})",
+                        made.email,
+                        made.expires_at.to_rfc3339()
+                    );
+                }
                 println!("{}", made.id);
                 return Ok(());
             }
@@ -489,7 +497,7 @@ async fn import_stackexchange(
                 .ok_or_else(|| anyhow::anyhow!("--as-user: no user with email {email}"))?
         }
         None => crate::db::entities::user::Entity::find()
-            .filter(crate::db::entities::user::Column::Role.eq("admin"))
+            .filter(crate::db::entities::user::Column::Role.eq(Role::Admin.as_str()))
             .order_by_asc(crate::db::entities::user::Column::Id)
             .one(db)
             .await?

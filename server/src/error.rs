@@ -184,9 +184,22 @@ pub mod extractors {
     }
 }
 
-/// The response for any URL that matches no route.
-pub async fn no_route() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found())
+/// The response for any URL that matches no route: 405 with `Allow` when the path is one we
+/// serve but not with this method, otherwise 404.
+pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    let Some(methods) = crate::routes::method_not_allowed::allowed_methods(req.path()) else {
+        return Err(ApiError::not_found());
+    };
+    let allow = methods.join(", ");
+    Ok(HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, allow.clone()))
+        .json(ErrorBody {
+            error: ErrorDetail {
+                code: "method_not_allowed".into(),
+                message: format!("{} is not allowed here; allowed: {allow}", req.method()),
+                field: None,
+            },
+        }))
 }
 
 impl From<crate::accounts::AccountError> for ApiError {
@@ -201,9 +214,64 @@ impl From<crate::accounts::AccountError> for ApiError {
             E::InvitationUnknown => ApiError::NotFound(err.to_string()),
             E::InvitationUsed | E::InvitationExpired => ApiError::Gone(err.to_string()),
             E::NotAllowed(_) => ApiError::Forbidden(err.to_string()),
-            E::Mail(_) => ApiError::Upstream(err.to_string()),
+            E::Mail(ref cause) => {
+                tracing::error!(error = %cause, "sending an invitation failed");
+                ApiError::Upstream(err.to_string())
+            }
             E::Db(e) => ApiError::Internal(e.into()),
             E::Other(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<crate::forum::input::InputError> for ApiError {
+    fn from(err: crate::forum::input::InputError) -> Self {
+        ApiError::validation(err.field, err.message)
+    }
+}
+
+impl From<crate::forum::input::RenderFailure> for ApiError {
+    fn from(err: crate::forum::input::RenderFailure) -> Self {
+        use crate::forum::input::RenderFailure as F;
+        match err {
+            F::Refused(refusal) => ApiError::validation("body", refusal.to_string()),
+            F::Task(_) => ApiError::Internal(anyhow::Error::new(err)),
+        }
+    }
+}
+
+impl From<crate::permissions::AccessError> for ApiError {
+    fn from(err: crate::permissions::AccessError) -> Self {
+        use crate::permissions::AccessError as E;
+        match err {
+            E::Hidden => ApiError::not_found(),
+            E::Forbidden(why) => ApiError::Forbidden(why.to_string()),
+            E::BadStoredData(_) | E::Db(_) => ApiError::Internal(anyhow::Error::new(err)),
+        }
+    }
+}
+
+/// An error and every cause under it, on one line: `building the digest: reading the
+/// database: connection refused`. For errors kept in the database or shown to operators.
+pub fn with_causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut cause = err.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+impl From<crate::spaces::SpaceError> for ApiError {
+    fn from(err: crate::spaces::SpaceError) -> Self {
+        use crate::spaces::SpaceError as E;
+        match err {
+            E::Exists(_) => ApiError::Conflict(err.to_string()),
+            E::UnknownMember(_) => ApiError::validation("members", err.to_string()),
+            E::Invalid { field, message } => ApiError::validation(field, message),
+            E::Db(e) => e.into(),
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Roundtable: a closed discussion forum for UK police leaders.
 //!
 //! The binary is glue (`cli`); the server is built by [`startup::Application`]. Requests go
-//! `routes` → [`permissions::check`] → a domain step (`forum`, `accounts`, `spaces`) inside one
-//! sea-orm transaction, which also writes the `outbox` row for the search indexer.
+//! `routes` (parse and shape) → one function of [`use_cases`], which asks [`permissions`] and
+//! runs the domain steps (`forum`, `accounts`, `spaces`) inside one sea-orm transaction that
+//! also writes the `outbox` row for the search indexer.
 pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod client_addr;
 pub mod clock;
 pub mod db;
 pub mod delivery;
@@ -20,8 +22,11 @@ pub mod markdown;
 pub mod notifications;
 pub mod outbox;
 pub mod permissions;
+pub mod private_files;
+pub mod request_log;
 pub mod routes;
 pub mod search;
+pub mod security_headers;
 pub mod seed;
 pub mod settings;
 pub mod spaces;
@@ -29,3 +34,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod tls;
+pub mod use_cases;

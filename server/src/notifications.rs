@@ -5,10 +5,10 @@
 //! then titles only.
 use crate::db::entities::{post, thread, thread_watch, user};
 use crate::delivery::jobs::{self, NewJob, NOTIFICATION};
-use crate::digest::content::accredited;
 use crate::digest::preferences;
 use crate::digest::render::{Links, Rendered};
 use crate::domain::Marking;
+use crate::permissions::may_see_sensitive_titles_by_email;
 use crate::permissions::{self, Subject};
 use askama::Template;
 use chrono::{DateTime, Duration, Utc};
@@ -93,7 +93,7 @@ pub async fn build(
     account: &user::Model,
     post_ids: &[i32],
     sensitive_title_domains: &[String],
-) -> Result<Option<Notice>, crate::error::ApiError> {
+) -> Result<Option<Notice>, crate::digest::BuildError> {
     let subject = Subject::of_account(account)?;
     let readable: HashSet<i32> = permissions::readable_spaces(db, &subject)
         .await?
@@ -122,7 +122,7 @@ pub async fn build(
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let titles_allowed = accredited(&account.email, sensitive_title_domains);
+    let titles_allowed = may_see_sensitive_titles_by_email(&account.email, sensitive_title_domains);
     let mut marking = Marking::Official;
     let mut items = Vec::new();
     for p in posts {

@@ -8,8 +8,22 @@
 use crate::auth::Viewer;
 use crate::db::entities::{space, space_member};
 use crate::domain::{Role, RoleSet};
-use crate::error::ApiError;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+/// A refusal, or a failure to decide. `error.rs` turns it into the HTTP answer: `Hidden` is
+/// 404 exactly as for something that does not exist, `Forbidden` 403 with the reason.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessError {
+    #[error("not found")]
+    Hidden,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// A stored role or role list that does not parse: the data, not the request, is wrong.
+    #[error("stored access data is not valid: {0}")]
+    BadStoredData(String),
+    #[error("reading access data")]
+    Db(#[from] sea_orm::DbErr),
+}
 
 /// What the permission rule needs to know about a space, for one viewer.
 #[derive(Debug, Clone)]
@@ -41,11 +55,11 @@ impl From<&Viewer> for Subject {
 
 impl Subject {
     /// The subject for a stored account (mail built for them, not a request of theirs).
-    pub fn of_account(account: &crate::db::entities::user::Model) -> Result<Self, ApiError> {
+    pub fn of_account(account: &crate::db::entities::user::Model) -> Result<Self, AccessError> {
         Ok(Subject {
             user_id: account.id,
             role: account.role.parse().map_err(|e| {
-                ApiError::Internal(anyhow::anyhow!("user {} has a bad role: {e}", account.id))
+                AccessError::BadStoredData(format!("user {} has a bad role: {e}", account.id))
             })?,
             disabled: account.disabled,
         })
@@ -64,6 +78,9 @@ pub enum Action {
     ChangePost { own: bool, thread_locked: bool },
     /// Pin, lock, endorse, or change any thread's settings.
     Moderate,
+    /// Lower a thread's protective marking (OFFICIAL-SENSITIVE to OFFICIAL): once lowered,
+    /// its text may leave the platform by email, so only an admin may.
+    LowerMarking,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,12 +100,12 @@ impl Decision {
     }
 
     /// The HTTP answer for a refusal; `Ok` carries whether an admin read must be audited.
-    pub fn into_result(self) -> Result<bool, ApiError> {
+    pub fn into_result(self) -> Result<bool, AccessError> {
         match self {
             Decision::Allow => Ok(false),
             Decision::AllowAsAdmin => Ok(true),
-            Decision::Forbidden(why) => Err(ApiError::Forbidden(why.to_string())),
-            Decision::Hidden => Err(ApiError::not_found()),
+            Decision::Forbidden(why) => Err(AccessError::Forbidden(why)),
+            Decision::Hidden => Err(AccessError::Hidden),
         }
     }
 }
@@ -112,7 +129,11 @@ pub fn decide(subject: &Subject, space: &SpaceAccess, action: Action) -> Decisio
         Action::Read if reader => Decision::Allow,
         Action::Read => Decision::AllowAsAdmin,
         _ if space.archived
-            && !(admin && matches!(action, Action::ChangePost { .. } | Action::Moderate)) =>
+            && !(admin
+                && matches!(
+                    action,
+                    Action::ChangePost { .. } | Action::Moderate | Action::LowerMarking
+                )) =>
         {
             Decision::Forbidden("this space is archived: it can be read but not changed")
         }
@@ -139,7 +160,72 @@ pub fn decide(subject: &Subject, space: &SpaceAccess, action: Action) -> Decisio
         Action::ChangePost { .. } => Decision::Allow,
         Action::Moderate if admin => Decision::Allow,
         Action::Moderate => Decision::Forbidden("only a moderator may do this"),
+        Action::LowerMarking if admin => Decision::Allow,
+        Action::LowerMarking => {
+            Decision::Forbidden("only an administrator may lower a thread's protective marking")
+        }
     }
+}
+
+/// What a person may do beyond any one space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformAction {
+    /// Create spaces and change their audience, members or archiving.
+    ManageSpaces,
+    ReadAuditLog,
+    DisableAccounts,
+    /// Read the earlier texts of a post that has been deleted.
+    ReadDeletedRevisions,
+    /// Invite someone as `role`; `own_organisation`: into the inviter's own organisation.
+    Invite {
+        role: Role,
+        own_organisation: bool,
+    },
+}
+
+/// The platform rule. Pure: admins run the platform; chief officers and PCCs invite their own
+/// organisation's staff; nobody else does any of it.
+pub fn decide_platform(role: Role, action: PlatformAction) -> Decision {
+    let admin = role == Role::Admin;
+    match action {
+        _ if admin => Decision::Allow,
+        PlatformAction::ManageSpaces => Decision::Forbidden("only an admin may manage spaces"),
+        PlatformAction::ReadAuditLog => Decision::Forbidden("only an admin may read the audit log"),
+        PlatformAction::DisableAccounts => {
+            Decision::Forbidden("only an admin may disable accounts")
+        }
+        PlatformAction::ReadDeletedRevisions => Decision::Hidden,
+        PlatformAction::Invite {
+            role: Role::Staff,
+            own_organisation: true,
+        } if matches!(role, Role::ChiefOfficer | Role::Pcc) => Decision::Allow,
+        PlatformAction::Invite { .. } if matches!(role, Role::ChiefOfficer | Role::Pcc) => {
+            Decision::Forbidden(
+                "chief officers and PCCs may invite only staff of their own organisation",
+            )
+        }
+        PlatformAction::Invite { .. } => {
+            Decision::Forbidden("only admins, chief officers and PCCs may invite")
+        }
+    }
+}
+
+/// `decide_platform` for the viewer, as the HTTP answer.
+pub fn check_platform(viewer: &Viewer, action: PlatformAction) -> Result<(), AccessError> {
+    decide_platform(viewer.role, action)
+        .into_result()
+        .map(|_| ())
+}
+
+/// Whether mail to `email` may carry the titles (never the text) of OFFICIAL-SENSITIVE
+/// threads: only to a recipient domain an admin accredited.
+pub fn may_see_sensitive_titles_by_email(email: &str, accredited_domains: &[String]) -> bool {
+    let Some((_, domain)) = email.rsplit_once('@') else {
+        return false;
+    };
+    accredited_domains
+        .iter()
+        .any(|d| d.trim_start_matches('@').eq_ignore_ascii_case(domain))
 }
 
 /// Builds a `SpaceAccess` for one viewer, looking up membership only where it matters.
@@ -147,7 +233,7 @@ pub async fn load_access(
     db: &impl ConnectionTrait,
     subject: &Subject,
     space: &space::Model,
-) -> Result<SpaceAccess, ApiError> {
+) -> Result<SpaceAccess, AccessError> {
     let viewer_is_member = if space.members_only {
         space_member::Entity::find_by_id((space.id, subject.user_id))
             .one(db)
@@ -160,7 +246,7 @@ pub async fn load_access(
 }
 
 /// The ids of the member-list spaces the viewer is on.
-pub async fn memberships(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<i32>, ApiError> {
+pub async fn memberships(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<i32>, AccessError> {
     Ok(space_member::Entity::find()
         .filter(space_member::Column::UserId.eq(user_id))
         .all(db)
@@ -170,10 +256,13 @@ pub async fn memberships(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<
         .collect())
 }
 
-pub fn access_from(space: &space::Model, viewer_is_member: bool) -> Result<SpaceAccess, ApiError> {
+pub fn access_from(
+    space: &space::Model,
+    viewer_is_member: bool,
+) -> Result<SpaceAccess, AccessError> {
     let parse = |raw: &str| {
         RoleSet::parse(raw)
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("space {} roles: {e}", space.id)))
+            .map_err(|e| AccessError::BadStoredData(format!("space {} roles: {e}", space.id)))
     };
     Ok(SpaceAccess {
         read_roles: parse(&space.read_roles)?,
@@ -196,7 +285,7 @@ pub struct Readable {
 pub async fn readable_spaces(
     db: &impl ConnectionTrait,
     subject: &Subject,
-) -> Result<Vec<Readable>, ApiError> {
+) -> Result<Vec<Readable>, AccessError> {
     let member_of = memberships(db, subject.user_id).await?;
     readable_among(subject, crate::spaces::all(db).await?, &member_of)
 }
@@ -206,7 +295,7 @@ pub fn readable_among(
     subject: &Subject,
     spaces: Vec<space::Model>,
     member_of: &[i32],
-) -> Result<Vec<Readable>, ApiError> {
+) -> Result<Vec<Readable>, AccessError> {
     let mut out = Vec::new();
     for s in spaces {
         let access = access_from(&s, member_of.contains(&s.id))?;
@@ -231,7 +320,7 @@ pub async fn check(
     viewer: &Viewer,
     space: &space::Model,
     action: Action,
-) -> Result<SpaceAccess, ApiError> {
+) -> Result<SpaceAccess, AccessError> {
     let subject = Subject::from(viewer);
     let access = load_access(db, &subject, space).await?;
     let audit_read = decide(&subject, &access, action).into_result()?;
@@ -279,6 +368,71 @@ mod tests {
             role,
             disabled: false,
         }
+    }
+
+    #[test]
+    fn only_admins_run_the_platform_and_chiefs_invite_their_own_staff() {
+        use PlatformAction::*;
+        for action in [
+            ManageSpaces,
+            ReadAuditLog,
+            DisableAccounts,
+            ReadDeletedRevisions,
+        ] {
+            assert_eq!(decide_platform(Role::Admin, action), Allow, "{action:?}");
+            for role in [Role::ChiefOfficer, Role::Pcc, Role::Staff, Role::Supplier] {
+                assert!(
+                    !decide_platform(role, action).allowed(),
+                    "{role:?} {action:?}"
+                );
+            }
+        }
+        assert_eq!(decide_platform(Role::Staff, ReadDeletedRevisions), Hidden);
+        let invite = |role, own_organisation| Invite {
+            role,
+            own_organisation,
+        };
+        for inviter in [Role::ChiefOfficer, Role::Pcc] {
+            assert_eq!(decide_platform(inviter, invite(Role::Staff, true)), Allow);
+            assert!(!decide_platform(inviter, invite(Role::Staff, false)).allowed());
+            assert!(!decide_platform(inviter, invite(Role::Pcc, true)).allowed());
+            assert!(!decide_platform(inviter, invite(Role::Admin, true)).allowed());
+        }
+        for inviter in [Role::Staff, Role::Supplier] {
+            assert!(!decide_platform(inviter, invite(Role::Staff, true)).allowed());
+        }
+        assert_eq!(
+            decide_platform(Role::Admin, invite(Role::Admin, false)),
+            Allow
+        );
+    }
+
+    #[test]
+    fn accredited_domains_match_whole_domains_only() {
+        let domains = vec!["pnn.police.uk".to_string()];
+        assert!(may_see_sensitive_titles_by_email(
+            "a@PNN.police.uk",
+            &domains
+        ));
+        assert!(!may_see_sensitive_titles_by_email(
+            "a@notpnn.police.uk",
+            &domains
+        ));
+        assert!(!may_see_sensitive_titles_by_email(
+            "a@pnn.police.uk.evil.example",
+            &domains
+        ));
+        assert!(!may_see_sensitive_titles_by_email("no-at-sign", &domains));
+    }
+
+    #[test]
+    fn only_admins_lower_a_marking() {
+        let s = space("chief_officer", "chief_officer", false, false, false);
+        assert_eq!(decide(&who(Role::Admin), &s, Action::LowerMarking), Allow);
+        assert!(matches!(
+            decide(&who(Role::ChiefOfficer), &s, Action::LowerMarking),
+            Forbidden(_)
+        ));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub struct Settings {
     pub digest: DigestSettings,
     pub clock: ClockSettings,
     pub limits: Limits,
+    pub markdown: MarkdownSettings,
     pub log: LogSettings,
 }
 
@@ -45,6 +46,26 @@ pub struct ServerSettings {
     pub public_url: String,
     pub workers: usize,
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR ranges).
+    pub trusted_proxies: Vec<String>,
+    /// `scheme://host[:port]` of `public_url`, as browsers send it in `Origin`.
+    #[serde(skip)]
+    pub public_origin: String,
+    /// `trusted_proxies`, parsed.
+    #[serde(skip)]
+    pub trusted_proxy_nets: Vec<ipnet::IpNet>,
+}
+
+impl ServerSettings {
+    /// Whether Roundtable is reached over HTTPS.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Cookies are `Secure` whenever the public address is HTTPS, or when forced.
+    pub fn cookies_secure(&self) -> bool {
+        self.secure_cookies || self.is_https()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -64,6 +85,9 @@ pub struct AuthSettings {
     pub login_failures_per_account: u32,
     pub login_failures_per_ip: u32,
     pub login_window_seconds: u64,
+    /// A rotated-out refresh token presented again within this many seconds is refused
+    /// without ending the session (two tabs refreshing at once); later, it ends the session.
+    pub refresh_reuse_grace_seconds: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -112,6 +136,8 @@ pub struct ClockSettings {
 #[serde(deny_unknown_fields)]
 pub struct SearchSettings {
     pub index_dir: PathBuf,
+    /// Searches one user may have running at once; more are answered 429.
+    pub max_concurrent_per_user: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +147,17 @@ pub struct Limits {
     pub post_chars: usize,
     pub tags: usize,
     pub body_bytes: usize,
+    /// Deepest reply; a reply to a post at this depth hangs under its parent instead.
+    pub reply_depth: i32,
+    /// Time allowed to render one post's Markdown; a body that needs longer is refused.
+    pub render_budget_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkdownSettings {
+    /// Hosts whose images posts may show; any other image becomes a link.
+    pub image_hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -135,6 +172,19 @@ pub struct LogSettings {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// A trusted proxy: one address (`10.0.0.5`, `::1`) or a range (`10.0.0.0/8`).
+fn parse_net(raw: &str) -> Result<ipnet::IpNet, SettingsError> {
+    let raw = raw.trim();
+    raw.parse::<ipnet::IpNet>()
+        .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| {
+            invalid(
+                "server.trusted_proxies",
+                format!("{raw:?} is not an IP address or CIDR range"),
+            )
+        })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,7 +214,11 @@ impl Settings {
                 config::Environment::with_prefix("ROUNDTABLE")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("server.trusted_proxies")
+                    .with_list_parse_key("markdown.image_hosts")
+                    .with_list_parse_key("mail.sensitive_title_domains"),
             )
             .build()?
             .try_deserialize()?;
@@ -173,6 +227,14 @@ impl Settings {
 
     /// Fills the derived defaults (paths under `data_dir`) and checks every rule.
     fn resolved(mut self) -> Result<Self, SettingsError> {
+        // A list set from an environment variable as "" means an empty list.
+        for list in [
+            &mut self.server.trusted_proxies,
+            &mut self.markdown.image_hosts,
+            &mut self.mail.sensitive_title_domains,
+        ] {
+            list.retain(|item| !item.trim().is_empty());
+        }
         if self.database.url.trim().is_empty() {
             self.database.url = format!(
                 "sqlite://{}?mode=rwc",
@@ -186,6 +248,16 @@ impl Settings {
             self.search.index_dir = self.data_dir.join("index");
         }
         self.validate()?;
+        self.server.public_origin = url::Url::parse(&self.server.public_url)
+            .map_err(|e| invalid("server.public_url", format!("is not a URL: {e}")))?
+            .origin()
+            .ascii_serialization();
+        self.server.trusted_proxy_nets = self
+            .server
+            .trusted_proxies
+            .iter()
+            .map(|raw| parse_net(raw))
+            .collect::<Result<_, _>>()?;
         Ok(self)
     }
 
@@ -282,6 +354,32 @@ impl Settings {
             return Err(invalid(
                 "limits",
                 "title_chars and post_chars must be positive, body_bytes at least 1024",
+            ));
+        }
+        if self.search.max_concurrent_per_user == 0 {
+            return Err(invalid(
+                "search.max_concurrent_per_user",
+                "must be at least 1",
+            ));
+        }
+        if self.limits.reply_depth < 1 {
+            return Err(invalid("limits.reply_depth", "must be at least 1"));
+        }
+        if !(10..=10_000).contains(&self.limits.render_budget_ms) {
+            return Err(invalid(
+                "limits.render_budget_ms",
+                "must be between 10 and 10000",
+            ));
+        }
+        if let Some(bad) = self
+            .markdown
+            .image_hosts
+            .iter()
+            .find(|h| h.is_empty() || h.contains(['/', ':', ' ', '*']))
+        {
+            return Err(invalid(
+                "markdown.image_hosts",
+                format!("{bad:?} is not a host name such as images.police.example"),
             ));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {

@@ -1,9 +1,9 @@
 //! Builds the HTTP server from settings: connect, migrate, load keys and mail, bind.
-use crate::auth::jwt::JwtKeys;
+use crate::auth::keys::Keys;
 use crate::delivery::Delivery;
-use crate::digest::unsubscribe::UnsubscribeKey;
 use crate::error::{extractors, no_route};
 use crate::mail::Mailer;
+use crate::request_log::RedactingSpan;
 use crate::settings::Settings;
 use crate::state::{AppState, Parts};
 use actix_web::dev::Server;
@@ -22,8 +22,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let settings = Arc::new(settings);
         let secret = crate::auth::jwt::load_secret(&settings)?;
-        let keys = JwtKeys::from_secret(&secret);
-        let unsubscribe = UnsubscribeKey::from_secret(&secret);
+        let keys = Keys::from_master(&secret);
         let clock = crate::clock::from_settings(&settings)?;
         let db = crate::db::connect(&settings).await?;
         crate::db::migrate(&db).await?;
@@ -35,8 +34,8 @@ impl Application {
                 db: db.clone(),
                 mailer: mailer.clone(),
                 settings: settings.clone(),
-                unsubscribe: unsubscribe.clone(),
-                clock: clock.clone(),
+                unsubscribe: keys.unsubscribe.clone(),
+                clock,
                 worker: crate::delivery::worker_name(),
             })
             .spawn();
@@ -48,16 +47,16 @@ impl Application {
                 keys,
                 mailer,
                 search,
-                unsubscribe,
-                clock,
             },
         ));
         let body_limit = settings.limits.body_bytes;
+        let server_settings = settings.server.clone();
 
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::security_headers::middleware(&server_settings))
                 .wrap(actix_web::middleware::from_fn(echo_request_id))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RedactingSpan>::new())
                 .app_data(state.clone())
                 .app_data(
                     web::JsonConfig::default()

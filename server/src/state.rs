@@ -1,9 +1,10 @@
 //! What every request handler shares.
-use crate::auth::jwt::JwtKeys;
-use crate::auth::rate_limit::LoginLimiter;
-use crate::clock::Clock;
-use crate::digest::unsubscribe::UnsubscribeKey;
+use crate::auth::keys::Keys;
+use crate::auth::login_throttle::ThrottlePolicy;
+use crate::forum::input::{PostBody, RenderFailure, RenderedBody};
 use crate::mail::Mailer;
+use crate::markdown::RenderPolicy;
+use crate::search::in_flight::SearchesInFlight;
 use crate::search::SearchService;
 use crate::settings::Settings;
 use sea_orm::DatabaseConnection;
@@ -13,41 +14,52 @@ use std::time::Duration;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
-    pub keys: JwtKeys,
+    pub keys: Keys,
     pub mailer: Mailer,
-    pub login_limiter: LoginLimiter,
+    pub login_throttle: ThrottlePolicy,
     pub search: Arc<SearchService>,
-    pub unsubscribe: UnsubscribeKey,
-    pub clock: Arc<dyn Clock>,
+    pub render_policy: Arc<RenderPolicy>,
+    pub searches: SearchesInFlight,
 }
 
 /// What `AppState::new` is built from, besides the settings.
 pub struct Parts {
     pub db: DatabaseConnection,
-    pub keys: JwtKeys,
+    pub keys: Keys,
     pub mailer: Mailer,
     pub search: Arc<SearchService>,
-    pub unsubscribe: UnsubscribeKey,
-    pub clock: Arc<dyn Clock>,
 }
 
 impl AppState {
     pub fn new(settings: Arc<Settings>, parts: Parts) -> Self {
-        let auth = &settings.auth;
-        let login_limiter = LoginLimiter::new(
-            auth.login_failures_per_account,
-            auth.login_failures_per_ip,
-            Duration::from_secs(auth.login_window_seconds),
-        );
+        let login_throttle = ThrottlePolicy::from_settings(&settings.auth);
         AppState {
             db: parts.db,
-            settings,
             keys: parts.keys,
             mailer: parts.mailer,
-            login_limiter,
+            login_throttle,
             search: parts.search,
-            unsubscribe: parts.unsubscribe,
-            clock: parts.clock,
+            render_policy: Arc::new(render_policy(&settings)),
+            searches: SearchesInFlight::new(settings.search.max_concurrent_per_user),
+            settings,
         }
+    }
+
+    /// Renders a post's Markdown off the HTTP workers, within `limits.render_budget_ms`.
+    pub async fn render(&self, body: PostBody) -> Result<RenderedBody, RenderFailure> {
+        RenderedBody::render_off_workers(
+            body,
+            self.render_policy.clone(),
+            Duration::from_millis(self.settings.limits.render_budget_ms),
+        )
+        .await
+    }
+}
+
+/// How posts' Markdown is rendered, from the settings.
+pub fn render_policy(settings: &Settings) -> RenderPolicy {
+    RenderPolicy {
+        allowed_image_hosts: settings.markdown.image_hosts.clone(),
+        ..RenderPolicy::default()
     }
 }

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use roundtable::accounts::{self, NewUser};
 use roundtable::db::entities::{post, space, thread, user};
 use roundtable::domain::{Email, Marking, OrgKind, Role, RoleSet, Slug, TagList};
-use roundtable::forum::input::{PostBody, Title};
+use roundtable::forum::input::{RenderedBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::permissions::{access_from, decide, memberships, Action, Subject};
 use roundtable::search::SearchService;
@@ -174,7 +174,7 @@ async fn build(s: &Scenario) -> World {
             users[0],
             threads::NewThread {
                 title: Title::parse(&format!("Title {word}"), 200).unwrap(),
-                body: PostBody::parse(&format!("Body {word}"), 1000).unwrap(),
+                body: RenderedBody::from_markdown(&format!("Body {word}"), 1000).unwrap(),
                 tags: TagList::parse(&[format!("tag{i}")], 10).unwrap(),
                 marking: Marking::Official,
             },

@@ -1,4 +1,4 @@
-use super::sessions;
+use super::{cookies, csrf, sessions};
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -7,9 +7,6 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use std::future::Future;
 use std::pin::Pin;
-
-pub const ACCESS_COOKIE: &str = "rt_access";
-pub const REFRESH_COOKIE: &str = "rt_refresh";
 
 /// The signed-in user making the request: an enabled account with a live session.
 #[derive(Debug, Clone)]
@@ -28,15 +25,24 @@ impl Viewer {
     }
 }
 
-fn bearer_token(req: &HttpRequest) -> Option<String> {
+/// Where the access token came from. Only a cookie rides along with requests that other
+/// sites start, so only cookie requests get the CSRF checks.
+enum Presented {
+    Bearer(String),
+    Cookie(String),
+}
+
+fn presented_token(req: &HttpRequest, state: &AppState) -> Option<Presented> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;
         return scheme
             .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim().to_string());
+            .then(|| Presented::Bearer(token.trim().to_string()));
     }
-    req.cookie(ACCESS_COOKIE).map(|c| c.value().to_string())
+    let name = cookies::names(&state.settings.server).access;
+    req.cookie(name)
+        .map(|c| Presented::Cookie(c.value().to_string()))
 }
 
 impl FromRequest for Viewer {
@@ -44,17 +50,35 @@ impl FromRequest for Viewer {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = bearer_token(req);
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let req = req.clone();
         Box::pin(async move {
             let unauthenticated = || ApiError::Unauthenticated("sign in to continue".into());
-            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
-            let token = token.ok_or_else(unauthenticated)?;
-            let claims = state.keys.verify(&token).ok_or_else(unauthenticated)?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no app state")))?;
+            let presented = presented_token(&req, &state).ok_or_else(unauthenticated)?;
+            let needs_csrf =
+                matches!(presented, Presented::Cookie(_)) && csrf::is_unsafe(req.method());
+            let public_origin = &state.settings.server.public_origin;
+            if needs_csrf {
+                csrf::refuse_cross_site(&req, public_origin)?;
+            }
+            let token = match presented {
+                Presented::Bearer(t) | Presented::Cookie(t) => t,
+            };
+            let claims = state
+                .keys
+                .access
+                .verify(&token)
+                .ok_or_else(unauthenticated)?;
             let user_id: i32 = claims.sub.parse().map_err(|_| unauthenticated())?;
             let user = sessions::live_user(&state.db, &claims.sid, user_id, chrono::Utc::now())
                 .await?
                 .ok_or_else(unauthenticated)?;
+            if needs_csrf {
+                csrf::check_cookie_request(&req, public_origin, &state.keys.csrf, &claims.sid)?;
+            }
             let role = user.role.parse().map_err(|e| {
                 ApiError::Internal(anyhow::anyhow!("user {} has a bad role: {e}", user.id))
             })?;

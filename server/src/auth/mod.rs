@@ -1,11 +1,14 @@
-//! Who is asking: passwords, tokens, sessions and the `Viewer` extractor.
+//! Who is asking: passwords, tokens, sessions, cookies, CSRF and the `Viewer` extractor.
+pub mod cookies;
+pub mod csrf;
 mod extractor;
 pub mod jwt;
+pub mod keys;
+pub mod login_throttle;
 pub mod password;
-pub mod rate_limit;
 pub mod sessions;
 
-pub use extractor::{Viewer, ACCESS_COOKIE, REFRESH_COOKIE};
+pub use extractor::Viewer;
 
 use rand::RngCore;
 use sha2::{Digest, Sha256};

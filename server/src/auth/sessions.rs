@@ -1,7 +1,7 @@
 //! Server-side sessions: every access and refresh token belongs to one, and revoking it
 //! ends both at once.
 use super::{random_token, token_hash};
-use crate::db::entities::{session, user};
+use crate::db::entities::{retired_refresh_token, session, user};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -33,30 +33,65 @@ pub async fn start(
     Ok(NewSession { id, refresh_token })
 }
 
-/// Swaps a refresh token for a new one on the same session; the old one stops working.
-/// `None` when the token is unknown, expired, revoked or its user disabled.
+/// What presenting a refresh token led to.
+pub enum Rotation {
+    /// A new refresh token on the same session; the presented one stops working.
+    Rotated(user::Model, NewSession),
+    /// A token that rotation already replaced, presented again after the grace period: it
+    /// was copied, so the session has been ended (OAuth 2.0 Security BCP).
+    ReuseDetected { session_id: String, user_id: i32 },
+    /// Unknown, expired, revoked, its user disabled, or a concurrent refresh of the same
+    /// token within the grace period.
+    Refused,
+}
+
+/// The session a refresh token currently belongs to, if it is live.
+pub async fn find_by_refresh_token(
+    db: &impl ConnectionTrait,
+    refresh_token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<session::Model>, sea_orm::DbErr> {
+    Ok(session::Entity::find()
+        .filter(session::Column::RefreshTokenHash.eq(token_hash(refresh_token)))
+        .one(db)
+        .await?
+        .filter(|s| s.revoked_at.is_none() && s.expires_at > now))
+}
+
+/// How refresh tokens are rotated.
+#[derive(Debug, Clone, Copy)]
+pub struct RotationPolicy {
+    pub refresh_days: u32,
+    /// A client that sends two refreshes at once (two tabs) presents the same token twice
+    /// within a moment; within this grace the loser is refused without ending the session.
+    pub reuse_grace: Duration,
+}
+
+/// Swaps a refresh token for a new one on the same session. Presenting a retired token after
+/// the grace period revokes its session.
 pub async fn rotate(
     db: &impl ConnectionTrait,
     refresh_token: &str,
-    refresh_days: u32,
+    policy: RotationPolicy,
     now: DateTime<Utc>,
-) -> Result<Option<(user::Model, NewSession)>, sea_orm::DbErr> {
+) -> Result<Rotation, sea_orm::DbErr> {
+    let refresh_days = policy.refresh_days;
     let hash = token_hash(refresh_token);
     let Some(found) = session::Entity::find()
         .filter(session::Column::RefreshTokenHash.eq(hash.clone()))
         .one(db)
         .await?
     else {
-        return Ok(None);
+        return reused(db, &hash, policy.reuse_grace, now).await;
     };
     if found.revoked_at.is_some() || found.expires_at <= now {
-        return Ok(None);
+        return Ok(Rotation::Refused);
     }
     let Some(owner) = user::Entity::find_by_id(found.user_id).one(db).await? else {
-        return Ok(None);
+        return Ok(Rotation::Refused);
     };
     if owner.disabled {
-        return Ok(None);
+        return Ok(Rotation::Refused);
     }
     let new_token = random_token();
     // Conditional on the old hash, so two concurrent refreshes cannot both win.
@@ -71,19 +106,61 @@ pub async fn rotate(
             Expr::value(now + Duration::days(refresh_days.into())),
         )
         .filter(session::Column::Id.eq(found.id.clone()))
-        .filter(session::Column::RefreshTokenHash.eq(hash))
+        .filter(session::Column::RefreshTokenHash.eq(hash.clone()))
         .exec(db)
         .await?;
     if updated.rows_affected != 1 {
-        return Ok(None);
+        return Ok(Rotation::Refused);
     }
-    Ok(Some((
+    retired_refresh_token::Entity::delete_many()
+        .filter(
+            retired_refresh_token::Column::RetiredAt.lt(now - Duration::days(refresh_days.into())),
+        )
+        .exec(db)
+        .await?;
+    retired_refresh_token::ActiveModel {
+        token_hash: Set(hash),
+        session_id: Set(found.id.clone()),
+        retired_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(Rotation::Rotated(
         owner,
         NewSession {
             id: found.id,
             refresh_token: new_token,
         },
-    )))
+    ))
+}
+
+/// A token not held by any session: if rotation retired it, its session ends.
+async fn reused(
+    db: &impl ConnectionTrait,
+    hash: &str,
+    grace: Duration,
+    now: DateTime<Utc>,
+) -> Result<Rotation, sea_orm::DbErr> {
+    let Some(retired) = retired_refresh_token::Entity::find_by_id(hash.to_string())
+        .one(db)
+        .await?
+    else {
+        return Ok(Rotation::Refused);
+    };
+    if now - retired.retired_at < grace {
+        return Ok(Rotation::Refused);
+    }
+    let Some(owner) = session::Entity::find_by_id(retired.session_id.clone())
+        .one(db)
+        .await?
+    else {
+        return Ok(Rotation::Refused);
+    };
+    revoke_one(db, &retired.session_id, now).await?;
+    Ok(Rotation::ReuseDetected {
+        session_id: retired.session_id,
+        user_id: owner.user_id,
+    })
 }
 
 /// The live session `id` and its enabled user, if both still hold.

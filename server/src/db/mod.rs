@@ -12,8 +12,7 @@ use std::time::Duration;
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let kind = settings.database_kind()?;
     if kind == DatabaseKind::Sqlite {
-        std::fs::create_dir_all(&settings.data_dir)
-            .with_context(|| format!("creating the data folder {}", settings.data_dir.display()))?;
+        crate::private_files::private_dir(&settings.data_dir).context("the data folder")?;
     }
     let mut options = ConnectOptions::new(settings.database.url.clone());
     options

@@ -18,7 +18,7 @@ fn delivery(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<Deli
         db: db.clone(),
         mailer: Mailer::from_settings(settings)?,
         settings: Arc::new(settings.clone()),
-        unsubscribe: crate::digest::unsubscribe::UnsubscribeKey::from_secret(&secret),
+        unsubscribe: crate::auth::keys::Keys::from_master(&secret).unsubscribe,
         clock: crate::clock::from_settings(settings)?,
         worker: super::worker_name(),
     })
@@ -61,7 +61,7 @@ pub async fn preview(
     let digest = composer
         .digest(db, &account, week)
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .context("building the digest")?;
     let message = composer.digest_message(&digest)?;
     if let Some(path) = html {
         std::fs::write(path, message.html.as_deref().unwrap_or_default())

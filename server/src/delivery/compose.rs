@@ -5,8 +5,8 @@ use crate::db::entities::{mail_job, user};
 use crate::digest::content::{self, Digest, Reader};
 use crate::digest::render::{self, Links};
 use crate::digest::unsubscribe::{List, UnsubscribeKey};
+use crate::digest::BuildError;
 use crate::digest::{preferences, IsoWeek, Preferences};
-use crate::error::ApiError;
 use crate::mail::Outgoing;
 use crate::settings::Settings;
 use sea_orm::{ConnectionTrait, EntityTrait};
@@ -63,9 +63,11 @@ impl Composer<'_> {
         db: &impl ConnectionTrait,
         account: &user::Model,
         week: IsoWeek,
-    ) -> Result<Digest, crate::error::ApiError> {
+    ) -> Result<Digest, BuildError> {
         let readers = Readers::load(db, &[account.id]).await?;
-        let reader = readers.reader(account.id).ok_or_else(ApiError::not_found)?;
+        let reader = readers
+            .reader(account.id)
+            .ok_or(BuildError::NoAccount(account.id))?;
         self.digest_for(db, reader, week).await
     }
 
@@ -74,7 +76,7 @@ impl Composer<'_> {
         db: &impl ConnectionTrait,
         reader: Reader<'_>,
         week: IsoWeek,
-    ) -> Result<Digest, crate::error::ApiError> {
+    ) -> Result<Digest, BuildError> {
         let prefs = reader.prefs;
         let due = week.moment(prefs.weekday, prefs.hour, prefs.time_zone);
         let inputs = content::gather(
@@ -113,7 +115,7 @@ impl Composer<'_> {
         db: &impl ConnectionTrait,
         job: &mail_job::Model,
         readers: &Readers,
-    ) -> Result<Composed, crate::error::ApiError> {
+    ) -> Result<Composed, BuildError> {
         let Some(week) = job.week.as_deref().and_then(|w| w.parse::<IsoWeek>().ok()) else {
             return Ok(Composed::Nothing(Outcome::Permanent {
                 error: format!("job {} has no valid week", job.job_key),
@@ -132,9 +134,7 @@ impl Composer<'_> {
         if digest.is_empty() && !self.settings.digest.send_empty {
             return Ok(skip("nothing new for this reader this week"));
         }
-        let message = self
-            .digest_message(&digest)
-            .map_err(|e| crate::error::ApiError::Internal(e.into()))?;
+        let message = self.digest_message(&digest)?;
         Ok(Composed::Message(Box::new(message)))
     }
 
@@ -143,7 +143,7 @@ impl Composer<'_> {
         &self,
         db: &impl ConnectionTrait,
         batch: &[mail_job::Model],
-    ) -> Result<Composed, crate::error::ApiError> {
+    ) -> Result<Composed, BuildError> {
         let Some(first) = batch.first() else {
             return Ok(skip("nothing to send"));
         };
@@ -165,8 +165,7 @@ impl Composer<'_> {
             return Ok(skip("the replies can no longer be read by this reader"));
         };
         let links = self.links(List::Notifications, account.id);
-        let rendered = crate::notifications::render(&notice, &links)
-            .map_err(|e| crate::error::ApiError::Internal(e.into()))?;
+        let rendered = crate::notifications::render(&notice, &links)?;
         Ok(Composed::Message(Box::new(Outgoing {
             to: account.email.clone(),
             subject: rendered.subject,

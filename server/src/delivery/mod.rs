@@ -267,9 +267,11 @@ impl Delivery {
             composer.notification_jobs(&self.db, &unit).await
         };
         let outcome = match composed {
-            Err(e) => Outcome::Transient {
-                error: format!("building the message: {e}"),
-            },
+            Err(e) => {
+                let error = format!("building the message: {}", crate::error::with_causes(&e));
+                tracing::error!(job = first.id, %error, "a message could not be built");
+                Outcome::Transient { error }
+            }
             Ok(Composed::Nothing(outcome)) => outcome,
             Ok(Composed::Message(message)) => {
                 let message_id = message.message_id.clone().unwrap_or_default();

@@ -60,6 +60,10 @@ impl UnsubscribeKey {
     pub fn verify(&self, list: List, token: &str) -> Option<i32> {
         let (id, tag) = token.split_once('.')?;
         let user_id: i32 = id.parse().ok().filter(|n| *n > 0)?;
+        // Only the canonical form: `+6` and `006` name user 6 too, but are not the link we sent.
+        if id != user_id.to_string() {
+            return None;
+        }
         let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
         if tag.len() != 16 {
             return None;
@@ -85,7 +89,18 @@ mod tests {
             UnsubscribeKey::from_secret(&[8; 32]).verify(List::Weekly, &token),
             None
         );
-        for junk in ["", "42", "42.", "x.y", "-1.AAAA", &format!("{token}A")] {
+        let tag = token.split_once('.').unwrap().1;
+        for junk in [
+            "",
+            "42",
+            "42.",
+            "x.y",
+            "-1.AAAA",
+            &format!("{token}A"),
+            &format!("+42.{tag}"),
+            &format!("042.{tag}"),
+            &format!(" 42.{tag}"),
+        ] {
             assert_eq!(key.verify(List::Weekly, junk), None, "{junk}");
         }
     }

@@ -1,7 +1,6 @@
 //! Replies, edits (keeping the old text as a revision) and soft deletes.
-use super::input::PostBody;
+use super::input::RenderedBody;
 use crate::db::entities::{post, post_revision, thread};
-use crate::markdown;
 use crate::outbox::{self, Change};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -12,22 +11,42 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+/// Where a reply to `asked` hangs: `asked` itself, or, when it already sits at the deepest
+/// allowed level, its nearest ancestor above that level. One query per level climbed, which is
+/// one at most once every post respects the limit.
+pub async fn attach_point(
+    db: &impl ConnectionTrait,
+    asked: post::Model,
+    max_depth: i32,
+) -> Result<post::Model, sea_orm::DbErr> {
+    let mut at = asked;
+    while at.depth >= max_depth {
+        let Some(parent_id) = at.parent_id else { break };
+        match post::Entity::find_by_id(parent_id).one(db).await? {
+            Some(parent) => at = parent,
+            None => break,
+        }
+    }
+    Ok(at)
+}
+
 /// Adds a reply under `parent` (a post of the same thread). Updates the thread's activity.
 pub async fn reply(
     db: &impl ConnectionTrait,
     t: &thread::Model,
     parent: &post::Model,
     author_id: i32,
-    body: &PostBody,
+    body: &RenderedBody,
     now: DateTime<Utc>,
 ) -> Result<post::Model, sea_orm::DbErr> {
     let created = post::ActiveModel {
         thread_id: Set(t.id),
         parent_id: Set(Some(parent.id)),
         author_id: Set(author_id),
-        body_markdown: Set(body.as_str().to_string()),
-        body_html: Set(markdown::render(body.as_str())),
-        body_text: Set(Some(markdown::plain_text(body.as_str()))),
+        depth: Set(parent.depth + 1),
+        body_markdown: Set(body.markdown.clone()),
+        body_html: Set(body.html.clone()),
+        body_text: Set(Some(body.text.clone())),
         created_at: Set(now),
         edited_at: Set(None),
         deleted_at: Set(None),
@@ -67,7 +86,7 @@ pub async fn edit(
     db: &impl ConnectionTrait,
     p: &post::Model,
     editor_id: i32,
-    body: &PostBody,
+    body: &RenderedBody,
     now: DateTime<Utc>,
 ) -> Result<post::Model, sea_orm::DbErr> {
     post_revision::ActiveModel {
@@ -81,9 +100,9 @@ pub async fn edit(
     .insert(db)
     .await?;
     let mut active: post::ActiveModel = p.clone().into();
-    active.body_markdown = Set(body.as_str().to_string());
-    active.body_html = Set(markdown::render(body.as_str()));
-    active.body_text = Set(Some(markdown::plain_text(body.as_str())));
+    active.body_markdown = Set(body.markdown.clone());
+    active.body_html = Set(body.html.clone());
+    active.body_text = Set(Some(body.text.clone()));
     active.edited_at = Set(Some(now));
     let updated = active.update(db).await?;
     outbox::record(db, Change::Post(p.id), now).await?;

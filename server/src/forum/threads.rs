@@ -1,12 +1,11 @@
 //! Threads: start one (with its opening post), list a space's threads, show one as a tree,
 //! and change its settings.
-use super::input::{PostBody, Title};
+use super::input::{RenderedBody, Title};
 use super::people::{authors, AuthorView};
 use super::tags::{set_thread_tags, tags_of};
 use super::tree::{reading_order, TreeNode};
 use crate::db::entities::{post, space, thread};
 use crate::domain::{Marking, TagList};
-use crate::markdown;
 use crate::outbox::{self, Change};
 use base64::Engine;
 use chrono::{DateTime, TimeZone, Utc};
@@ -19,7 +18,7 @@ use serde::Serialize;
 
 pub struct NewThread {
     pub title: Title,
-    pub body: PostBody,
+    pub body: RenderedBody,
     pub tags: TagList,
     pub marking: Marking,
 }
@@ -51,9 +50,10 @@ pub async fn start(
         thread_id: Set(created.id),
         parent_id: Set(None),
         author_id: Set(author_id),
-        body_html: Set(markdown::render(new.body.as_str())),
-        body_text: Set(Some(markdown::plain_text(new.body.as_str()))),
-        body_markdown: Set(new.body.as_str().to_string()),
+        depth: Set(0),
+        body_html: Set(new.body.html),
+        body_text: Set(Some(new.body.text)),
+        body_markdown: Set(new.body.markdown),
         created_at: Set(now),
         edited_at: Set(None),
         deleted_at: Set(None),
@@ -350,15 +350,6 @@ pub struct ThreadChanges {
     pub best_practice: Option<bool>,
     /// Move the thread to another space.
     pub space_id: Option<i32>,
-}
-
-impl ThreadChanges {
-    pub fn touches_moderation(&self) -> bool {
-        self.pinned.is_some()
-            || self.locked.is_some()
-            || self.best_practice.is_some()
-            || self.space_id.is_some()
-    }
 }
 
 pub async fn change(

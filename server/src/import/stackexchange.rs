@@ -4,7 +4,7 @@
 //! re-run adds only what is new.
 use crate::db::entities::{import_source, post, thread};
 use crate::domain::{Marking, TagList};
-use crate::forum::input::{PostBody, Title};
+use crate::forum::input::{RenderedBody, Title};
 use crate::forum::{posts, threads};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -176,9 +176,10 @@ pub async fn import(
                     q.body_html,
                     attribution(site, "question", &q.id, &q.owner)
                 );
-                let (Ok(title), Ok(body)) =
-                    (Title::parse(&q.title, 200), PostBody::parse(&body, 100_000))
-                else {
+                let (Ok(title), Ok(body)) = (
+                    Title::parse(&q.title, 200),
+                    RenderedBody::from_markdown(&body, 100_000),
+                ) else {
                     summary.skipped_invalid += 1;
                     progress();
                     continue;
@@ -226,7 +227,7 @@ pub async fn import(
                 a.body_html,
                 attribution(site, "answer", &a.id, &a.owner)
             );
-            let Ok(body) = PostBody::parse(&body, 100_000) else {
+            let Ok(body) = RenderedBody::from_markdown(&body, 100_000) else {
                 summary.skipped_invalid += 1;
                 continue;
             };

@@ -21,6 +21,33 @@ pub enum MailError {
     Permanent(String),
 }
 
+/// A subject as RFC 2047 encoded-words only. lettre leaves ASCII words as they are, and mail
+/// clients decode any `=?charset?q?…?=` they find, so a thread titled with such text would show
+/// something other than what was written; encoding every byte shows exactly the title.
+fn fully_encoded_subject(subject: String) -> HeaderValue {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    // An encoded-word is at most 75 characters: 12 of framing leave 63 of base64, 45 bytes.
+    const MAX_BYTES: usize = 45;
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in subject.chars().filter(|c| !c.is_control()) {
+        if chunk.len() + c.len_utf8() > MAX_BYTES {
+            words.push(format!("=?utf-8?b?{}?=", STANDARD.encode(&chunk)));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() {
+        words.push(format!("=?utf-8?b?{}?=", STANDARD.encode(&chunk)));
+    }
+    HeaderValue::dangerous_new_pre_encoded(
+        HeaderName::new_from_ascii_str("Subject"),
+        subject,
+        words.join("\r\n "),
+    )
+}
+
 #[derive(Clone)]
 enum Transport {
     File(AsyncFileTransport<Tokio1Executor>),
@@ -99,12 +126,7 @@ impl Mailer {
             let transport = builder.build();
             Transport::Smtp(transport)
         } else {
-            std::fs::create_dir_all(&settings.mail.file_dir).with_context(|| {
-                format!(
-                    "creating mail.file_dir {}",
-                    settings.mail.file_dir.display()
-                )
-            })?;
+            crate::private_files::private_dir(&settings.mail.file_dir).context("mail.file_dir")?;
             Transport::File(AsyncFileTransport::<Tokio1Executor>::new(
                 &settings.mail.file_dir,
             ))
@@ -124,8 +146,12 @@ impl Mailer {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(mail.subject)
             .message_id(mail.message_id.map(|id| format!("<{id}>")));
+        builder = if mail.subject.contains("=?") {
+            builder.raw_header(fully_encoded_subject(mail.subject))
+        } else {
+            builder.subject(mail.subject)
+        };
         for (name, value) in mail.headers {
             let name = HeaderName::new_from_ascii(name.to_string())
                 .map_err(|e| MailError::Build(format!("header {name}: {e}")))?;
@@ -178,5 +204,35 @@ impl Mailer {
                 }
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_word_lookalikes_are_sent_encoded() {
+        use base64::Engine;
+        let title = "OFFICIAL: =?utf-8?q?Urgent=3A_reset_your_password?= and more text \
+                     that runs past one encoded word é";
+        let header = fully_encoded_subject(title.to_string());
+        let mut headers = lettre::message::header::Headers::new();
+        headers.insert_raw(header);
+        let rendered = headers.to_string();
+        assert!(!rendered.contains("=?utf-8?q?"), "{rendered}");
+        let decoded: String = rendered
+            .trim_start_matches("Subject: ")
+            .split_whitespace()
+            .map(|w| {
+                assert!(w.len() <= 75, "{w}");
+                let b64 = w.trim_start_matches("=?utf-8?b?").trim_end_matches("?=");
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .expect("base64");
+                String::from_utf8(bytes).expect("utf-8 chunks")
+            })
+            .collect();
+        assert_eq!(decoded, title);
     }
 }

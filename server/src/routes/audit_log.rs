@@ -1,6 +1,7 @@
 use crate::auth::Viewer;
 use crate::db::entities::audit_log;
 use crate::error::{ApiError, ErrorBody};
+use crate::permissions::{check_platform, PlatformAction};
 use crate::routes::PageQuery;
 use crate::state::AppState;
 use actix_web::{get, web, HttpResponse};
@@ -27,18 +28,18 @@ pub struct AuditPage {
 
 /// The audit log, newest first (admin).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "moderation", params(PageQuery),
-    responses((status = 200, body = AuditPage), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AuditPage),
+        (status = 400, body = ErrorBody, description = "The query string cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "Not an admin"),
+        (status = 422, body = ErrorBody, description = "A `cursor` this server did not give")))]
 #[get("/audit")]
 pub async fn list(
     state: web::Data<AppState>,
     viewer: Viewer,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if !viewer.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only an admin may read the audit log".into(),
-        ));
-    }
+    check_platform(&viewer, PlatformAction::ReadAuditLog)?;
     let limit = page.limit()?;
     let mut query = audit_log::Entity::find();
     if let Some(cursor) = &page.cursor {

@@ -1,14 +1,16 @@
 //! Sign in, refresh, sign out and change password.
 use crate::accounts::find_user;
+use crate::audit::{self, AuditEntry};
 use crate::auth::jwt::Claims;
-use crate::auth::sessions::{self, NewSession};
-use crate::auth::{password, Viewer, ACCESS_COOKIE, REFRESH_COOKIE};
+use crate::auth::sessions::{self, NewSession, Rotation, RotationPolicy};
+use crate::auth::{cookies, csrf, login_throttle, password, Viewer};
 use crate::db::entities::user;
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
-use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -27,25 +29,13 @@ pub struct TokenResponse {
     /// Seconds until the access token expires.
     pub expires_in: i64,
     pub token_type: &'static str,
+    /// Send as `X-CSRF-Token` with every write made with the cookies instead of the Bearer
+    /// token. The same for the whole session.
+    pub csrf_token: String,
 }
 
-fn cookie<'a>(
-    state: &AppState,
-    name: &'a str,
-    value: String,
-    path: &'a str,
-    max_age: CookieDuration,
-) -> Cookie<'a> {
-    Cookie::build(name, value)
-        .http_only(true)
-        .secure(state.settings.server.secure_cookies)
-        .same_site(SameSite::Lax)
-        .path(path)
-        .max_age(max_age)
-        .finish()
-}
-
-/// Issues the access token for a session and answers with both tokens, also as cookies.
+/// Issues the access token for a session and answers with both tokens, also as cookies, and
+/// the session's CSRF token for cookie-authenticated writes.
 fn tokens_response(
     state: &AppState,
     user_id: i32,
@@ -53,26 +43,23 @@ fn tokens_response(
 ) -> Result<HttpResponse, ApiError> {
     let now = Utc::now().timestamp();
     let lifetime = i64::from(state.settings.auth.access_token_minutes) * 60;
-    let access = state.keys.issue(&Claims {
+    let access = state.keys.access.issue(&Claims {
         sub: user_id.to_string(),
-        sid: session.id,
+        sid: session.id.clone(),
         iat: now,
         exp: now + lifetime,
     })?;
+    let server = &state.settings.server;
     let refresh_age = CookieDuration::days(state.settings.auth.refresh_token_days.into());
     Ok(HttpResponse::Ok()
-        .cookie(cookie(
-            state,
-            ACCESS_COOKIE,
+        .cookie(cookies::access(
+            server,
             access.clone(),
-            "/",
             CookieDuration::seconds(lifetime),
         ))
-        .cookie(cookie(
-            state,
-            REFRESH_COOKIE,
+        .cookie(cookies::refresh(
+            server,
             session.refresh_token.clone(),
-            "/api/v1/auth",
             refresh_age,
         ))
         .json(TokenResponse {
@@ -80,31 +67,54 @@ fn tokens_response(
             refresh_token: session.refresh_token,
             expires_in: lifetime,
             token_type: "Bearer",
+            csrf_token: state.keys.csrf.token(&session.id),
         }))
 }
 
-fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
+fn client_ip(state: &AppState, req: &HttpRequest) -> String {
+    crate::client_addr::of_request(req, &state.settings.server.trusted_proxy_nets)
+        .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Signs in with email and password. Repeated failures for one account or from one address
-/// are answered 429 for a while.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+fn signed_out(state: &AppState) -> HttpResponse {
+    let [access_cookie, refresh_cookie] = cookies::cleared(&state.settings.server);
+    HttpResponse::NoContent()
+        .cookie(access_cookie)
+        .cookie(refresh_cookie)
+        .finish()
+}
+
+/// Signs in with email and password. After repeated failures for one account from one address,
+/// or from one address for any account, each further attempt must wait longer (429 with
+/// `Retry-After`). A request started by another site is refused.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, security(()),
+    responses((status = 200, body = TokenResponse, description = "Signed in; the tokens are also set as cookies"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "Wrong email or password, or a disabled account"),
+        (status = 403, body = ErrorBody, description = "Started by another site"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 429, body = ErrorBody, description = "Too many failed sign-ins from this address",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
     let body = body.into_inner();
-    let ip = client_ip(&req);
-    let account_key = body.email.trim().to_lowercase();
-    if let Some(retry_after_secs) = state.login_limiter.retry_after(&account_key, &ip) {
+    let ip = client_ip(&state, &req);
+    let account_key: String = body.email.trim().to_lowercase().chars().take(320).collect();
+    let throttle = &state.login_throttle;
+    let now = Utc::now();
+    if let Some(retry_after_secs) =
+        login_throttle::wait_before_attempt(&state.db, throttle, &account_key, &ip, now).await?
+    {
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
+    login_throttle::count_attempt(&state.db, throttle, &account_key, &ip, now).await?;
     let found = match Email::parse(&body.email) {
         Ok(email) => find_user(&state.db, &email).await?,
         Err(_) => None,
@@ -117,14 +127,15 @@ pub async fn login(
             .map_err(anyhow::Error::new)?;
     let user = match found {
         Some(u) if verified && !u.disabled => u,
-        _ => {
-            state.login_limiter.record_failure(&account_key, &ip);
+        other => {
+            let user_id = other.map(|u| u.id);
+            login_throttle::audit_failure(&state.db, &account_key, &ip, user_id, now).await?;
             return Err(ApiError::Unauthenticated(
                 "email or password is not right".into(),
             ));
         }
     };
-    state.login_limiter.record_success(&account_key);
+    login_throttle::record_success(&state.db, &account_key, &ip).await?;
     let session = sessions::start(
         &state.db,
         user.id,
@@ -142,50 +153,137 @@ pub struct RefreshRequest {
     pub refresh_token: Option<String>,
 }
 
-/// Swaps a refresh token for a new pair; the old refresh token stops working.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
+/// The body of a refresh, which may be empty: a JSON body when one is sent, never a body of
+/// another type silently ignored.
+fn refresh_body(req: &HttpRequest, raw: &[u8]) -> Result<RefreshRequest, ApiError> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(RefreshRequest::default());
+    }
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the body as JSON with Content-Type: application/json".into(),
+        ));
+    }
+    serde_json::from_slice(raw)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// Swaps a refresh token for a new pair; the old refresh token stops working, and presenting
+/// it again later ends the session. With the refresh cookie instead of a body, the request
+/// must come from our own site with the `X-CSRF-Token` header.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", security(()),
+    request_body(content = RefreshRequest, description = "Optional: without it the refresh cookie is used"),
+    responses((status = 200, body = TokenResponse, description = "A new token pair"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "The refresh token is unknown, used, expired or revoked"),
+        (status = 403, body = ErrorBody, description = "A cookie refresh from another site or without `X-CSRF-Token`"),
+        (status = 413, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON")))]
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Option<web::Json<RefreshRequest>>,
+    raw: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let token = body
-        .and_then(|b| b.into_inner().refresh_token)
-        .or_else(|| req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()))
-        .ok_or_else(|| ApiError::Unauthenticated("no refresh token".into()))?;
-    let (owner, session) = sessions::rotate(
-        &state.db,
-        &token,
-        state.settings.auth.refresh_token_days,
-        Utc::now(),
-    )
-    .await?
-    .ok_or_else(|| {
-        ApiError::Unauthenticated("the refresh token is not valid; sign in again".into())
-    })?;
-    tokens_response(&state, owner.id, session)
+    let now = Utc::now();
+    let origin = &state.settings.server.public_origin;
+    let cookie_name = cookies::names(&state.settings.server).refresh;
+    let token = match refresh_body(&req, &raw)?.refresh_token {
+        Some(token) => token,
+        None => {
+            let token = req
+                .cookie(cookie_name)
+                .map(|c| c.value().to_string())
+                .ok_or_else(|| ApiError::Unauthenticated("no refresh token".into()))?;
+            csrf::refuse_cross_site(&req, origin)?;
+            if let Some(live) = sessions::find_by_refresh_token(&state.db, &token, now).await? {
+                csrf::check_cookie_request(&req, origin, &state.keys.csrf, &live.id)?;
+            }
+            token
+        }
+    };
+    let txn = state.db.begin().await?;
+    let policy = RotationPolicy {
+        refresh_days: state.settings.auth.refresh_token_days,
+        reuse_grace: chrono::Duration::seconds(
+            state.settings.auth.refresh_reuse_grace_seconds.into(),
+        ),
+    };
+    let rotation = sessions::rotate(&txn, &token, policy, now).await?;
+    match rotation {
+        Rotation::Rotated(owner, session) => {
+            txn.commit().await?;
+            tokens_response(&state, owner.id, session)
+        }
+        Rotation::ReuseDetected {
+            session_id,
+            user_id,
+        } => {
+            audit::record(
+                &txn,
+                AuditEntry {
+                    actor_id: None,
+                    action: "session.refresh_token_reused",
+                    target_type: "user",
+                    target_id: Some(user_id),
+                    detail: serde_json::json!({ "session_id": session_id }),
+                },
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            tracing::warn!(
+                user_id,
+                "a retired refresh token was presented; session ended"
+            );
+            Err(ApiError::Unauthenticated(
+                "this sign-in has ended for your safety; sign in again".into(),
+            ))
+        }
+        Rotation::Refused => Err(ApiError::Unauthenticated(
+            "the refresh token is not valid; sign in again".into(),
+        )),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CsrfToken {
+    /// Send as `X-CSRF-Token` with every write made with the cookies.
+    pub csrf_token: String,
+}
+
+/// The CSRF token of the current session.
+#[utoipa::path(get, path = "/api/v1/auth/csrf", tag = "auth",
+    responses((status = 200, body = CsrfToken), (status = 401, body = ErrorBody, description = "Not signed in")))]
+#[get("/auth/csrf")]
+pub async fn csrf_token(state: web::Data<AppState>, viewer: Viewer) -> HttpResponse {
+    HttpResponse::Ok().json(CsrfToken {
+        csrf_token: state.keys.csrf.token(&viewer.session_id),
+    })
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LogoutQuery {
     /// `all` (default) ends every session of the account; `this` only the current one.
+    #[param(schema_with = super::openapi::fields::logout_scope)]
     pub scope: Option<String>,
-}
-
-fn cleared(name: &str, path: &str) -> Cookie<'static> {
-    let mut c = Cookie::build(name.to_string(), "")
-        .path(path.to_string())
-        .finish();
-    c.make_removal();
-    c
 }
 
 /// Signs out. By default every session of the account ends at once.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", params(LogoutQuery),
-    responses((status = 204), (status = 401, body = ErrorBody)))]
+    responses((status = 204, description = "Signed out; the cookies are cleared"),
+        (status = 400, body = ErrorBody, description = "The query string cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "A cookie request from another site or without `X-CSRF-Token`"),
+        (status = 422, body = ErrorBody, description = "Another `scope`")))]
 #[post("/auth/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
@@ -205,22 +303,28 @@ pub async fn logout(
             ))
         }
     }
-    Ok(HttpResponse::NoContent()
-        .cookie(cleared(ACCESS_COOKIE, "/"))
-        .cookie(cleared(REFRESH_COOKIE, "/api/v1/auth"))
-        .finish())
+    Ok(signed_out(&state))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
+    #[schema(schema_with = super::openapi::fields::new_password)]
     pub new_password: String,
 }
 
 /// Changes the password and ends every session, this one included.
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordChange,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "Changed; every session has ended, sign in again"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "A cookie request from another site or without `X-CSRF-Token`"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`current_password` is wrong"),
+        (status = 429, body = ErrorBody, description = "Too many failed attempts from this address",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 #[post("/auth/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
@@ -229,8 +333,13 @@ pub async fn change_password(
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let ip = client_ip(&req);
-    if let Some(retry_after_secs) = state.login_limiter.retry_after(&viewer.email, &ip) {
+    let ip = client_ip(&state, &req);
+    let now = Utc::now();
+    let account_key = viewer.email.to_lowercase();
+    let throttle = &state.login_throttle;
+    if let Some(retry_after_secs) =
+        login_throttle::wait_before_attempt(&state.db, throttle, &account_key, &ip, now).await?
+    {
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
     password::check_strength(&body.new_password)
@@ -248,7 +357,8 @@ pub async fn change_password(
     .await
     .map_err(anyhow::Error::new)?;
     if !ok {
-        state.login_limiter.record_failure(&viewer.email, &ip);
+        login_throttle::count_attempt(&state.db, throttle, &account_key, &ip, now).await?;
+        login_throttle::audit_failure(&state.db, &account_key, &ip, Some(viewer.id), now).await?;
         return Err(ApiError::validation(
             "current_password",
             "the current password is not right",
@@ -256,15 +366,11 @@ pub async fn change_password(
     }
     let hash =
         hash.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("hashing the new password failed")))?;
-    let now = Utc::now();
     let txn = state.db.begin().await?;
     let mut active: user::ActiveModel = account.into();
     active.password_hash = Set(Some(hash));
     active.update(&txn).await?;
     sessions::revoke_all(&txn, viewer.id, now).await?;
     txn.commit().await?;
-    Ok(HttpResponse::NoContent()
-        .cookie(cleared(ACCESS_COOKIE, "/"))
-        .cookie(cleared(REFRESH_COOKIE, "/api/v1/auth"))
-        .finish())
+    Ok(signed_out(&state))
 }

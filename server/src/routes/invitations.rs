@@ -1,10 +1,11 @@
 //! Invite someone by email, look at an invitation, and accept it.
-use crate::accounts::{self, may_invite, NewInvitation};
+use crate::accounts;
 use crate::auth::Viewer;
 use crate::db::entities::organisation;
 use crate::domain::{Email, Role};
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use crate::use_cases;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
@@ -13,10 +14,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
+    #[schema(schema_with = super::openapi::fields::email)]
     pub email: String,
-    #[schema(value_type = String, example = "staff")]
+    #[schema(schema_with = super::openapi::fields::role)]
     pub role: Role,
-    /// Defaults to the inviter's organisation.
+    /// Defaults to the inviter's organisation; one that does not exist is 422.
+    #[schema(minimum = 1)]
     pub organisation_id: Option<i32>,
 }
 
@@ -30,7 +33,14 @@ pub struct InvitationCreated {
 /// Invites a person by email. Admins invite anyone; chief officers and PCCs invite staff of
 /// their own organisation.
 #[utoipa::path(post, path = "/api/v1/invitations", tag = "accounts", request_body = InviteRequest,
-    responses((status = 201, body = InvitationCreated), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = InvitationCreated, description = "Invited (or, for an existing account, reminded)"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read, or an unknown `role`"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "You may not invite this role, or into that organisation"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`email`, or an `organisation_id` that does not exist"),
+        (status = 502, body = ErrorBody, description = "The mail could not be sent")))]
 #[post("/invitations")]
 pub async fn invite(
     state: web::Data<AppState>,
@@ -39,22 +49,9 @@ pub async fn invite(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let email = Email::parse(&body.email).map_err(|e| ApiError::validation("email", e.0))?;
-    let org = body.organisation_id.unwrap_or(viewer.organisation_id);
-    may_invite(viewer.role, viewer.organisation_id, body.role, org)?;
-    let made = accounts::invite(
-        &state.db,
-        &state.mailer,
-        state.settings.public_url(),
-        NewInvitation {
-            email: &email,
-            role: body.role,
-            organisation_id: org,
-            invited_by: Some(viewer.id),
-        },
-        state.settings.auth.invitation_days,
-        Utc::now(),
-    )
-    .await?;
+    let made =
+        use_cases::accounts::invite(&state, &viewer, &email, body.role, body.organisation_id)
+            .await?;
     Ok(HttpResponse::Created().json(InvitationCreated {
         id: made.id,
         email: made.email.to_string(),
@@ -71,8 +68,11 @@ pub struct InvitationView {
 }
 
 /// What an invitation link is for, without using it. No sign-in needed.
-#[utoipa::path(get, path = "/api/v1/invitations/{token}", tag = "accounts",
-    responses((status = 200, body = InvitationView), (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/invitations/{token}", tag = "accounts", security(()),
+    params(("token" = String, Path, description = "The token from the invitation link")),
+    responses((status = 200, body = InvitationView),
+        (status = 404, body = ErrorBody, description = "Unknown token"),
+        (status = 410, body = ErrorBody, description = "Used or expired")))]
 #[get("/invitations/{token}")]
 pub async fn show(
     state: web::Data<AppState>,
@@ -94,7 +94,9 @@ pub async fn show(
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     pub token: String,
+    #[schema(schema_with = super::openapi::fields::display_name)]
     pub display_name: String,
+    #[schema(schema_with = super::openapi::fields::new_password)]
     pub password: String,
 }
 
@@ -105,8 +107,15 @@ pub struct AcceptedView {
 }
 
 /// Uses an invitation: sets the name and password. Works once; a used or expired link is 410.
-#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "accounts", request_body = AcceptRequest,
-    responses((status = 201, body = AcceptedView), (status = 404, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/invitations/accept", tag = "accounts", request_body = AcceptRequest, security(()),
+    responses((status = 201, body = AcceptedView, description = "The account is ready; sign in next"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 404, body = ErrorBody, description = "Unknown token"),
+        (status = 409, body = ErrorBody, description = "The account already has a password"),
+        (status = 410, body = ErrorBody, description = "Used or expired"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`display_name` or `password`")))]
 #[post("/invitations/accept")]
 pub async fn accept(
     state: web::Data<AppState>,

@@ -24,7 +24,8 @@ pub struct MeView {
 }
 
 /// The signed-in user.
-#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = MeView), (status = 401, body = ErrorBody, description = "Not signed in")))]
 #[get("/me")]
 pub async fn show(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, ApiError> {
     let account = user::Entity::find_by_id(viewer.id)

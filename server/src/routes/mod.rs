@@ -6,6 +6,7 @@ pub mod health;
 pub mod invitations;
 pub mod links;
 pub mod me;
+pub mod method_not_allowed;
 pub mod openapi;
 pub mod posts;
 pub mod preferences;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(openapi::document)
                 .service(auth::login)
                 .service(auth::refresh)
+                .service(auth::csrf_token)
                 .service(auth::logout)
                 .service(auth::change_password)
                 .service(me::show)
@@ -62,11 +64,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// `?cursor=…&limit=…` on lists that grow.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1 to 100; default 25.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
 }
 

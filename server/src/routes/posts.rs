@@ -1,55 +1,55 @@
 //! Reply, read one post, edit (keeping revisions), soft delete, list revisions.
-use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
-use crate::db::entities::{post, space, thread};
+use crate::db::entities::post;
 use crate::error::{ApiError, ErrorBody};
-use crate::forum::input::PostBody;
 use crate::forum::people::authors;
-use crate::forum::posts::{self, RevisionView};
-use crate::forum::threads::{self, post_view, PostView};
-use crate::permissions::{check, Action};
+use crate::forum::posts::RevisionView;
+use crate::forum::threads::{post_view, PostView};
 use crate::routes::id_from_path;
 use crate::state::AppState;
+use crate::use_cases::{self, posts::NewReply};
 use actix_web::{delete, get, patch, post, web, HttpResponse};
-use chrono::Utc;
-use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplyRequest {
     /// Markdown.
+    #[schema(schema_with = super::openapi::fields::post_body)]
     pub body: String,
     /// The post replied to; absent or null replies to the thread's opening post.
     pub parent_id: Option<i32>,
 }
 
-async fn post_context(
-    db: &impl ConnectionTrait,
-    raw_id: &str,
-) -> Result<(post::Model, thread::Model, space::Model), ApiError> {
-    let found = post::Entity::find_by_id(id_from_path(raw_id)?)
-        .one(db)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let (t, s) = threads::find_with_space(db, found.thread_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok((found, t, s))
-}
-
-async fn single_view(
-    db: &impl ConnectionTrait,
-    p: &post::Model,
-    depth: usize,
-) -> Result<PostView, ApiError> {
+async fn single_view(db: &impl ConnectionTrait, p: &post::Model) -> Result<PostView, ApiError> {
     let people = authors(db, [p.author_id]).await?;
+    let depth = usize::try_from(p.depth).unwrap_or_default();
     Ok(post_view(p, depth, &people, true))
 }
 
-/// Replies to the thread or to any post in it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReplyCreated {
+    #[serde(flatten)]
+    pub post: PostView,
+    /// Present when the post replied to was already at the deepest level replies may reach
+    /// (`limits.reply_depth`): the reply was attached to `parent_id` instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_parent_id: Option<i32>,
+}
+
+/// Replies to the thread or to any post in it. A reply to a post at the deepest allowed level
+/// hangs under that post's parent, and the answer names the post asked for.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/posts", tag = "posts", request_body = ReplyRequest,
-    responses((status = 201, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("id" = i32, Path, minimum = 1, description = "The thread's id")),
+    responses((status = 201, body = ReplyCreated, description = "Posted"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "You may read but not reply: read only, archived, or locked"),
+        (status = 404, body = ErrorBody, description = "No such thread, or you may not read it"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`body` breaks a rule or is too complex to render, or `parent_id` is not a post of this thread")))]
 #[post("/threads/{id}/posts")]
 pub async fn reply(
     state: web::Data<AppState>,
@@ -57,116 +57,54 @@ pub async fn reply(
     id: web::Path<String>,
     body: web::Json<ReplyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (thread, space) = threads::find_with_space(&state.db, id_from_path(&id)?)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    check(
-        &state.db,
-        &viewer,
-        &space,
-        Action::Reply {
-            thread_locked: thread.locked,
-        },
-    )
-    .await?;
     let body = body.into_inner();
-    let text = PostBody::parse(&body.body, state.settings.limits.post_chars)?;
-    let parent = match body.parent_id {
-        Some(pid) => post::Entity::find_by_id(pid)
-            .one(&state.db)
-            .await?
-            .filter(|p| p.thread_id == thread.id)
-            .ok_or_else(|| {
-                ApiError::validation("parent_id", "parent_id is not a post of this thread")
-            })?,
-        None => posts::opening_post(&state.db, thread.id)
-            .await?
-            .ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!("thread {} has no opening post", thread.id))
-            })?,
+    let new = NewReply {
+        body: body.body,
+        parent_id: body.parent_id,
     };
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let created = posts::reply(&txn, &thread, &parent, viewer.id, &text, now).await?;
-    crate::notifications::enqueue_for_reply(
-        &txn,
-        &thread,
-        &created,
-        parent.author_id,
-        now,
-        state.settings.digest.notify_batch_seconds,
-    )
-    .await?;
-    txn.commit().await?;
-    state.search.changed();
-    let depth = depth_of(&state.db, &created).await?;
-    Ok(HttpResponse::Created().json(single_view(&state.db, &created, depth).await?))
-}
-
-/// Counts the ancestors of a post (its depth in the tree).
-async fn depth_of(db: &impl ConnectionTrait, p: &post::Model) -> Result<usize, ApiError> {
-    let mut depth = 0;
-    let mut parent = p.parent_id;
-    while let Some(pid) = parent {
-        depth += 1;
-        parent = post::Entity::find_by_id(pid)
-            .one(db)
-            .await?
-            .and_then(|x| x.parent_id);
-    }
-    Ok(depth)
+    let replied = use_cases::posts::reply(&state, &viewer, id_from_path(&id)?, new).await?;
+    Ok(HttpResponse::Created().json(ReplyCreated {
+        post: single_view(&state.db, &replied.post).await?,
+        requested_parent_id: replied.requested_parent_id,
+    }))
 }
 
 /// One post (its permalink).
 #[utoipa::path(get, path = "/api/v1/posts/{id}", tag = "posts",
-    responses((status = 200, body = PostView), (status = 404, body = ErrorBody)))]
+    params(("id" = i32, Path, minimum = 1, description = "The post's id")),
+    responses((status = 200, body = PostView, description = "The post; a deleted one as a placeholder"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 404, body = ErrorBody, description = "No such post, or you may not read it")))]
 #[get("/posts/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (found, _thread, space) = post_context(&state.db, &id).await?;
-    check(&state.db, &viewer, &space, Action::Read).await?;
-    let depth = depth_of(&state.db, &found).await?;
-    Ok(HttpResponse::Ok().json(single_view(&state.db, &found, depth).await?))
+    let found = use_cases::posts::read(&state, &viewer, id_from_path(&id)?).await?;
+    Ok(HttpResponse::Ok().json(single_view(&state.db, &found).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EditRequest {
     /// The new Markdown text.
+    #[schema(schema_with = super::openapi::fields::post_body)]
     pub body: String,
-}
-
-/// The post at `raw_id` if the viewer may edit or delete it (and it is not deleted already),
-/// with whether it is their own.
-async fn changeable_post(
-    state: &AppState,
-    viewer: &Viewer,
-    raw_id: &str,
-) -> Result<(post::Model, bool), ApiError> {
-    let (found, thread, space) = post_context(&state.db, raw_id).await?;
-    let own = found.author_id == viewer.id;
-    check(
-        &state.db,
-        viewer,
-        &space,
-        Action::ChangePost {
-            own,
-            thread_locked: thread.locked,
-        },
-    )
-    .await?;
-    if found.deleted_at.is_some() {
-        return Err(ApiError::Conflict("this post has been deleted".into()));
-    }
-    Ok((found, own))
 }
 
 /// Replaces a post's text; the old text is kept as a revision.
 #[utoipa::path(patch, path = "/api/v1/posts/{id}", tag = "posts", request_body = EditRequest,
-    responses((status = 200, body = PostView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    params(("id" = i32, Path, minimum = 1, description = "The post's id")),
+    responses((status = 200, body = PostView, description = "Changed"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "You may read the post but not change it"),
+        (status = 404, body = ErrorBody, description = "No such post, or you may not read it"),
+        (status = 409, body = ErrorBody, description = "The post is deleted"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`body` breaks a rule or is too complex to render")))]
 #[patch("/posts/{id}")]
 pub async fn edit(
     state: web::Data<AppState>,
@@ -174,60 +112,25 @@ pub async fn edit(
     id: web::Path<String>,
     body: web::Json<EditRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let (found, own) = changeable_post(&state, &viewer, &id).await?;
-    let text = PostBody::parse(&body.body, state.settings.limits.post_chars)?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let updated = posts::edit(&txn, &found, viewer.id, &text, now).await?;
-    if !own {
-        moderation_audit(&txn, &viewer, "post.edit", found.id, now).await?;
-    }
-    txn.commit().await?;
-    state.search.changed();
-    let depth = depth_of(&state.db, &updated).await?;
-    Ok(HttpResponse::Ok().json(single_view(&state.db, &updated, depth).await?))
-}
-
-async fn moderation_audit(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    action: &str,
-    post_id: i32,
-    now: chrono::DateTime<Utc>,
-) -> Result<(), ApiError> {
-    audit::record(
-        db,
-        AuditEntry {
-            actor_id: Some(viewer.id),
-            action,
-            target_type: "post",
-            target_id: Some(post_id),
-            detail: serde_json::json!({}),
-        },
-        now,
-    )
-    .await?;
-    Ok(())
+    let updated = use_cases::posts::edit(&state, &viewer, id_from_path(&id)?, &body.body).await?;
+    Ok(HttpResponse::Ok().json(single_view(&state.db, &updated).await?))
 }
 
 /// Soft-deletes a post (its author or a moderator). The tree keeps a placeholder.
 #[utoipa::path(delete, path = "/api/v1/posts/{id}", tag = "posts",
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    params(("id" = i32, Path, minimum = 1, description = "The post's id")),
+    responses((status = 204, description = "Deleted; a placeholder keeps its place"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "You may read the post but not delete it"),
+        (status = 404, body = ErrorBody, description = "No such post, or you may not read it"),
+        (status = 409, body = ErrorBody, description = "Already deleted")))]
 #[delete("/posts/{id}")]
 pub async fn delete(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (found, own) = changeable_post(&state, &viewer, &id).await?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    posts::soft_delete(&txn, &found, viewer.id, now).await?;
-    if !own {
-        moderation_audit(&txn, &viewer, "post.delete", found.id, now).await?;
-    }
-    txn.commit().await?;
-    state.search.changed();
+    use_cases::posts::delete(&state, &viewer, id_from_path(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -238,19 +141,17 @@ pub struct RevisionList {
 
 /// Earlier texts of a post, oldest first. Hidden once the post is deleted, except to admins.
 #[utoipa::path(get, path = "/api/v1/posts/{id}/revisions", tag = "posts",
-    responses((status = 200, body = RevisionList), (status = 404, body = ErrorBody)))]
+    params(("id" = i32, Path, minimum = 1, description = "The post's id")),
+    responses((status = 200, body = RevisionList),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 404, body = ErrorBody, description = "No such post, you may not read it, or it is deleted and you are not an admin")))]
 #[get("/posts/{id}/revisions")]
 pub async fn revisions(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (found, _thread, space) = post_context(&state.db, &id).await?;
-    check(&state.db, &viewer, &space, Action::Read).await?;
-    if found.deleted_at.is_some() && !viewer.is_admin() {
-        return Err(ApiError::not_found());
-    }
     Ok(HttpResponse::Ok().json(RevisionList {
-        revisions: posts::revisions(&state.db, found.id).await?,
+        revisions: use_cases::posts::revisions(&state, &viewer, id_from_path(&id)?).await?,
     }))
 }

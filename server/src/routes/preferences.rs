@@ -18,8 +18,10 @@ pub struct DigestPrefs {
     /// On by default for new users.
     pub enabled: Option<bool>,
     /// monday … sunday; default monday.
+    #[schema(schema_with = crate::routes::openapi::fields::weekday_or_null)]
     pub weekday: Option<String>,
     /// 0–23 in `time_zone`; default 7.
+    #[schema(maximum = 23)]
     pub hour: Option<u32>,
     /// An IANA time zone; default Europe/London.
     pub time_zone: Option<String>,
@@ -28,11 +30,13 @@ pub struct DigestPrefs {
 #[derive(Deserialize, utoipa::ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct FollowPrefs {
-    /// Space slugs; `null` follows every space you can read.
+    /// Space slugs, each of a space you can read; `null` follows every space you can read.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = crate::routes::openapi::fields::followed_spaces)]
     pub spaces: Option<Option<Vec<String>>>,
     /// Tag names; `null` follows every tag.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = crate::routes::openapi::fields::followed_tags)]
     pub tags: Option<Option<Vec<String>>>,
 }
 
@@ -121,7 +125,8 @@ async fn view(state: &AppState, viewer: &Viewer) -> Result<PreferencesView, ApiE
 
 /// Your email preferences: the weekly digest, what it follows, notifications, and the threads
 /// you watch or muted.
-#[utoipa::path(get, path = "/api/v1/me/preferences", tag = "preferences", responses((status = 200, body = PreferencesView), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/me/preferences", tag = "preferences",
+    responses((status = 200, body = PreferencesView), (status = 401, body = ErrorBody, description = "Not signed in")))]
 #[get("/me/preferences")]
 pub async fn show(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(view(&state, &viewer).await?))
@@ -214,7 +219,14 @@ async fn apply(
 }
 
 /// Changes your email preferences; sections and fields left out stay as they are.
-#[utoipa::path(put, path = "/api/v1/me/preferences", tag = "preferences", request_body = PreferencesChange, responses((status = 200, body = PreferencesView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/me/preferences", tag = "preferences", request_body = PreferencesChange,
+    responses((status = 200, body = PreferencesView, description = "The preferences after the change"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "A cookie request from another site or without `X-CSRF-Token`"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "A value breaks a rule: an unknown time zone, a space or thread you cannot read")))]
 #[put("/me/preferences")]
 pub async fn update(
     state: web::Data<AppState>,

@@ -11,16 +11,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// The query: words, "phrases", -exclusion, OR, prefix*, and the filters space:, tag:,
     /// author:, force:, marking:, is:best-practice, before:, after:, in:title.
     pub q: String,
-    /// 1-based; default 1.
+    /// 1-based, at most 1000; default 1.
+    #[param(minimum = 1, maximum = 1000)]
     pub page: Option<usize>,
     /// 1 to 100; default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<usize>,
     /// `relevance` (default) or `date`.
+    #[param(schema_with = super::openapi::fields::sort_order)]
     pub sort: Option<String>,
 }
 
@@ -47,9 +51,15 @@ pub struct SearchView {
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
-/// Searches threads and posts the viewer may read.
+/// Searches threads and posts the viewer may read. A query may hold at most 4 words ending in
+/// `*`, each with at least 3 letters; one person may run 2 searches at once.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchQuery),
-    responses((status = 200, body = SearchView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = SearchView),
+        (status = 400, body = ErrorBody, description = "The query string cannot be read, or `q` cannot be understood (`field` is `q`)"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 422, body = ErrorBody, description = "`sort`, `page` or `per_page` out of range"),
+        (status = 429, body = ErrorBody, description = "Two searches of yours are already running",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 #[get("/search")]
 pub async fn search(
     state: web::Data<AppState>,
@@ -81,6 +91,12 @@ pub async fn search(
             "per_page must be between 1 and 100",
         ));
     }
+    let _slot = state
+        .searches
+        .try_start(viewer.id)
+        .ok_or(ApiError::TooManyRequests {
+            retry_after_secs: 1,
+        })?;
     let spaces = readable_spaces(&state.db, &Subject::from(&viewer)).await?;
     let as_admin = spaces.iter().any(|r| r.as_admin);
     let readable: Vec<i32> = spaces.into_iter().map(|r| r.space.id).collect();

@@ -3,8 +3,10 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
 use crate::domain::{Email, RoleSet, Slug};
 use crate::error::{ApiError, ErrorBody};
-use crate::permissions::{access_from, decide, readable_spaces, Action, Subject};
-use crate::spaces::{self, NewSpace, SpaceChanges, SpaceError};
+use crate::permissions::{
+    access_from, check_platform, decide, readable_spaces, Action, PlatformAction, Subject,
+};
+use crate::spaces::{self, NewSpace, SpaceChanges};
 use crate::state::AppState;
 use actix_web::{get, patch, post, web, HttpResponse};
 use chrono::Utc;
@@ -60,7 +62,8 @@ fn view(
 }
 
 /// The spaces the viewer may read. Admins see all (their reads are audited per space opened).
-#[utoipa::path(get, path = "/api/v1/spaces", tag = "spaces", responses((status = 200, body = SpaceList), (status = 401, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/spaces", tag = "spaces",
+    responses((status = 200, body = SpaceList), (status = 401, body = ErrorBody, description = "Not signed in")))]
 #[get("/spaces")]
 pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, ApiError> {
     let subject = Subject::from(&viewer);
@@ -75,27 +78,24 @@ pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(SpaceList { spaces: out }))
 }
 
-impl From<SpaceError> for ApiError {
-    fn from(err: SpaceError) -> Self {
-        match err {
-            SpaceError::Exists(_) => ApiError::Conflict(err.to_string()),
-            SpaceError::UnknownMember(_) => ApiError::validation("members", err.to_string()),
-            SpaceError::Invalid { field, message } => ApiError::validation(field, message),
-            SpaceError::Db(e) => e.into(),
-        }
-    }
-}
-
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSpace {
+    #[schema(schema_with = super::openapi::fields::slug)]
     pub slug: String,
+    #[schema(schema_with = super::openapi::fields::space_name)]
     pub name: String,
     #[serde(default)]
     pub description: String,
+    /// Who may read it; at least one role.
+    #[schema(schema_with = super::openapi::fields::some_roles)]
     pub read_roles: Vec<String>,
+    /// Who may start threads and reply; may be empty.
+    #[schema(schema_with = super::openapi::fields::roles)]
     pub post_roles: Vec<String>,
-    /// Present: a private working group with exactly these members (emails).
+    /// Present: a private working group with exactly these members (emails of existing
+    /// users; an unknown one is 422).
+    #[schema(schema_with = super::openapi::fields::member_emails)]
     pub members: Option<Vec<String>>,
     #[serde(default)]
     pub archived: bool,
@@ -112,26 +112,23 @@ fn emails(names: &[String]) -> Result<Vec<Email>, ApiError> {
         .collect()
 }
 
-fn require_admin(viewer: &Viewer) -> Result<(), ApiError> {
-    if viewer.is_admin() {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(
-            "only an admin may manage spaces".into(),
-        ))
-    }
-}
-
 /// Creates a space (admin).
 #[utoipa::path(post, path = "/api/v1/spaces", tag = "spaces", request_body = CreateSpace,
-    responses((status = 201, body = SpaceView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = SpaceView, description = "Created"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "Not an admin"),
+        (status = 409, body = ErrorBody, description = "The slug is taken"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "A value breaks a rule: `slug`, `name`, the roles, or `members` naming no user")))]
 #[post("/spaces")]
 pub async fn create(
     state: web::Data<AppState>,
     viewer: Viewer,
     body: web::Json<CreateSpace>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&viewer)?;
+    check_platform(&viewer, PlatformAction::ManageSpaces)?;
     let body = body.into_inner();
     let new = NewSpace {
         slug: Slug::parse(&body.slug).map_err(|e| ApiError::validation("slug", e.0))?,
@@ -166,12 +163,17 @@ pub async fn create(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSpace {
+    #[schema(schema_with = super::openapi::fields::space_name_or_null)]
     pub name: Option<String>,
     pub description: Option<String>,
+    /// At least one role.
+    #[schema(schema_with = super::openapi::fields::some_roles_or_null)]
     pub read_roles: Option<Vec<String>>,
+    #[schema(schema_with = super::openapi::fields::roles_or_null)]
     pub post_roles: Option<Vec<String>>,
     /// A list makes the space members-only with exactly these members; `[]` with
     /// `members_only: false` opens it to its roles again.
+    #[schema(schema_with = super::openapi::fields::member_emails)]
     pub members: Option<Vec<String>>,
     pub members_only: Option<bool>,
     pub archived: Option<bool>,
@@ -179,7 +181,15 @@ pub struct UpdateSpace {
 
 /// Changes a space's name, audience, members or archived flag (admin).
 #[utoipa::path(patch, path = "/api/v1/spaces/{slug}", tag = "spaces", request_body = UpdateSpace,
-    responses((status = 200, body = SpaceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The space's slug")),
+    responses((status = 200, body = SpaceView, description = "Changed"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "Not an admin"),
+        (status = 404, body = ErrorBody, description = "No such space"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "A value breaks a rule: `name`, the roles, or `members` naming no user")))]
 #[patch("/spaces/{slug}")]
 pub async fn update(
     state: web::Data<AppState>,
@@ -187,7 +197,7 @@ pub async fn update(
     slug: web::Path<String>,
     body: web::Json<UpdateSpace>,
 ) -> Result<HttpResponse, ApiError> {
-    require_admin(&viewer)?;
+    check_platform(&viewer, PlatformAction::ManageSpaces)?;
     let body = body.into_inner();
     let existing = spaces::find_by_slug(&state.db, &slug)
         .await?

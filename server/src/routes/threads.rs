@@ -1,20 +1,16 @@
 //! List a space's threads, start one, read one as a tree, change its settings.
-use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
-use crate::domain::{Marking, TagList};
+use crate::domain::Marking;
 use crate::error::{ApiError, ErrorBody};
-use crate::forum::input::{PostBody, Title};
-use crate::forum::threads::{
-    self, NewThread, ThreadChanges, ThreadCursor, ThreadSummary, ThreadView,
-};
-use crate::permissions::{check, decide, Action, Subject};
+use crate::forum::threads::{ThreadSummary, ThreadView};
 use crate::routes::{id_from_path, PageQuery};
-use crate::spaces;
 use crate::state::AppState;
+use crate::use_cases::{
+    self,
+    threads::{NewThreadRequest, ThreadChangeRequest},
+};
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::Utc;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -26,8 +22,13 @@ pub struct ThreadPage {
 }
 
 /// A space's threads: pinned first, then most recently active.
-#[utoipa::path(get, path = "/api/v1/spaces/{slug}/threads", tag = "threads", params(PageQuery),
-    responses((status = 200, body = ThreadPage), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/spaces/{slug}/threads", tag = "threads",
+    params(("slug" = String, Path, description = "The space's slug"), PageQuery),
+    responses((status = 200, body = ThreadPage),
+        (status = 400, body = ErrorBody, description = "The query string cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 404, body = ErrorBody, description = "No such space, or you may not read it"),
+        (status = 422, body = ErrorBody, description = "A `cursor` this server did not give")))]
 #[get("/spaces/{slug}/threads")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -35,20 +36,9 @@ pub async fn list(
     slug: web::Path<String>,
     page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let space = spaces::find_by_slug(&state.db, &slug)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    check(&state.db, &viewer, &space, Action::Read).await?;
     let limit = page.limit()?;
-    let cursor = page
-        .cursor
-        .as_deref()
-        .map(|c| {
-            ThreadCursor::decode(c)
-                .ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))
-        })
-        .transpose()?;
-    let (threads, next_cursor) = threads::list(&state.db, &space, cursor.as_ref(), limit).await?;
+    let (threads, next_cursor) =
+        use_cases::threads::list(&state, &viewer, &slug, page.cursor.as_deref(), limit).await?;
     Ok(HttpResponse::Ok().json(ThreadPage {
         threads,
         next_cursor,
@@ -58,13 +48,16 @@ pub async fn list(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StartThread {
+    #[schema(schema_with = super::openapi::fields::title)]
     pub title: String,
     /// Markdown.
+    #[schema(schema_with = super::openapi::fields::post_body)]
     pub body: String,
     #[serde(default)]
+    #[schema(schema_with = super::openapi::fields::thread_tags)]
     pub tags: Vec<String>,
     /// `OFFICIAL` (default) or `OFFICIAL-SENSITIVE`.
-    #[schema(value_type = Option<String>, example = "OFFICIAL")]
+    #[schema(schema_with = super::openapi::fields::marking_or_null)]
     #[serde(default)]
     pub marking: Option<Marking>,
 }
@@ -83,7 +76,16 @@ pub struct ThreadCreated {
 
 /// Starts a thread with its opening post.
 #[utoipa::path(post, path = "/api/v1/spaces/{slug}/threads", tag = "threads", request_body = StartThread,
-    responses((status = 201, body = ThreadCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The space's slug")),
+    responses((status = 201, body = ThreadCreated, description = "Started",
+            headers(("Location" = String, description = "`/api/v1/threads/{id}`"))),
+        (status = 400, body = ErrorBody, description = "The body cannot be read, or an unknown `marking`"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "You may read but not post here, or the space is archived"),
+        (status = 404, body = ErrorBody, description = "No such space, or you may not read it"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`title`, `body` or `tags` breaks a rule, or the Markdown is too complex to render")))]
 #[post("/spaces/{slug}/threads")]
 pub async fn start(
     state: web::Data<AppState>,
@@ -91,36 +93,37 @@ pub async fn start(
     slug: web::Path<String>,
     body: web::Json<StartThread>,
 ) -> Result<HttpResponse, ApiError> {
-    let space = spaces::find_by_slug(&state.db, &slug)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    check(&state.db, &viewer, &space, Action::StartThread).await?;
-    let limits = &state.settings.limits;
     let body = body.into_inner();
-    let new = NewThread {
-        title: Title::parse(&body.title, limits.title_chars)?,
-        body: PostBody::parse(&body.body, limits.post_chars)?,
-        tags: TagList::parse(&body.tags, limits.tags)
-            .map_err(|e| ApiError::validation("tags", e.0))?,
+    let new = NewThreadRequest {
+        title: body.title,
+        body: body.body,
+        tags: body.tags,
         marking: body.marking.unwrap_or_default(),
     };
-    let txn = state.db.begin().await?;
-    let (id, post_id) = threads::start(&txn, space.id, viewer.id, new, Utc::now()).await?;
-    txn.commit().await?;
-    state.search.changed();
+    let started = use_cases::threads::start(&state, &viewer, &slug, new).await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/threads/{id}")))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/threads/{}", started.thread_id),
+        ))
         .json(ThreadCreated {
-            id,
-            post_id,
-            space: space.slug,
+            id: started.thread_id,
+            post_id: started.post_id,
+            space: started.space_slug,
         }))
 }
 
 /// A thread with all its posts in reading order, each with its depth in the reply tree.
 /// Answers 304 to a matching `If-None-Match`.
 #[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "threads",
-    responses((status = 200, body = ThreadView), (status = 304), (status = 404, body = ErrorBody)))]
+    params(("id" = i32, Path, minimum = 1, description = "The thread's id"),
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer")),
+    responses((status = 200, body = ThreadView,
+            headers(("ETag" = String, description = "Send back in `If-None-Match`"))),
+        (status = 304, description = "Unchanged since the `ETag` sent",
+            headers(("ETag" = String))),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 404, body = ErrorBody, description = "No such thread, or you may not read it")))]
 #[get("/threads/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
@@ -128,19 +131,7 @@ pub async fn show(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (thread, space) = threads::find_with_space(&state.db, id_from_path(&id)?)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let access = check(&state.db, &viewer, &space, Action::Read).await?;
-    let can_reply = decide(
-        &Subject::from(&viewer),
-        &access,
-        Action::Reply {
-            thread_locked: thread.locked,
-        },
-    )
-    .allowed();
-    let view = threads::view(&state.db, thread, &space, can_reply).await?;
+    let view = use_cases::threads::read(&state, &viewer, id_from_path(&id)?).await?;
     let body = serde_json::to_vec(&view).map_err(anyhow::Error::new)?;
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
     let unchanged = req
@@ -155,7 +146,7 @@ pub async fn show(
     };
     response
         .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"));
+        .insert_header((header::CACHE_CONTROL, "no-store"));
     if unchanged {
         return Ok(response.finish());
     }
@@ -165,9 +156,12 @@ pub async fn show(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateThread {
+    #[schema(schema_with = super::openapi::fields::title_or_null)]
     pub title: Option<String>,
+    /// Replaces the whole set.
+    #[schema(schema_with = super::openapi::fields::thread_tags_or_null)]
     pub tags: Option<Vec<String>>,
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = super::openapi::fields::marking_or_null)]
     pub marking: Option<Marking>,
     /// Admin only.
     pub pinned: Option<bool>,
@@ -175,14 +169,27 @@ pub struct UpdateThread {
     pub locked: Option<bool>,
     /// Mark as endorsed best practice. Admin only.
     pub best_practice: Option<bool>,
-    /// Move the thread to the space with this slug. Admin only.
+    /// Move the thread to the space with this slug (one that does not exist, or that you may
+    /// not read, is 422). Admin only.
+    #[schema(schema_with = super::openapi::fields::slug_or_null)]
     pub space: Option<String>,
 }
 
-/// Changes a thread. Title, tags and marking: the author (while they may post) or an admin;
-/// pinned, locked and best practice: an admin, audited.
+/// Changes a thread. Title, tags and raising the marking: the author (while they may post) or
+/// an admin; lowering the marking, pinned, locked, best practice and moving: an admin. Every
+/// marking change and every admin change is audited. Permission is decided from what the
+/// request asks to change before any of its values is looked at, so a thread one may not see
+/// answers 404 whatever the body holds.
 #[utoipa::path(patch, path = "/api/v1/threads/{id}", tag = "threads", request_body = UpdateThread,
-    responses((status = 200, body = ThreadView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = i32, Path, minimum = 1, description = "The thread's id")),
+    responses((status = 200, body = ThreadView, description = "Changed"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read, or an unknown `marking`"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "You may read the thread but not make this change"),
+        (status = 404, body = ErrorBody, description = "No such thread, or you may not read it"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`title` or `tags` breaks a rule, or `space` names no space you can read")))]
 #[patch("/threads/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
@@ -190,80 +197,16 @@ pub async fn update(
     id: web::Path<String>,
     body: web::Json<UpdateThread>,
 ) -> Result<HttpResponse, ApiError> {
-    let (thread, space) = threads::find_with_space(&state.db, id_from_path(&id)?)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
     let body = body.into_inner();
-    let limits = &state.settings.limits;
-    let changes = ThreadChanges {
-        title: body
-            .title
-            .as_deref()
-            .map(|t| Title::parse(t, limits.title_chars))
-            .transpose()?,
-        tags: body
-            .tags
-            .as_deref()
-            .map(|t| TagList::parse(t, limits.tags).map_err(|e| ApiError::validation("tags", e.0)))
-            .transpose()?,
+    let asked = ThreadChangeRequest {
+        title: body.title,
+        tags: body.tags,
         marking: body.marking,
         pinned: body.pinned,
         locked: body.locked,
         best_practice: body.best_practice,
-        space_id: match &body.space {
-            Some(slug) => Some(
-                spaces::find_by_slug(&state.db, slug)
-                    .await?
-                    .ok_or_else(|| ApiError::validation("space", format!("no space {slug:?}")))?
-                    .id,
-            ),
-            None => None,
-        },
+        space: body.space,
     };
-    let action = if changes.touches_moderation() {
-        Action::Moderate
-    } else {
-        Action::ChangePost {
-            own: thread.author_id == viewer.id,
-            thread_locked: thread.locked,
-        }
-    };
-    let access = check(&state.db, &viewer, &space, action).await?;
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    threads::change(&txn, &thread, &changes, now).await?;
-    if viewer.is_admin() {
-        audit::record(
-            &txn,
-            AuditEntry {
-                actor_id: Some(viewer.id),
-                action: "thread.update",
-                target_type: "thread",
-                target_id: Some(thread.id),
-                detail: serde_json::json!({
-                    "pinned": changes.pinned, "locked": changes.locked,
-                    "best_practice": changes.best_practice,
-                    "title": changes.title.as_ref().map(|t| t.as_str()),
-                    "marking": changes.marking.map(|m| m.as_str()),
-                    "space_id": changes.space_id,
-                }),
-            },
-            now,
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    state.search.changed();
-    let (thread, space) = threads::find_with_space(&state.db, thread.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let can_reply = decide(
-        &Subject::from(&viewer),
-        &access,
-        Action::Reply {
-            thread_locked: thread.locked,
-        },
-    )
-    .allowed();
-    Ok(HttpResponse::Ok().json(threads::view(&state.db, thread, &space, can_reply).await?))
+    let view = use_cases::threads::change(&state, &viewer, id_from_path(&id)?, asked).await?;
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -11,7 +11,11 @@ use chrono::Utc;
 fn recipient(state: &AppState, list: &str, token: &str) -> Result<(List, i32), ApiError> {
     let invalid = || ApiError::NotFound("this unsubscribe link is not valid".into());
     let list = List::parse(list).ok_or_else(invalid)?;
-    let user_id = state.unsubscribe.verify(list, token).ok_or_else(invalid)?;
+    let user_id = state
+        .keys
+        .unsubscribe
+        .verify(list, token)
+        .ok_or_else(invalid)?;
     Ok((list, user_id))
 }
 
@@ -24,9 +28,11 @@ fn what(list: List) -> &'static str {
 
 /// Stops one kind of mail for the token's recipient. The body may be
 /// `List-Unsubscribe=One-Click` (what mail clients send) or empty.
-#[utoipa::path(post, path = "/api/v1/unsubscribe/{list}/{token}", tag = "preferences",
-    params(("list" = String, Path, description = "weekly or notifications"), ("token" = String, Path)),
-    responses((status = 200, description = "Stopped"), (status = 404, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/unsubscribe/{list}/{token}", tag = "preferences", security(()),
+    params(("list" = String, Path, description = "`weekly` or `notifications`; anything else is 404"),
+        ("token" = String, Path, description = "From the email's `List-Unsubscribe` header")),
+    responses((status = 200, description = "Stopped", body = super::openapi::Unsubscribed),
+        (status = 404, body = ErrorBody, description = "The link is not valid")))]
 #[post("/unsubscribe/{list}/{token}")]
 pub async fn one_click(
     state: web::Data<AppState>,
@@ -49,6 +55,11 @@ pub async fn one_click(
 }
 
 /// A page with one button that stops the mail (a `GET` never changes anything).
+#[utoipa::path(get, path = "/api/v1/unsubscribe/{list}/{token}", tag = "preferences", security(()),
+    params(("list" = String, Path, description = "`weekly` or `notifications`; anything else is 404"),
+        ("token" = String, Path, description = "From the email's `List-Unsubscribe` header")),
+    responses((status = 200, description = "A page with an Unsubscribe button", content_type = "text/html", body = String),
+        (status = 404, body = ErrorBody, description = "The link is not valid")))]
 #[get("/unsubscribe/{list}/{token}")]
 pub async fn confirm_page(
     state: web::Data<AppState>,
@@ -75,5 +86,10 @@ pub async fn confirm_page(
     );
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
         .body(page))
 }

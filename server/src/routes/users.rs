@@ -1,37 +1,24 @@
-use crate::accounts;
 use crate::auth::Viewer;
-use crate::db::entities::user;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::id_from_path;
 use crate::state::AppState;
+use crate::use_cases;
 use actix_web::{post, web, HttpResponse};
-use chrono::Utc;
-use sea_orm::EntityTrait;
 
 /// Disables an account (admin): every session ends at once and the next request is 401.
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "accounts",
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = i32, Path, minimum = 1, description = "The user's id")),
+    responses((status = 204, description = "Disabled; every session has ended"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "Not an admin"),
+        (status = 404, body = ErrorBody, description = "No such user"),
+        (status = 422, body = ErrorBody, description = "Your own account")))]
 #[post("/users/{id}/disable")]
 pub async fn disable(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    if !viewer.is_admin() {
-        return Err(ApiError::Forbidden(
-            "only an admin may disable accounts".into(),
-        ));
-    }
-    let target = user::Entity::find_by_id(id_from_path(&id)?)
-        .one(&state.db)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if target.id == viewer.id {
-        return Err(ApiError::validation(
-            "id",
-            "you cannot disable your own account",
-        ));
-    }
-    accounts::disable_user(&state.db, Some(viewer.id), &target, Utc::now()).await?;
+    use_cases::accounts::disable(&state, &viewer, id_from_path(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

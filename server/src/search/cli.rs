@@ -48,15 +48,7 @@ pub async fn search(
     let user = find_user(db, &email)
         .await?
         .with_context(|| format!("--as: no user with email {email}"))?;
-    let role = user
-        .role
-        .parse()
-        .map_err(|e| anyhow::anyhow!("user {}: {e}", user.id))?;
-    let subject = Subject {
-        user_id: user.id,
-        role,
-        disabled: user.disabled,
-    };
+    let subject = Subject::of_account(&user)?;
     let readable: Vec<i32> = readable_spaces(db, &subject)
         .await?
         .into_iter()

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod documents;
 pub mod eval;
+pub mod in_flight;
 pub mod indexer;
 
 pub use indexer::SearchService;

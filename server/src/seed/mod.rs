@@ -4,7 +4,7 @@ use crate::accounts::{self, NewUser};
 use crate::auth::password;
 use crate::db::entities::{thread, user};
 use crate::domain::{Email, Marking, OrgKind, Role, RoleSet, Slug, TagList};
-use crate::forum::input::{PostBody, Title};
+use crate::forum::input::{RenderedBody, Title};
 use crate::forum::{posts, threads};
 use crate::spaces::{self, NewSpace};
 use anyhow::Context;
@@ -221,7 +221,8 @@ async fn load_thread(
         who(&t.author)?,
         threads::NewThread {
             title: Title::parse(&t.title, 200).map_err(|e| anyhow::anyhow!("{e}"))?,
-            body: PostBody::parse(&t.body, 100_000).map_err(|e| anyhow::anyhow!("{e}"))?,
+            body: RenderedBody::from_markdown(&t.body, 100_000)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
             tags: TagList::parse(&t.tags, 10)?,
             marking: t.marking.parse::<Marking>()?,
         },
@@ -246,7 +247,8 @@ async fn load_thread(
     while let Some((reply, parent)) = stack.pop() {
         let at = (started + Duration::hours(reply.hours_after)).min(now);
         last_activity = last_activity.max(at);
-        let body = PostBody::parse(&reply.body, 100_000).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let body = RenderedBody::from_markdown(&reply.body, 100_000)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let made = posts::reply(&txn, &model, &parent, who(&reply.author)?, &body, at).await?;
         stack.extend(reply.replies.iter().rev().map(|r| (r, made.clone())));
     }

@@ -9,16 +9,13 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The key the server signs with: the generated file (SQLite) or the configured secret.
+/// The key the server signs access tokens with: derived from the master secret.
 fn server_key(app: &TestApp) -> Vec<u8> {
-    match app.backend {
-        Backend::Sqlite => {
-            let hex_key = std::fs::read_to_string(app.data_dir.path().join("jwt.key"))
-                .expect("generated key file");
-            hex::decode(hex_key.trim()).expect("hex key")
-        }
-        Backend::Postgres { .. } => PG_SECRET.as_bytes().to_vec(),
-    }
+    roundtable::auth::keys::derive(
+        &crate::tokens::master_key(app),
+        roundtable::auth::keys::Purpose::AccessTokens,
+    )
+    .to_vec()
 }
 
 fn claims_of(token: &str) -> serde_json::Value {

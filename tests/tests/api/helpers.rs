@@ -10,6 +10,12 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_roundtable-under-test");
+
+/// The server binary under test: ours, or another build named by `ROUNDTABLE_TEST_BIN` (used
+/// to show that a new test fails on the code before its fix).
+pub fn server_binary() -> String {
+    std::env::var("ROUNDTABLE_TEST_BIN").unwrap_or_else(|_| BIN.to_string())
+}
 pub const PASSWORD: &str = "a long test password";
 /// Used for PostgreSQL runs, which refuse to start without an explicit key.
 pub const PG_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
@@ -213,7 +219,7 @@ impl TestApp {
     }
 
     fn command(&self) -> Command {
-        let mut cmd = Command::new(BIN);
+        let mut cmd = Command::new(server_binary());
         cmd.env_remove("ROUNDTABLE_CONFIG")
             .env_remove("ROUNDTABLE_PASSWORD");
         for (k, v) in &self.env {

@@ -3,19 +3,13 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use std::path::PathBuf;
 
+/// A small attributed excerpt of the cstheory-meta dump, kept with the tests (see its README).
 fn dump() -> PathBuf {
-    // shared/ stands beside the repository (as in CI); ROUNDTABLE_SHARED_DATA points elsewhere.
-    let data = std::env::var_os("ROUNDTABLE_SHARED_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let path = data.join("cstheory-meta/Posts.xml");
-    assert!(
-        path.is_file(),
-        "this test needs the shared data set at {} (shared/ beside the repository, or set ROUNDTABLE_SHARED_DATA)",
-        path.display()
-    );
-    path
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/cstheory-meta/Posts.xml")
 }
+
+const QUESTIONS: i64 = 30;
+const ANSWERS: i64 = 140;
 
 #[tokio::test]
 async fn a_stackexchange_dump_imports_once_with_attribution() {
@@ -35,14 +29,17 @@ async fn a_stackexchange_dump_imports_once_with_attribution() {
             "admin@ops.example",
         ];
         let threads = app.cli_id(&args, &[]);
-        assert_eq!(threads, 589, "every question becomes a thread");
+        assert_eq!(threads, QUESTIONS, "every question becomes a thread");
         assert_eq!(
             app.count("SELECT COUNT(*) FROM posts").await,
-            589 + 1322,
+            QUESTIONS + ANSWERS,
             "every answer becomes a reply"
         );
         assert_eq!(app.cli_id(&args, &[]), 0, "a re-run imports nothing new");
-        assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, 589 + 1322);
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM posts").await,
+            QUESTIONS + ANSWERS
+        );
 
         let admin = app.login("admin@ops.example").await;
         let (s, page) = app
@@ -79,7 +76,7 @@ async fn a_stackexchange_dump_imports_once_with_attribution() {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         loop {
             let (_, found) = app.get("/api/v1/search?q=space%3Alibrary", &admin).await;
-            if found["total"] == 589 {
+            if found["total"] == QUESTIONS {
                 break;
             }
             assert!(

@@ -220,3 +220,44 @@ async fn replies_notify_authors_and_watchers_once_batched_and_marking_safe() {
         "4 replies for the author (3 from the replier, 1 from the muter), 3 for the watcher"
     );
 }
+
+#[tokio::test]
+async fn a_title_that_looks_like_an_encoded_word_reaches_the_subject_as_written() {
+    let sink = SmtpSink::start();
+    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    app.set_env("ROUNDTABLE__MAIL__SMTP_URL", &sink.url());
+    app.set_env("ROUNDTABLE__SERVER__PUBLIC_URL", PUBLIC_URL);
+    app.set_env("ROUNDTABLE__DIGEST__TICK_SECONDS", "1");
+    app.set_env("ROUNDTABLE__DIGEST__NOTIFY_BATCH_SECONDS", "1");
+    app.start();
+    app.add_org("Kent Police", "force");
+    add_person(
+        &app,
+        "author@kent.example",
+        "Alex Author",
+        "Kent Police",
+        "chief_officer",
+    );
+    add_person(
+        &app,
+        "replier@kent.example",
+        "Sam Replier",
+        "Kent Police",
+        "chief_officer",
+    );
+    app.add_space("it-digital", "chief_officer", "chief_officer", None);
+    let author = app.login("author@kent.example").await;
+    let replier = app.login("replier@kent.example").await;
+    // The encoded word stands alone between spaces, as lettre would otherwise leave it.
+    let title = "Budget =?utf-8?q?URGENT=3A_reset_your_password?= review";
+    let (thread, _) = app.start_thread(&author, "it-digital", title, "Body").await;
+    app.reply(&replier, thread, None, "A reply").await;
+    sink.wait_for(1, Duration::from_secs(30));
+    let mails = parse_all(&sink.received());
+    let mail = mails
+        .iter()
+        .find(|m| m.to[0] == "author@kent.example")
+        .unwrap();
+    assert_eq!(mail.subject, format!("OFFICIAL: New reply in “{title}”"));
+    assert!(!mail.raw.contains("=?utf-8?q?URGENT"), "{}", mail.raw);
+}

@@ -2,12 +2,14 @@
 pub mod audit_log;
 pub mod import_source;
 pub mod invitation;
+pub mod login_failure;
 pub mod mail_job;
 pub mod organisation;
 pub mod outbox;
 pub mod post;
 pub mod post_revision;
 pub mod preference;
+pub mod retired_refresh_token;
 pub mod session;
 pub mod space;
 pub mod space_member;

@@ -19,6 +19,8 @@ pub struct Model {
     /// Plain text of the body for search; null on rows from before it was kept.
     #[sea_orm(column_type = "Text", nullable)]
     pub body_text: Option<String>,
+    /// 0 for the opening post, the parent's depth + 1 for a reply.
+    pub depth: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,0 +1,62 @@
+//! The token cookies: HttpOnly, SameSite=Lax, `Secure` whenever Roundtable is reached over
+//! HTTPS, and then named with the `__Host-` (access) and `__Secure-` (refresh) prefixes, which
+//! browsers only accept from a secure origin, so a sibling subdomain cannot plant them.
+use crate::settings::ServerSettings;
+use actix_web::cookie::{time::Duration, Cookie, SameSite};
+
+/// The refresh cookie is sent only to the sign-in endpoints.
+pub const REFRESH_PATH: &str = "/api/v1/auth";
+
+pub struct CookieNames {
+    pub access: &'static str,
+    pub refresh: &'static str,
+}
+
+pub fn names(server: &ServerSettings) -> CookieNames {
+    if server.cookies_secure() {
+        CookieNames {
+            access: "__Host-rt_access",
+            refresh: "__Secure-rt_refresh",
+        }
+    } else {
+        CookieNames {
+            access: "rt_access",
+            refresh: "rt_refresh",
+        }
+    }
+}
+
+fn build(
+    server: &ServerSettings,
+    name: &'static str,
+    value: String,
+    path: &'static str,
+) -> actix_web::cookie::CookieBuilder<'static> {
+    Cookie::build(name, value)
+        .http_only(true)
+        .secure(server.cookies_secure())
+        .same_site(SameSite::Lax)
+        .path(path)
+}
+
+pub fn access(server: &ServerSettings, value: String, max_age: Duration) -> Cookie<'static> {
+    build(server, names(server).access, value, "/")
+        .max_age(max_age)
+        .finish()
+}
+
+pub fn refresh(server: &ServerSettings, value: String, max_age: Duration) -> Cookie<'static> {
+    build(server, names(server).refresh, value, REFRESH_PATH)
+        .max_age(max_age)
+        .finish()
+}
+
+/// Removal cookies for both tokens.
+pub fn cleared(server: &ServerSettings) -> [Cookie<'static>; 2] {
+    let names = names(server);
+    let mut access = build(server, names.access, String::new(), "/").finish();
+    access.make_removal();
+    let mut refresh = build(server, names.refresh, String::new(), REFRESH_PATH).finish();
+    refresh.make_removal();
+    [access, refresh]
+}

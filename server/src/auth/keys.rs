@@ -1,0 +1,74 @@
+//! One master secret, a separate key for each purpose (HKDF-SHA256, RFC 5869), so that a value
+//! made for one use can never pass as another: an unsubscribe link is no access token, and a
+//! leaked CSRF token says nothing about either.
+use super::csrf::CsrfKey;
+use super::jwt::JwtKeys;
+use crate::digest::unsubscribe::UnsubscribeKey;
+use hkdf::Hkdf;
+use sha2::Sha256;
+
+/// What a derived key is for; the name is the HKDF `info`, so it must never change.
+#[derive(Debug, Clone, Copy)]
+pub enum Purpose {
+    AccessTokens,
+    Unsubscribe,
+    Csrf,
+}
+
+impl Purpose {
+    fn info(self) -> &'static [u8] {
+        match self {
+            Purpose::AccessTokens => b"roundtable/v1/access-tokens",
+            Purpose::Unsubscribe => b"roundtable/v1/unsubscribe",
+            Purpose::Csrf => b"roundtable/v1/csrf",
+        }
+    }
+}
+
+/// The 32-byte key for `purpose` under `master`.
+pub fn derive(master: &[u8], purpose: Purpose) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    Hkdf::<Sha256>::new(Some(b"roundtable"), master)
+        .expand(purpose.info(), &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    key
+}
+
+/// Every key the server signs with, each derived from the one master secret.
+#[derive(Clone)]
+pub struct Keys {
+    pub access: JwtKeys,
+    pub unsubscribe: UnsubscribeKey,
+    pub csrf: CsrfKey,
+}
+
+impl Keys {
+    pub fn from_master(master: &[u8]) -> Self {
+        Keys {
+            access: JwtKeys::from_secret(&derive(master, Purpose::AccessTokens)),
+            unsubscribe: UnsubscribeKey::from_secret(&derive(master, Purpose::Unsubscribe)),
+            csrf: CsrfKey::from_secret(&derive(master, Purpose::Csrf)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_purpose_has_its_own_key_and_none_is_the_master() {
+        let master = [9u8; 48];
+        let keys = [
+            derive(&master, Purpose::AccessTokens),
+            derive(&master, Purpose::Unsubscribe),
+            derive(&master, Purpose::Csrf),
+        ];
+        assert_ne!(keys[0], keys[1]);
+        assert_ne!(keys[1], keys[2]);
+        assert_ne!(keys[0], keys[2]);
+        assert!(keys.iter().all(|k| k[..] != master[..32]));
+        assert_eq!(keys[0], derive(&master, Purpose::AccessTokens));
+        assert_ne!(keys[0], derive(&[8u8; 48], Purpose::AccessTokens));
+    }
+}

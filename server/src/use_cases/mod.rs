@@ -1,0 +1,8 @@
+//! What people do, one function each: start a thread, reply, edit, delete, change a thread,
+//! invite, disable an account. Each takes the viewer and input already parsed from the
+//! request, asks the permission module, owns the transaction (the row, the outbox, the
+//! notifications, the audit) and returns what happened. The JSON handlers and the web pages
+//! call these; neither decides, validates or writes anything itself.
+pub mod accounts;
+pub mod posts;
+pub mod threads;

@@ -1,0 +1,236 @@
+//! Starting, listing, reading and changing threads.
+use crate::audit::{self, AuditEntry};
+use crate::auth::Viewer;
+use crate::db::entities::{space, thread};
+use crate::domain::{Marking, TagList};
+use crate::error::ApiError;
+use crate::forum::input::{PostBody, Title};
+use crate::forum::threads::{
+    self, NewThread, ThreadChanges, ThreadCursor, ThreadSummary, ThreadView,
+};
+use crate::permissions::{check, decide, load_access, Action, SpaceAccess, Subject};
+use crate::spaces;
+use crate::state::AppState;
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+
+/// A new thread as asked for, before its rules are checked.
+pub struct NewThreadRequest {
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    pub marking: Marking,
+}
+
+pub struct Started {
+    pub thread_id: i32,
+    pub post_id: i32,
+    pub space_slug: String,
+}
+
+async fn space_by_slug(app: &AppState, slug: &str) -> Result<space::Model, ApiError> {
+    spaces::find_by_slug(&app.db, slug)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+/// Starts a thread with its opening post. The Markdown is rendered before the transaction.
+pub async fn start(
+    app: &AppState,
+    viewer: &Viewer,
+    space_slug: &str,
+    new: NewThreadRequest,
+) -> Result<Started, ApiError> {
+    let space = space_by_slug(app, space_slug).await?;
+    check(&app.db, viewer, &space, Action::StartThread).await?;
+    let limits = &app.settings.limits;
+    let title = Title::parse(&new.title, limits.title_chars)?;
+    let tags =
+        TagList::parse(&new.tags, limits.tags).map_err(|e| ApiError::validation("tags", e.0))?;
+    let text = PostBody::parse(&new.body, limits.post_chars)?;
+    let thread = NewThread {
+        title,
+        body: app.render(text).await?,
+        tags,
+        marking: new.marking,
+    };
+    let txn = app.db.begin().await?;
+    let (thread_id, post_id) =
+        threads::start(&txn, space.id, viewer.id, thread, Utc::now()).await?;
+    txn.commit().await?;
+    app.search.changed();
+    Ok(Started {
+        thread_id,
+        post_id,
+        space_slug: space.slug,
+    })
+}
+
+/// One page of a space's threads, pinned first, with the cursor for the next.
+pub async fn list(
+    app: &AppState,
+    viewer: &Viewer,
+    space_slug: &str,
+    cursor: Option<&str>,
+    limit: u64,
+) -> Result<(Vec<ThreadSummary>, Option<String>), ApiError> {
+    let space = space_by_slug(app, space_slug).await?;
+    check(&app.db, viewer, &space, Action::Read).await?;
+    let cursor = cursor
+        .map(|c| {
+            ThreadCursor::decode(c)
+                .ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))
+        })
+        .transpose()?;
+    Ok(threads::list(&app.db, &space, cursor.as_ref(), limit).await?)
+}
+
+fn may_reply(viewer: &Viewer, access: &SpaceAccess, t: &thread::Model) -> bool {
+    decide(
+        &Subject::from(viewer),
+        access,
+        Action::Reply {
+            thread_locked: t.locked,
+        },
+    )
+    .allowed()
+}
+
+/// A thread with all its posts in reading order, and whether the viewer may reply.
+pub async fn read(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<ThreadView, ApiError> {
+    let (thread, space) = threads::find_with_space(&app.db, thread_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let access = check(&app.db, viewer, &space, Action::Read).await?;
+    let can_reply = may_reply(viewer, &access, &thread);
+    Ok(threads::view(&app.db, thread, &space, can_reply).await?)
+}
+
+/// Changes to a thread as asked for, before their rules are checked; `None` leaves a field.
+#[derive(Default)]
+pub struct ThreadChangeRequest {
+    pub title: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub marking: Option<Marking>,
+    pub pinned: Option<bool>,
+    pub locked: Option<bool>,
+    pub best_practice: Option<bool>,
+    /// Move to the space with this slug.
+    pub space: Option<String>,
+}
+
+impl ThreadChangeRequest {
+    fn moderates(&self) -> bool {
+        self.pinned.is_some()
+            || self.locked.is_some()
+            || self.best_practice.is_some()
+            || self.space.is_some()
+    }
+}
+
+/// Changes a thread. Permission is decided from what is asked before any value is looked at,
+/// so a thread the viewer may not read answers 404 whatever the request holds. Lowering the
+/// marking needs an admin; every marking change and every admin change is audited.
+pub async fn change(
+    app: &AppState,
+    viewer: &Viewer,
+    thread_id: i32,
+    asked: ThreadChangeRequest,
+) -> Result<ThreadView, ApiError> {
+    let (thread, space) = threads::find_with_space(&app.db, thread_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let action = if asked.moderates() {
+        Action::Moderate
+    } else {
+        Action::ChangePost {
+            own: thread.author_id == viewer.id,
+            thread_locked: thread.locked,
+        }
+    };
+    check(&app.db, viewer, &space, action).await?;
+    let current_marking: Marking = thread
+        .marking
+        .parse()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("thread {}: {e:?}", thread.id)))?;
+    let marking_change = asked.marking.filter(|m| *m != current_marking);
+    if marking_change.is_some_and(|m| m < current_marking) {
+        check(&app.db, viewer, &space, Action::LowerMarking).await?;
+    }
+    let limits = &app.settings.limits;
+    let changes = ThreadChanges {
+        title: asked
+            .title
+            .as_deref()
+            .map(|t| Title::parse(t, limits.title_chars))
+            .transpose()?,
+        tags: asked
+            .tags
+            .as_deref()
+            .map(|t| TagList::parse(t, limits.tags).map_err(|e| ApiError::validation("tags", e.0)))
+            .transpose()?,
+        marking: asked.marking,
+        pinned: asked.pinned,
+        locked: asked.locked,
+        best_practice: asked.best_practice,
+        space_id: match &asked.space {
+            Some(slug) => Some(move_target(app, viewer, slug).await?),
+            None => None,
+        },
+    };
+    let now = Utc::now();
+    let txn = app.db.begin().await?;
+    threads::change(&txn, &thread, &changes, now).await?;
+    if let Some(to) = marking_change {
+        audit::record(
+            &txn,
+            AuditEntry {
+                actor_id: Some(viewer.id),
+                action: "thread.marking",
+                target_type: "thread",
+                target_id: Some(thread.id),
+                detail: serde_json::json!({"from": current_marking.as_str(), "to": to.as_str()}),
+            },
+            now,
+        )
+        .await?;
+    }
+    if viewer.is_admin() {
+        audit::record(
+            &txn,
+            AuditEntry {
+                actor_id: Some(viewer.id),
+                action: "thread.update",
+                target_type: "thread",
+                target_id: Some(thread.id),
+                detail: serde_json::json!({
+                    "pinned": changes.pinned, "locked": changes.locked,
+                    "best_practice": changes.best_practice,
+                    "title": changes.title.as_ref().map(|t| t.as_str()),
+                    "marking": changes.marking.map(|m| m.as_str()),
+                    "space_id": changes.space_id,
+                }),
+            },
+            now,
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    app.search.changed();
+    read(app, viewer, thread.id).await
+}
+
+/// The space a thread is moved to. One that does not exist and one the viewer may not read
+/// get the same answer.
+async fn move_target(app: &AppState, viewer: &Viewer, slug: &str) -> Result<i32, ApiError> {
+    let unknown = || ApiError::validation("space", format!("there is no space {slug:?}"));
+    let target = spaces::find_by_slug(&app.db, slug)
+        .await?
+        .ok_or_else(unknown)?;
+    let subject = Subject::from(viewer);
+    let access = load_access(&app.db, &subject, &target).await?;
+    if !decide(&subject, &access, Action::Read).allowed() {
+        return Err(unknown());
+    }
+    Ok(target.id)
+}
