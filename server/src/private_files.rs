@@ -14,14 +14,25 @@ pub fn restrict_new_files() {
     }
 }
 
-/// Creates `dir` (and its parents) if need be and makes it 0700.
+/// Creates `dir` (and its parents) if need be, makes it 0700 and the files directly in it
+/// 0600 (an earlier version left the database and mail files readable by everyone).
 pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .with_context(|| format!("making {} private (mode 0700)", dir.display()))?;
+        let private = |path: &Path, mode: u32| {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("making {} private (mode {mode:o})", path.display()))
+        };
+        private(dir, 0o700)?;
+        for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let entry = entry?;
+            let open_to_others = entry.metadata()?.permissions().mode() & 0o077 != 0;
+            if entry.file_type()?.is_file() && open_to_others {
+                private(&entry.path(), 0o600)?;
+            }
+        }
     }
     Ok(())
 }

@@ -54,6 +54,7 @@ impl Application {
 
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(refuse_nul_in_url))
                 .wrap(crate::security_headers::middleware(&server_settings))
                 .wrap(actix_web::middleware::from_fn(echo_request_id))
                 .wrap(TracingLogger::<RedactingSpan>::new())
@@ -89,6 +90,25 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// A NUL character (`%00`) in the path or query is refused with 400 before any handler sees
+/// it: no name, slug, token or search holds one, and PostgreSQL cannot store one.
+async fn refuse_nul_in_url(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<
+    actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
+    actix_web::Error,
+> {
+    let uri = req.uri().to_string();
+    if uri.to_ascii_lowercase().contains("%00") {
+        let refused =
+            crate::error::ApiError::bad_request("the address must not contain NUL characters");
+        let response = actix_web::ResponseError::error_response(&refused);
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// Returns the request id that tracing gave the request as `X-Request-Id`.

@@ -7,6 +7,7 @@ use crate::auth::{cookies, csrf, login_throttle, password, Viewer};
 use crate::db::entities::user;
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorBody};
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::http::header;
@@ -95,13 +96,14 @@ fn signed_out(state: &AppState) -> HttpResponse {
         (status = 403, body = ErrorBody, description = "Started by another site"),
         (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
         (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "A field holds a NUL character"),
         (status = 429, body = ErrorBody, description = "Too many failed sign-ins from this address",
             headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
     let body = body.into_inner();
@@ -170,8 +172,24 @@ fn refresh_body(req: &HttpRequest, raw: &[u8]) -> Result<RefreshRequest, ApiErro
             "send the body as JSON with Content-Type: application/json".into(),
         ));
     }
-    serde_json::from_slice(raw)
-        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    let value: serde_json::Value = serde_json::from_slice(raw)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
+    crate::routes::json_body::parse(value)
+}
+
+/// The whole body, refused with our 413 past `limit` bytes.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Swaps a refresh token for a new pair; the old refresh token stops working, and presenting
@@ -183,14 +201,16 @@ fn refresh_body(req: &HttpRequest, raw: &[u8]) -> Result<RefreshRequest, ApiErro
         (status = 400, body = ErrorBody, description = "The body cannot be read"),
         (status = 401, body = ErrorBody, description = "The refresh token is unknown, used, expired or revoked"),
         (status = 403, body = ErrorBody, description = "A cookie refresh from another site or without `X-CSRF-Token`"),
-        (status = 413, description = "The body is over `limits.body_bytes`"),
-        (status = 415, body = ErrorBody, description = "The body is not sent as JSON")))]
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`refresh_token` holds a NUL character")))]
 #[post("/auth/refresh")]
 pub async fn refresh(
     state: web::Data<AppState>,
     req: HttpRequest,
-    raw: web::Bytes,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let raw = read_body(payload, state.settings.limits.body_bytes).await?;
     let now = Utc::now();
     let origin = &state.settings.server.public_origin;
     let cookie_name = cookies::names(&state.settings.server).refresh;
@@ -330,7 +350,7 @@ pub async fn change_password(
     state: web::Data<AppState>,
     viewer: Viewer,
     req: HttpRequest,
-    body: web::Json<PasswordChange>,
+    body: JsonBody<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let ip = client_ip(&state, &req);

@@ -4,6 +4,7 @@ use crate::auth::Viewer;
 use crate::db::entities::organisation;
 use crate::domain::{Email, Role};
 use crate::error::{ApiError, ErrorBody};
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use crate::use_cases;
 use actix_web::{get, post, web, HttpResponse};
@@ -45,7 +46,7 @@ pub struct InvitationCreated {
 pub async fn invite(
     state: web::Data<AppState>,
     viewer: Viewer,
-    body: web::Json<InviteRequest>,
+    body: JsonBody<InviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let email = Email::parse(&body.email).map_err(|e| ApiError::validation("email", e.0))?;
@@ -119,7 +120,7 @@ pub struct AcceptedView {
 #[post("/invitations/accept")]
 pub async fn accept(
     state: web::Data<AppState>,
-    body: web::Json<AcceptRequest>,
+    body: JsonBody<AcceptRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let account = accounts::accept_invitation(

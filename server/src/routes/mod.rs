@@ -4,6 +4,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod health;
 pub mod invitations;
+pub mod json_body;
 pub mod links;
 pub mod me;
 pub mod method_not_allowed;

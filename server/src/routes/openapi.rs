@@ -90,7 +90,33 @@ pub fn with_limits(limits: &Limits) -> serde_json::Value {
             *slot = value;
         }
     }
+    no_nul_in_free_text(&mut doc);
     doc
+}
+
+/// Bodies, paths and queries refuse NUL everywhere (`json_body.rs`, `startup.rs`); strings the
+/// schemas leave free (no pattern, format or enum) get a pattern that says so.
+fn no_nul_in_free_text(schema: &mut serde_json::Value) {
+    match schema {
+        serde_json::Value::Object(map) => {
+            let is_string = match map.get("type") {
+                Some(serde_json::Value::String(t)) => t == "string",
+                Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            let free = !["pattern", "format", "enum", "const"]
+                .iter()
+                .any(|k| map.contains_key(*k));
+            if is_string && free {
+                map.insert("pattern".into(), serde_json::json!("^[^\\u0000]*$"));
+            }
+            for value in map.values_mut() {
+                no_nul_in_free_text(value);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(no_nul_in_free_text),
+        _ => {}
+    }
 }
 
 /// `{"status": …}` from `/healthz` and `/readyz`.

@@ -6,6 +6,7 @@ use crate::forum::people::authors;
 use crate::forum::posts::RevisionView;
 use crate::forum::threads::{post_view, PostView};
 use crate::routes::id_from_path;
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use crate::use_cases::{self, posts::NewReply};
 use actix_web::{delete, get, patch, post, web, HttpResponse};
@@ -55,7 +56,7 @@ pub async fn reply(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<String>,
-    body: web::Json<ReplyRequest>,
+    body: JsonBody<ReplyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new = NewReply {
@@ -110,7 +111,7 @@ pub async fn edit(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<String>,
-    body: web::Json<EditRequest>,
+    body: JsonBody<EditRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let updated = use_cases::posts::edit(&state, &viewer, id_from_path(&id)?, &body.body).await?;
     Ok(HttpResponse::Ok().json(single_view(&state.db, &updated).await?))

@@ -5,6 +5,7 @@ use crate::digest::preferences::{self, parse_weekday, weekday_name, Preferences,
 use crate::domain::Tag;
 use crate::error::{ApiError, ErrorBody};
 use crate::permissions::{decide, readable_spaces, Action, Subject};
+use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use actix_web::{get, put, web, HttpResponse};
 use chrono::Utc;
@@ -38,6 +39,23 @@ pub struct FollowPrefs {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = crate::routes::openapi::fields::followed_tags)]
     pub tags: Option<Option<Vec<String>>>,
+}
+
+/// A section of the change: an object (or null), never the array of its fields that serde's
+/// derived structs would also take.
+fn section<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None => Ok(None),
+        Some(v @ serde_json::Value::Object(_)) => {
+            T::deserialize(v).map(Some).map_err(D::Error::custom)
+        }
+        Some(_) => Err(D::Error::custom("each section must be a JSON object")),
+    }
 }
 
 /// Tells a field given as `null` (`Some(None)`) from one left out (`None`).
@@ -83,8 +101,11 @@ pub struct ThreadsView {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreferencesChange {
+    #[serde(default, deserialize_with = "section")]
     pub digest: Option<DigestPrefs>,
+    #[serde(default, deserialize_with = "section")]
     pub follow: Option<FollowPrefs>,
+    #[serde(default, deserialize_with = "section")]
     pub notifications: Option<NotificationPrefs>,
     /// Thread id → "watching", "muted" or "default".
     pub threads: Option<BTreeMap<String, WatchState>>,
@@ -231,7 +252,7 @@ async fn apply(
 pub async fn update(
     state: web::Data<AppState>,
     viewer: Viewer,
-    body: web::Json<PreferencesChange>,
+    body: JsonBody<PreferencesChange>,
 ) -> Result<HttpResponse, ApiError> {
     let current = preferences::load(&state.db, viewer.id).await?;
     let next = apply(&state, &viewer, current, &body).await?;

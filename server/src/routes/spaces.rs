@@ -1,16 +1,13 @@
 //! The spaces a viewer may read, and their administration.
-use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
 use crate::domain::{Email, RoleSet, Slug};
 use crate::error::{ApiError, ErrorBody};
-use crate::permissions::{
-    access_from, check_platform, decide, readable_spaces, Action, PlatformAction, Subject,
-};
-use crate::spaces::{self, NewSpace, SpaceChanges};
+use crate::permissions::{access_from, decide, readable_spaces, Action, Subject};
+use crate::routes::json_body::JsonBody;
+use crate::spaces::{NewSpace, SpaceChanges};
 use crate::state::AppState;
+use crate::use_cases;
 use actix_web::{get, patch, post, web, HttpResponse};
-use chrono::Utc;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -101,7 +98,16 @@ pub struct CreateSpace {
     pub archived: bool,
 }
 
+/// A list of role names, each one exact name (no commas, no blanks).
 fn roles(field: &str, names: &[String]) -> Result<RoleSet, ApiError> {
+    for name in names {
+        name.parse::<crate::domain::Role>()
+            .ok()
+            .filter(|_| name.trim() == name)
+            .ok_or_else(|| {
+                ApiError::validation(field, format!("{name:?} is not a role; use one of chief_officer, pcc, staff, supplier, admin"))
+            })?;
+    }
     RoleSet::parse(&names.join(",")).map_err(|e| ApiError::validation(field, e.0))
 }
 
@@ -126,35 +132,21 @@ fn emails(names: &[String]) -> Result<Vec<Email>, ApiError> {
 pub async fn create(
     state: web::Data<AppState>,
     viewer: Viewer,
-    body: web::Json<CreateSpace>,
+    body: JsonBody<CreateSpace>,
 ) -> Result<HttpResponse, ApiError> {
-    check_platform(&viewer, PlatformAction::ManageSpaces)?;
     let body = body.into_inner();
-    let new = NewSpace {
-        slug: Slug::parse(&body.slug).map_err(|e| ApiError::validation("slug", e.0))?,
-        name: body.name,
-        description: body.description,
-        read_roles: roles("read_roles", &body.read_roles)?,
-        post_roles: roles("post_roles", &body.post_roles)?,
-        members: body.members.as_deref().map(emails).transpose()?,
-        archived: body.archived,
-    };
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let created = spaces::add(&txn, new, now).await?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: Some(viewer.id),
-            action: "space.create",
-            target_type: "space",
-            target_id: Some(created.id),
-            detail: serde_json::json!({"slug": created.slug}),
-        },
-        now,
-    )
+    let created = use_cases::spaces::create(&state, &viewer, || {
+        Ok(NewSpace {
+            slug: Slug::parse(&body.slug).map_err(|e| ApiError::validation("slug", e.0))?,
+            name: body.name,
+            description: body.description,
+            read_roles: roles("read_roles", &body.read_roles)?,
+            post_roles: roles("post_roles", &body.post_roles)?,
+            members: body.members.as_deref().map(emails).transpose()?,
+            archived: body.archived,
+        })
+    })
     .await?;
-    txn.commit().await?;
     let access = access_from(&created, false)?;
     let can_post = !created.archived;
     Ok(HttpResponse::Created().json(view(created, &access, can_post)))
@@ -195,51 +187,34 @@ pub async fn update(
     state: web::Data<AppState>,
     viewer: Viewer,
     slug: web::Path<String>,
-    body: web::Json<UpdateSpace>,
+    body: JsonBody<UpdateSpace>,
 ) -> Result<HttpResponse, ApiError> {
-    check_platform(&viewer, PlatformAction::ManageSpaces)?;
     let body = body.into_inner();
-    let existing = spaces::find_by_slug(&state.db, &slug)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let members = match (body.members_only, body.members) {
-        (Some(false), _) => Some(None),
-        (_, Some(wanted)) => Some(Some(emails(&wanted)?)),
-        (Some(true), None) if !existing.members_only => Some(Some(Vec::new())),
-        _ => None,
-    };
-    let changes = SpaceChanges {
-        name: body.name,
-        description: body.description,
-        read_roles: body
-            .read_roles
-            .as_deref()
-            .map(|r| roles("read_roles", r))
-            .transpose()?,
-        post_roles: body
-            .post_roles
-            .as_deref()
-            .map(|r| roles("post_roles", r))
-            .transpose()?,
-        members,
-        archived: body.archived,
-    };
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    let updated = spaces::change(&txn, existing, changes, now).await?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor_id: Some(viewer.id),
-            action: "space.update",
-            target_type: "space",
-            target_id: Some(updated.id),
-            detail: serde_json::json!({"slug": updated.slug}),
-        },
-        now,
-    )
+    let updated = use_cases::spaces::change(&state, &viewer, &slug, |existing| {
+        let members = match (body.members_only, body.members) {
+            (Some(false), _) => Some(None),
+            (_, Some(wanted)) => Some(Some(emails(&wanted)?)),
+            (Some(true), None) if !existing.members_only => Some(Some(Vec::new())),
+            _ => None,
+        };
+        Ok(SpaceChanges {
+            name: body.name,
+            description: body.description,
+            read_roles: body
+                .read_roles
+                .as_deref()
+                .map(|r| roles("read_roles", r))
+                .transpose()?,
+            post_roles: body
+                .post_roles
+                .as_deref()
+                .map(|r| roles("post_roles", r))
+                .transpose()?,
+            members,
+            archived: body.archived,
+        })
+    })
     .await?;
-    txn.commit().await?;
     let access = access_from(&updated, false)?;
     let can_post = !updated.archived;
     Ok(HttpResponse::Ok().json(view(updated, &access, can_post)))

@@ -3,6 +3,7 @@ use crate::auth::Viewer;
 use crate::domain::Marking;
 use crate::error::{ApiError, ErrorBody};
 use crate::forum::threads::{ThreadSummary, ThreadView};
+use crate::routes::json_body::JsonBody;
 use crate::routes::{id_from_path, PageQuery};
 use crate::state::AppState;
 use crate::use_cases::{
@@ -91,7 +92,7 @@ pub async fn start(
     state: web::Data<AppState>,
     viewer: Viewer,
     slug: web::Path<String>,
-    body: web::Json<StartThread>,
+    body: JsonBody<StartThread>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let new = NewThreadRequest {
@@ -195,7 +196,7 @@ pub async fn update(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<String>,
-    body: web::Json<UpdateThread>,
+    body: JsonBody<UpdateThread>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let asked = ThreadChangeRequest {

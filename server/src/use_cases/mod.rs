@@ -5,4 +5,5 @@
 //! call these; neither decides, validates or writes anything itself.
 pub mod accounts;
 pub mod posts;
+pub mod spaces;
 pub mod threads;

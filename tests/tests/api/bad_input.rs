@@ -132,3 +132,80 @@ async fn malformed_requests_get_a_clear_4xx() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bodies_are_objects_integers_may_be_written_8_0_and_nul_is_refused_not_a_500() {
+    on_each_backend(|app| async move {
+        let (token, thread) = setup(&app).await;
+        app.add_org("Roundtable Operations", "operator");
+        app.add_user("admin@ops.example", "Roundtable Operations", "admin");
+        let admin = app.login("admin@ops.example").await;
+        let replies = format!("/api/v1/threads/{thread}/posts");
+        let (s, body) = app.post(&replies, &token, json!(["as an array"])).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        let (s, body) = app
+            .request(
+                Method::PUT,
+                "/api/v1/me/preferences",
+                Some(&token),
+                Some(json!({"notifications": [false, false]})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "a section as an array: {body}");
+        let (s, first) = app.post(&replies, &token, json!({"body": "first"})).await;
+        assert_eq!(s, StatusCode::CREATED);
+        let parent = first["id"].as_f64().unwrap();
+        let (s, body) = app
+            .post(&replies, &token, json!({"body": "an 8.0 id", "parent_id": parent}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "an integral number is an integer: {body}");
+        for (path, who, body, field) in [
+            (replies.as_str(), &token, json!({"body": "a\u{0}b"}), "body"),
+            (
+                "/api/v1/spaces",
+                &admin,
+                json!({"slug": "nul", "name": "a\u{0}b", "read_roles": ["pcc"], "post_roles": ["pcc"]}),
+                "name",
+            ),
+            (
+                "/api/v1/auth/login",
+                &token,
+                json!({"email": "a\u{0}@x.example", "password": "x"}),
+                "email",
+            ),
+        ] {
+            let (s, answer) = app.post(path, who, body).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {answer}");
+            assert_eq!(answer["error"]["field"], field, "{path}: {answer}");
+        }
+        for path in ["/api/v1/spaces/a%00b/threads", "/api/v1/search?q=a%00b"] {
+            let (s, answer) = app.get(path, &admin).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {answer}");
+            assert_error_shape(&answer, path);
+        }
+        // Role lists take exact role names only.
+        for roles in [json!(["staff,pcc"]), json!([""]), json!([" pcc"])] {
+            let (s, answer) = app
+                .post(
+                    "/api/v1/spaces",
+                    &admin,
+                    json!({"slug": "loose", "name": "Loose", "read_roles": roles, "post_roles": []}),
+                )
+                .await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{roles}: {answer}");
+        }
+        // An oversized refresh body gets the JSON error shape too.
+        let res = app
+            .client
+            .post(app.url("/api/v1/auth/refresh"))
+            .header("content-type", "application/json")
+            .body(vec![b' '; 2 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let answer: serde_json::Value = res.json().await.unwrap();
+        assert_error_shape(&answer, "oversized refresh");
+    })
+    .await;
+}

@@ -198,3 +198,31 @@ async fn an_unknown_method_on_a_known_path_is_405_with_allow() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body["error"]["code"], "not_found");
 }
+
+#[tokio::test]
+async fn the_document_states_the_running_limits() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            ("ROUNDTABLE__LIMITS__TITLE_CHARS", "80"),
+            ("ROUNDTABLE__LIMITS__TAGS", "3"),
+        ],
+    )
+    .await;
+    let doc = document(&app).await;
+    let start = &doc["components"]["schemas"]["StartThread"]["properties"];
+    let pattern = start["title"]["pattern"].as_str().expect("a title pattern");
+    assert!(pattern.contains("{0,78}"), "{pattern}");
+    assert_eq!(start["tags"]["maxItems"], 3);
+    let long_title = "x".repeat(81);
+    let token = app.chief_with_space("limits").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/spaces/limits/threads",
+            &token,
+            serde_json::json!({"title": long_title, "body": "text"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "title");
+}

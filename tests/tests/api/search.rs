@@ -521,3 +521,29 @@ async fn kill_dash_nine_at_any_point_loses_and_duplicates_nothing() {
 async fn token_for(app: &TestApp) -> String {
     app.login("chief@kent.example").await
 }
+
+#[tokio::test]
+async fn a_search_cannot_ask_for_unbounded_prefix_expansion() {
+    on_each_backend(|app| async move {
+        let w = world(&app).await;
+        // Two-letter prefixes, and more than four prefixes, are refused saying why and where.
+        let many: String = ('a'..='z')
+            .flat_map(|a| ('a'..='i').map(move |b| format!("{a}{b}*")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for (q, words) in [
+            ("ab*", "at least 3 letters"),
+            ("clo* cus* sof* ben* rms*", "at most 4 words ending in *"),
+            (many.as_str(), "at least 3 letters"),
+        ] {
+            let (s, body) = search(&app, &w.kent, q).await;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {body}");
+            assert_eq!(body["error"]["field"], "q");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains(words), "{q}: {message}");
+        }
+        let (s, body) = search(&app, &w.kent, "clo* cus* sof* ben*").await;
+        assert_eq!(s, StatusCode::OK, "four prefixes are fine: {body}");
+    })
+    .await;
+}

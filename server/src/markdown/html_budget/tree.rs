@@ -86,36 +86,43 @@ impl<'h> Tree<'h> {
     }
 
     pub fn start(&mut self, name: &'h str, tag: &'h str) -> Then<'h> {
-        if !self.loose {
-            let then = match self.mode() {
-                Mode::Body => self.start_in_body(name, tag),
-                Mode::Table => self.start_in_table(name, tag),
-                Mode::TableBody => self.start_in_table_body(name, tag),
-                Mode::Row => self.start_in_row(name, tag),
-                Mode::ColumnGroup => self.start_in_column_group(name, tag),
-            };
-            if !self.loose {
-                return then;
-            }
+        let then = self.start_followed(name, tag);
+        if self.loose {
+            self.start_loose(name, tag);
+            return Then::Markup;
         }
-        self.start_loose(name, tag);
-        Then::Markup
+        then
     }
 
     pub fn end(&mut self, name: &'h str) {
-        if !self.loose {
-            match self.mode() {
-                Mode::Body => self.end_in_body(name),
-                Mode::Table => self.end_in_table(name),
-                Mode::TableBody => self.end_in_table_body(name),
-                Mode::Row => self.end_in_row(name),
-                Mode::ColumnGroup => self.end_in_column_group(name),
-            }
-            if !self.loose {
-                return;
-            }
+        self.end_followed(name);
+        if self.loose {
+            self.end_loose(name);
         }
-        self.end_loose(name);
+    }
+
+    /// A start tag by the rules of the current insertion mode; also for a tag read again after
+    /// the mode changed.
+    fn start_followed(&mut self, name: &'h str, tag: &'h str) -> Then<'h> {
+        match self.mode() {
+            _ if self.loose => Then::Markup,
+            Mode::Body => self.start_in_body(name, tag),
+            Mode::Table => self.start_in_table(name, tag),
+            Mode::TableBody => self.start_in_table_body(name, tag),
+            Mode::Row => self.start_in_row(name, tag),
+            Mode::ColumnGroup => self.start_in_column_group(name, tag),
+        }
+    }
+
+    fn end_followed(&mut self, name: &'h str) {
+        match self.mode() {
+            _ if self.loose => {}
+            Mode::Body => self.end_in_body(name),
+            Mode::Table => self.end_in_table(name),
+            Mode::TableBody => self.end_in_table_body(name),
+            Mode::Row => self.end_in_row(name),
+            Mode::ColumnGroup => self.end_in_column_group(name),
+        }
     }
 
     fn mode(&self) -> Mode {
@@ -251,7 +258,7 @@ impl<'h> Tree<'h> {
                 );
                 if let Some(at) = cell {
                     self.pop_to(at);
-                    return self.start(name, tag);
+                    return self.start_followed(name, tag);
                 }
             }
             Start::Unfollowed => self.loosen(),
@@ -294,15 +301,15 @@ impl<'h> Tree<'h> {
             "colgroup" | "tbody" | "thead" | "tfoot" => self.push(name),
             "col" => {
                 self.push("colgroup");
-                return self.start(name, tag);
+                return self.start_followed(name, tag);
             }
             "td" | "th" | "tr" => {
                 self.push("tbody");
-                return self.start(name, tag);
+                return self.start_followed(name, tag);
             }
             "table" => {
                 self.pop();
-                return self.start(name, tag);
+                return self.start_followed(name, tag);
             }
             "style" | "script" => {
                 self.push(name);
@@ -319,11 +326,11 @@ impl<'h> Tree<'h> {
             "tr" => self.push(name),
             "td" | "th" => {
                 self.push("tr");
-                return self.start(name, tag);
+                return self.start_followed(name, tag);
             }
             "caption" | "col" | "colgroup" | "tbody" | "tfoot" | "thead" | "table" => {
                 self.pop();
-                return self.start(name, tag);
+                return self.start_followed(name, tag);
             }
             _ => return self.start_in_table(name, tag),
         }
@@ -339,7 +346,7 @@ impl<'h> Tree<'h> {
             }
             "caption" | "col" | "colgroup" | "tbody" | "tfoot" | "thead" | "tr" | "table" => {
                 self.pop();
-                return self.start(name, tag);
+                return self.start_followed(name, tag);
             }
             _ => return self.start_in_table(name, tag),
         }
@@ -353,7 +360,7 @@ impl<'h> Tree<'h> {
             self.loosen();
         } else {
             self.pop();
-            return self.start(name, tag);
+            return self.start_followed(name, tag);
         }
         Then::Markup
     }
@@ -418,7 +425,7 @@ impl<'h> Tree<'h> {
             }
             "table" => {
                 self.pop();
-                self.end(name);
+                self.end_followed(name);
             }
             _ => self.end_in_table(name),
         }
@@ -430,7 +437,7 @@ impl<'h> Tree<'h> {
             "tr" => self.pop(),
             "table" => {
                 self.pop();
-                self.end(name);
+                self.end_followed(name);
             }
             "tbody" | "tfoot" | "thead" => {
                 if self
@@ -438,7 +445,7 @@ impl<'h> Tree<'h> {
                     .is_some()
                 {
                     self.pop();
-                    self.end(name);
+                    self.end_followed(name);
                 }
             }
             _ => self.end_in_table(name),
@@ -452,7 +459,7 @@ impl<'h> Tree<'h> {
             self.loosen();
         } else if !is(name, "col") {
             self.pop();
-            self.end(name);
+            self.end_followed(name);
         }
     }
 

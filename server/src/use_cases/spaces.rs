@@ -1,0 +1,69 @@
+//! Creating and changing spaces (admins).
+use crate::audit::{self, AuditEntry};
+use crate::auth::Viewer;
+use crate::db::entities::space;
+use crate::error::ApiError;
+use crate::permissions::{check_platform, PlatformAction};
+use crate::spaces::{self, NewSpace, SpaceChanges};
+use crate::state::AppState;
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+
+async fn audited(
+    txn: &impl sea_orm::ConnectionTrait,
+    viewer: &Viewer,
+    action: &str,
+    s: &space::Model,
+    now: chrono::DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    audit::record(
+        txn,
+        AuditEntry {
+            actor_id: Some(viewer.id),
+            action,
+            target_type: "space",
+            target_id: Some(s.id),
+            detail: serde_json::json!({"slug": s.slug}),
+        },
+        now,
+    )
+    .await
+}
+
+/// Creates a space, audited. `new` reads the request once the viewer may manage spaces, so
+/// nobody else learns what the rules for a space are.
+pub async fn create(
+    app: &AppState,
+    viewer: &Viewer,
+    new: impl FnOnce() -> Result<NewSpace, ApiError>,
+) -> Result<space::Model, ApiError> {
+    check_platform(viewer, PlatformAction::ManageSpaces)?;
+    let new = new()?;
+    let now = Utc::now();
+    let txn = app.db.begin().await?;
+    let created = spaces::add(&txn, new, now).await?;
+    audited(&txn, viewer, "space.create", &created, now).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes a space, audited. `changes` turns the request into changes once the space is
+/// known (what "members only" means depends on what it is now).
+pub async fn change(
+    app: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+    changes: impl FnOnce(&space::Model) -> Result<SpaceChanges, ApiError>,
+) -> Result<space::Model, ApiError> {
+    check_platform(viewer, PlatformAction::ManageSpaces)?;
+    let existing = spaces::find_by_slug(&app.db, slug)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let changes = changes(&existing)?;
+    let now = Utc::now();
+    let txn = app.db.begin().await?;
+    let updated = spaces::change(&txn, existing, changes, now).await?;
+    audited(&txn, viewer, "space.update", &updated, now).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
