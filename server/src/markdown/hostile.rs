@@ -33,6 +33,15 @@ fn shapes(n: usize) -> Vec<(&'static str, String)> {
             "quote staircase",
             staircase(n, |i| format!("{} a\n", ">".repeat(i + 1))),
         ),
+        (
+            "list tab staircase",
+            staircase(n, |i| format!("{}- a\n", "\t".repeat(i))),
+        ),
+        (
+            "list staircase lone CR",
+            staircase(n, |i| format!("{}- a\r", "  ".repeat(i))),
+        ),
+        ("footnote quote alternating", repeat("[^a]: > ", n)),
         ("quote lazy continuation", lazy_quote(n)),
         ("list then many items", list_many_items(n)),
         (
@@ -93,6 +102,9 @@ fn shapes(n: usize) -> Vec<(&'static str, String)> {
         ("html </b> closers", fill("a", "<p><b>x</p>", n)),
         ("html <b> then <p>", fill(&repeat("<b>", n / 2), "<p>x", n)),
         ("html <span></x> mismatched", repeat("<span></x>", n)),
+        ("html adoption <b><div></b>", fill("a", "<b><div>x</b>", n)),
+        ("html <p> unclosed", repeat("<p>a", n)),
+        ("html <li> unclosed", fill("<ul>", "<li>a", n)),
         (
             "html formatting reconstructed 1000",
             reconstructed_formatting(n, 1000),

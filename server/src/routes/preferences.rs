@@ -1,15 +1,15 @@
 //! `GET/PUT /api/v1/me/preferences`: the signed-in user's email preferences.
 use crate::auth::Viewer;
-use crate::db::entities::thread;
-use crate::digest::preferences::{self, parse_weekday, weekday_name, Preferences, WatchState};
-use crate::domain::Tag;
+use crate::digest::preferences::{self, weekday_name, WatchState};
 use crate::error::{ApiError, ErrorBody};
-use crate::permissions::{decide, readable_spaces, Action, Subject};
+use crate::permissions::{readable_spaces, Subject};
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
+use crate::use_cases::{
+    self,
+    preferences::{DigestEdit, PreferencesEdit},
+};
 use actix_web::{get, put, web, HttpResponse};
-use chrono::Utc;
-use sea_orm::{EntityTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -153,92 +153,6 @@ pub async fn show(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(view(&state, &viewer).await?))
 }
 
-async fn apply(
-    state: &AppState,
-    viewer: &Viewer,
-    mut p: Preferences,
-    change: &PreferencesChange,
-) -> Result<Preferences, ApiError> {
-    if let Some(d) = &change.digest {
-        if let Some(enabled) = d.enabled {
-            p.digest_enabled = enabled;
-        }
-        if let Some(day) = &d.weekday {
-            p.weekday = parse_weekday(day).ok_or_else(|| {
-                ApiError::validation(
-                    "digest.weekday",
-                    "must be a day of the week, such as monday",
-                )
-            })?;
-        }
-        if let Some(hour) = d.hour {
-            if hour > 23 {
-                return Err(ApiError::validation(
-                    "digest.hour",
-                    "must be between 0 and 23",
-                ));
-            }
-            p.hour = hour;
-        }
-        if let Some(tz) = &d.time_zone {
-            p.time_zone = tz.trim().parse().map_err(|_| {
-                ApiError::validation(
-                    "digest.time_zone",
-                    format!("{tz:?} is not an IANA time zone such as Europe/London"),
-                )
-            })?;
-        }
-    }
-    if let Some(f) = &change.follow {
-        if let Some(spaces) = &f.spaces {
-            p.follow_spaces = match spaces {
-                None => None,
-                Some(slugs) => {
-                    let readable = readable_spaces(&state.db, &Subject::from(viewer)).await?;
-                    let mut ids = Vec::new();
-                    for slug in slugs {
-                        let found =
-                            readable
-                                .iter()
-                                .find(|r| r.space.slug == *slug)
-                                .ok_or_else(|| {
-                                    ApiError::validation(
-                                        "follow.spaces",
-                                        format!("no space {slug:?} that you can read"),
-                                    )
-                                })?;
-                        ids.push(found.space.id);
-                    }
-                    ids.sort_unstable();
-                    ids.dedup();
-                    Some(ids)
-                }
-            };
-        }
-        if let Some(tags) = &f.tags {
-            p.follow_tags = match tags {
-                None => None,
-                Some(names) => Some(
-                    names
-                        .iter()
-                        .map(|n| Tag::parse(n).map(|t| t.to_string()))
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| ApiError::validation("follow.tags", e.to_string()))?,
-                ),
-            };
-        }
-    }
-    if let Some(n) = &change.notifications {
-        if let Some(v) = n.replies {
-            p.notify_replies = v;
-        }
-        if let Some(v) = n.watched {
-            p.notify_watched = v;
-        }
-    }
-    Ok(p)
-}
-
 /// Changes your email preferences; sections and fields left out stay as they are.
 #[utoipa::path(put, path = "/api/v1/me/preferences", tag = "preferences", request_body = PreferencesChange,
     responses((status = 200, body = PreferencesView, description = "The preferences after the change"),
@@ -254,42 +168,20 @@ pub async fn update(
     viewer: Viewer,
     body: JsonBody<PreferencesChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let current = preferences::load(&state.db, viewer.id).await?;
-    let next = apply(&state, &viewer, current, &body).await?;
-    let mut watches = Vec::new();
-    if let Some(threads) = &body.threads {
-        let subject = Subject::from(&viewer);
-        let readable = readable_spaces(&state.db, &subject).await?;
-        for (raw, watch) in threads {
-            let field = format!("threads.{raw}");
-            let id: i32 = raw
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or_else(|| ApiError::validation(&field, "must be a thread id"))?;
-            let t = thread::Entity::find_by_id(id).one(&state.db).await?;
-            let visible = t.is_some_and(|t| {
-                readable.iter().any(|r| {
-                    r.space.id == t.space_id
-                        && !r.as_admin
-                        && decide(&subject, &r.access, Action::Read).allowed()
-                })
-            });
-            if !visible {
-                return Err(ApiError::validation(
-                    &field,
-                    "no such thread that you can read",
-                ));
-            }
-            watches.push((id, *watch));
-        }
-    }
-    let now = Utc::now();
-    let txn = state.db.begin().await?;
-    preferences::save(&txn, viewer.id, &next, now).await?;
-    for (thread_id, watch) in watches {
-        preferences::set_watch(&txn, viewer.id, thread_id, watch, now).await?;
-    }
-    txn.commit().await?;
+    let change = body.into_inner();
+    let edit = PreferencesEdit {
+        digest: change.digest.map(|d| DigestEdit {
+            enabled: d.enabled,
+            weekday: d.weekday,
+            hour: d.hour,
+            time_zone: d.time_zone,
+        }),
+        follow_spaces: change.follow.as_ref().and_then(|f| f.spaces.clone()),
+        follow_tags: change.follow.and_then(|f| f.tags),
+        notify_replies: change.notifications.as_ref().and_then(|n| n.replies),
+        notify_watched: change.notifications.and_then(|n| n.watched),
+        threads: change.threads.unwrap_or_default().into_iter().collect(),
+    };
+    use_cases::preferences::update(&state, &viewer, edit).await?;
     Ok(HttpResponse::Ok().json(view(&state, &viewer).await?))
 }

@@ -5,5 +5,6 @@
 //! call these; neither decides, validates or writes anything itself.
 pub mod accounts;
 pub mod posts;
+pub mod preferences;
 pub mod spaces;
 pub mod threads;

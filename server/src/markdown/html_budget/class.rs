@@ -17,12 +17,10 @@ pub(super) const LIST_ITEM_SCOPE: u32 = DEFAULT_BOUNDARY | LIST_ITEM_BOUNDARY;
 pub(super) const TABLE_SCOPE: u32 = TABLE_BOUNDARY;
 /// A new list item looks past these special elements for the item to close.
 pub(super) const LIST_ITEM_PASSES: u32 = 1 << 5;
-/// Pushes a marker onto the list of active formatting elements.
-pub(super) const MARKER: u32 = 1 << 6;
-pub(super) const HEADING: u32 = 1 << 7;
-pub(super) const FORMATTING: u32 = 1 << 8;
-pub(super) const CELL_OR_CAPTION: u32 = 1 << 9;
-pub(super) const TABLE_SECTION: u32 = 1 << 10;
+pub(super) const HEADING: u32 = 1 << 6;
+pub(super) const FORMATTING: u32 = 1 << 7;
+pub(super) const CELL_OR_CAPTION: u32 = 1 << 8;
+pub(super) const TABLE_SECTION: u32 = 1 << 9;
 
 /// The properties of an open element named `name`.
 pub(super) fn properties(name: &str) -> u32 {
@@ -35,10 +33,10 @@ pub(super) fn properties(name: &str) -> u32 {
         properties |= SPECIAL;
     }
     properties |= match lower {
-        b"applet" | b"marquee" | b"object" => DEFAULT_BOUNDARY | MARKER,
-        b"caption" | b"td" | b"th" => DEFAULT_BOUNDARY | MARKER | CELL_OR_CAPTION,
+        b"applet" | b"marquee" | b"object" => DEFAULT_BOUNDARY,
+        b"caption" | b"td" | b"th" => DEFAULT_BOUNDARY | CELL_OR_CAPTION,
         b"html" | b"table" => DEFAULT_BOUNDARY | TABLE_BOUNDARY,
-        b"template" => DEFAULT_BOUNDARY | TABLE_BOUNDARY | MARKER,
+        b"template" => DEFAULT_BOUNDARY | TABLE_BOUNDARY,
         b"select" => DEFAULT_BOUNDARY,
         b"button" => BUTTON_BOUNDARY,
         b"ol" | b"ul" => LIST_ITEM_BOUNDARY,
@@ -216,6 +214,8 @@ pub(super) enum End {
     Unfollowed,
     /// Closes the element if it is in the default scope.
     Block,
+    /// As `Block`, and clears the formatting elements opened in it.
+    Marker,
     P,
     ListItem,
     Definition,
@@ -238,8 +238,8 @@ pub(super) fn end(name: &str) -> End {
         b"address" | b"article" | b"aside" | b"blockquote" | b"button" | b"center" | b"details"
         | b"dialog" | b"dir" | b"div" | b"dl" | b"fieldset" | b"figcaption" | b"figure"
         | b"footer" | b"header" | b"hgroup" | b"listing" | b"main" | b"menu" | b"nav" | b"ol"
-        | b"pre" | b"search" | b"section" | b"select" | b"summary" | b"ul" | b"applet"
-        | b"marquee" | b"object" => End::Block,
+        | b"pre" | b"search" | b"section" | b"select" | b"summary" | b"ul" => End::Block,
+        b"applet" | b"marquee" | b"object" => End::Marker,
         b"p" => End::P,
         b"li" => End::ListItem,
         b"dd" | b"dt" => End::Definition,

@@ -258,6 +258,7 @@ impl<'h> Tree<'h> {
                 );
                 if let Some(at) = cell {
                     self.pop_to(at);
+                    self.clear_formatting_to_marker();
                     return self.start_followed(name, tag);
                 }
             }
@@ -372,6 +373,11 @@ impl<'h> Tree<'h> {
             End::Block => {
                 self.pop_to_named(name, class::DEFAULT_SCOPE);
             }
+            End::Marker => {
+                if self.pop_to_named(name, class::DEFAULT_SCOPE) {
+                    self.clear_formatting_to_marker();
+                }
+            }
             End::P => {
                 if !self.close_p() {
                     // `</p>` with no paragraph open makes an empty one.
@@ -397,9 +403,7 @@ impl<'h> Tree<'h> {
                 self.reconstruct();
                 self.nodes += 1;
             }
-            End::TablePart => {
-                self.pop_to_named(name, class::TABLE_SCOPE);
-            }
+            End::TablePart => self.end_table_part(name),
             End::Other => self.end_other(name),
         }
     }
@@ -460,6 +464,21 @@ impl<'h> Tree<'h> {
         } else if !is(name, "col") {
             self.pop();
             self.end_followed(name);
+        }
+    }
+
+    /// Closes the table part if it is in table scope; closing a cell or caption on the way
+    /// clears the formatting elements opened in it.
+    fn end_table_part(&mut self, name: &str) {
+        let Some(at) = self.in_scope(|o| is(o.name, name), class::TABLE_SCOPE) else {
+            return;
+        };
+        let closes_cell = self.open[at..]
+            .iter()
+            .any(|o| o.properties & class::CELL_OR_CAPTION != 0);
+        self.pop_to(at);
+        if closes_cell {
+            self.clear_formatting_to_marker();
         }
     }
 
@@ -596,12 +615,11 @@ impl<'h> Tree<'h> {
         self.open_element(name);
     }
 
+    /// Pops the current node. Its marker, if it pushed one, stays: the parser clears markers
+    /// only where a cell, caption, `<applet>`, `<marquee>` or `<object>` is closed on purpose.
     fn pop(&mut self) {
         if let Some(node) = self.open.pop() {
             self.is_open[node.id] = false;
-            if node.properties & class::MARKER != 0 {
-                self.clear_formatting_to_marker();
-            }
         }
     }
 
