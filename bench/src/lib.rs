@@ -72,3 +72,19 @@ pub async fn thread_and_opening(
         .context("post")?;
     Ok((thread, opening))
 }
+
+/// Signs the benchmark's chief officer in through the API at `base` (`http://HOST:PORT`) and
+/// returns the access token.
+pub async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    login["access_token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("the benchmark user could not sign in: {login}"))
+}

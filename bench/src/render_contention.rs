@@ -6,7 +6,6 @@
 use anyhow::Context;
 use roundtable::markdown::hostile;
 use roundtable::settings::Settings;
-use roundtable_bench::{EMAIL, PASSWORD};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
@@ -85,14 +84,7 @@ async fn run(rounds: usize, n: usize) -> anyhow::Result<()> {
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["access_token"].as_str().context("login")?.to_string();
+    let token = roundtable_bench::sign_in(&client, &base).await?;
     let api = Arc::new(Api {
         client,
         base,

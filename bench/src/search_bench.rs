@@ -9,7 +9,6 @@
 use anyhow::Context;
 use roundtable::settings::Settings;
 use roundtable_bench::webmasters::{lines, seed_or_reuse, Doc, Query};
-use roundtable_bench::{EMAIL, PASSWORD};
 use search_index::{query::escape, IndexStore, SearchIndex, SearchRequest};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -113,14 +112,7 @@ async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyho
     let addr = app.addr();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("http://{addr}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["access_token"].as_str().context("login")?.to_string();
+    let token = roundtable_bench::sign_in(&client, &format!("http://{addr}")).await?;
     let raw = SearchIndex::open_read_only(&store.current().context("no current index")?)?;
     let (mut http_ms, mut raw_ms) = (Vec::new(), Vec::new());
     for _ in 0..rounds {

@@ -7,7 +7,6 @@
 use anyhow::Context;
 use roundtable::settings::Settings;
 use roundtable_bench::webmasters::{lines, seed_or_reuse, Doc};
-use roundtable_bench::{EMAIL, PASSWORD};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -145,14 +144,7 @@ async fn run(corpus: &str, runs: usize) -> anyhow::Result<()> {
     let addr = app.addr();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("http://{addr}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["access_token"].as_str().context("login")?.to_string();
+    let token = roundtable_bench::sign_in(&client, &format!("http://{addr}")).await?;
     let search = |params: Vec<(&'static str, String)>| {
         let (client, token) = (client.clone(), token.clone());
         async move {

@@ -69,18 +69,23 @@ impl<'h> Tree<'h> {
     }
 
     pub fn text(&mut self, text: &str) {
+        self.text_followed(text);
         if self.loose {
             self.nodes += self.formatting_elements();
-            return;
         }
+    }
+
+    fn text_followed(&mut self, text: &str) {
         let blank = text.bytes().all(|b| b" \t\n\x0c\r".contains(&b));
         match self.mode() {
+            _ if self.loose => {}
             Mode::Body => self.reconstruct(),
             _ if blank => {}
             Mode::ColumnGroup => {
                 self.pop();
-                self.text(text);
+                self.text_followed(text);
             }
+            // A table puts text before itself, where formatting elements are re-opened for it.
             _ => self.loosen(),
         }
     }
