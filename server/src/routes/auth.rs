@@ -4,16 +4,16 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::jwt::Claims;
 use crate::auth::sessions::{self, NewSession, Rotation, RotationPolicy};
 use crate::auth::{cookies, csrf, login_throttle, password, Viewer};
-use crate::db::entities::user;
 use crate::domain::Email;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
+use crate::use_cases;
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -354,43 +354,13 @@ pub async fn change_password(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let ip = client_ip(&state, &req);
-    let now = Utc::now();
-    let account_key = viewer.email.to_lowercase();
-    let throttle = &state.login_throttle;
-    if let Some(retry_after_secs) =
-        login_throttle::wait_before_attempt(&state.db, throttle, &account_key, &ip, now).await?
-    {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
-    password::check_strength(&body.new_password)
-        .map_err(|m| ApiError::validation("new_password", m))?;
-    let account = user::Entity::find_by_id(viewer.id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::Unauthenticated("sign in to continue".into()))?;
-    let stored = account.password_hash.clone();
-    let (current, new) = (body.current_password, body.new_password);
-    let (ok, hash) = tokio::task::spawn_blocking(move || {
-        let ok = password::verify(&current, stored.as_deref());
-        (ok, if ok { password::hash(&new).ok() } else { None })
-    })
-    .await
-    .map_err(anyhow::Error::new)?;
-    if !ok {
-        login_throttle::count_attempt(&state.db, throttle, &account_key, &ip, now).await?;
-        login_throttle::audit_failure(&state.db, &account_key, &ip, Some(viewer.id), now).await?;
-        return Err(ApiError::validation(
-            "current_password",
-            "the current password is not right",
-        ));
-    }
-    let hash =
-        hash.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("hashing the new password failed")))?;
-    let txn = state.db.begin().await?;
-    let mut active: user::ActiveModel = account.into();
-    active.password_hash = Set(Some(hash));
-    active.update(&txn).await?;
-    sessions::revoke_all(&txn, viewer.id, now).await?;
-    txn.commit().await?;
+    use_cases::accounts::change_password(
+        &state,
+        &viewer,
+        &ip,
+        body.current_password,
+        body.new_password,
+    )
+    .await?;
     Ok(signed_out(&state))
 }

@@ -1,14 +1,14 @@
-//! Inviting people and disabling accounts. Accepting an invitation needs no viewer and is
-//! `accounts::accept_invitation`, shared with nothing else.
+//! Inviting people, disabling accounts and changing one's password. Accepting an invitation
+//! needs no viewer and is `accounts::accept_invitation`.
 use crate::accounts::{self, Invitation, NewInvitation};
-use crate::auth::Viewer;
+use crate::auth::{login_throttle, password, sessions, Viewer};
 use crate::db::entities::user;
 use crate::domain::{Email, Role};
 use crate::error::ApiError;
 use crate::permissions::{check_platform, PlatformAction};
 use crate::state::AppState;
 use chrono::Utc;
-use sea_orm::EntityTrait;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 
 /// Invites `email` as `role` into `organisation_id` (the viewer's own when `None`) and mails
 /// the link. An address that already has an account is answered the same way (it is sent a
@@ -58,5 +58,55 @@ pub async fn disable(app: &AppState, viewer: &Viewer, user_id: i32) -> Result<()
         ));
     }
     accounts::disable_user(&app.db, Some(viewer.id), &target, Utc::now()).await?;
+    Ok(())
+}
+
+/// Changes the viewer's password and ends every session of theirs, this one included. A wrong
+/// current password counts as a failed sign-in from `client_addr`, and is audited.
+pub async fn change_password(
+    app: &AppState,
+    viewer: &Viewer,
+    client_addr: &str,
+    current: String,
+    new: String,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let account_key = viewer.email.to_lowercase();
+    let throttle = &app.login_throttle;
+    if let Some(retry_after_secs) =
+        login_throttle::wait_before_attempt(&app.db, throttle, &account_key, client_addr, now)
+            .await?
+    {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+    password::check_strength(&new).map_err(|m| ApiError::validation("new_password", m))?;
+    let account = user::Entity::find_by_id(viewer.id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| ApiError::Unauthenticated("sign in to continue".into()))?;
+    let stored = account.password_hash.clone();
+    let (ok, hash) = tokio::task::spawn_blocking(move || {
+        let ok = password::verify(&current, stored.as_deref());
+        (ok, if ok { password::hash(&new).ok() } else { None })
+    })
+    .await
+    .map_err(anyhow::Error::new)?;
+    if !ok {
+        login_throttle::count_attempt(&app.db, throttle, &account_key, client_addr, now).await?;
+        login_throttle::audit_failure(&app.db, &account_key, client_addr, Some(viewer.id), now)
+            .await?;
+        return Err(ApiError::validation(
+            "current_password",
+            "the current password is not right",
+        ));
+    }
+    let hash =
+        hash.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("hashing the new password failed")))?;
+    let txn = app.db.begin().await?;
+    let mut active: user::ActiveModel = account.into();
+    active.password_hash = Set(Some(hash));
+    active.update(&txn).await?;
+    sessions::revoke_all(&txn, viewer.id, now).await?;
+    txn.commit().await?;
     Ok(())
 }
