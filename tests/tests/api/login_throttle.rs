@@ -59,18 +59,20 @@ async fn a_guesser_elsewhere_does_not_lock_the_owner_out_and_a_restart_forgets_n
 
 #[tokio::test]
 async fn forwarded_addresses_count_only_from_a_trusted_proxy() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
-    app.add_org("Roundtable Operations", "operator");
-    app.add_user("admin@ops.example", "Roundtable Operations", "admin");
-    // No proxy is trusted: each request names a new address, but the peer is what counts.
-    for i in 0..5 {
-        let res = login_from(&app, &format!("198.51.100.{i}"), "wrong guess").await;
-        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    }
-    let res = login_from(&app, "198.51.100.200", PASSWORD).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::TOO_MANY_REQUESTS,
-        "a client cannot escape the count by naming another address"
-    );
+    on_each_backend(|app| async move {
+        app.add_org("Roundtable Operations", "operator");
+        app.add_user("admin@ops.example", "Roundtable Operations", "admin");
+        // No proxy is trusted: each request names a new address, but the peer is what counts.
+        for i in 0..5 {
+            let res = login_from(&app, &format!("198.51.100.{i}"), "wrong guess").await;
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        }
+        let res = login_from(&app, "198.51.100.200", PASSWORD).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "a client cannot escape the count by naming another address"
+        );
+    })
+    .await;
 }
