@@ -24,21 +24,30 @@ pub fn resolve(
     let Some(chain) = forwarded_for else {
         return Some(peer);
     };
-    let hops: Vec<IpAddr> = chain
-        .split(',')
-        .map(|hop| hop.trim().parse::<IpAddr>())
-        .collect::<Result<_, _>>()
-        .ok()
-        .unwrap_or_default();
-    // Walk from the proxy nearest to us outwards; the first untrusted hop is the client.
+    // Walk from the proxy nearest to us outwards; the first untrusted hop is the client. An
+    // entry that is not an address stops the walk: what lies beyond it cannot be trusted.
     let mut client = peer;
-    for hop in hops.iter().rev() {
-        client = *hop;
-        if !trusted(hop, proxies) {
+    for hop in chain.split(',').rev() {
+        let Some(hop) = parse_hop(hop) else { break };
+        client = hop;
+        if !trusted(&hop, proxies) {
             break;
         }
     }
     Some(client)
+}
+
+/// One `X-Forwarded-For` entry: an address, perhaps with a port (`1.2.3.4:80`, `[::1]:80`).
+fn parse_hop(raw: &str) -> Option<IpAddr> {
+    let raw = raw.trim();
+    raw.parse()
+        .ok()
+        .or_else(|| raw.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| {
+            raw.strip_prefix('[')
+                .and_then(|r| r.strip_suffix(']'))
+                .and_then(|r| r.parse().ok())
+        })
 }
 
 fn forwarded_for(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
@@ -90,6 +99,13 @@ mod tests {
         assert_eq!(spoofed, Some(ip("198.51.100.1")));
         let garbage = resolve(Some(ip("10.0.0.2")), Some("not an address"), &proxies);
         assert_eq!(garbage, Some(ip("10.0.0.2")));
+        // Junk the client sent before the address the proxy appended does not hide it.
+        let junk_first = resolve(Some(ip("10.0.0.2")), Some("junk, 198.51.100.1"), &proxies);
+        assert_eq!(junk_first, Some(ip("198.51.100.1")));
+        let with_port = resolve(Some(ip("10.0.0.2")), Some("198.51.100.1:5678"), &proxies);
+        assert_eq!(with_port, Some(ip("198.51.100.1")));
+        let v6 = resolve(Some(ip("10.0.0.2")), Some("[2001:db8::1]:443"), &proxies);
+        assert_eq!(v6, Some(ip("2001:db8::1")));
         assert_eq!(
             resolve(Some(ip("10.0.0.2")), None, &proxies),
             Some(ip("10.0.0.2"))

@@ -307,6 +307,12 @@ impl Settings {
         if self.auth.login_failures_per_ip == 0 {
             return Err(invalid("auth.login_failures_per_ip", "must be at least 1"));
         }
+        if !(1..=2_592_000).contains(&self.auth.login_window_seconds) {
+            return Err(invalid(
+                "auth.login_window_seconds",
+                "must be between 1 and 2592000 (30 days)",
+            ));
+        }
         let smtp_url = self.mail.smtp_url.expose_secret();
         if self.mail.transport == MailTransportKind::Smtp && smtp_url.is_empty() {
             return Err(invalid(

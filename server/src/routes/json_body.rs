@@ -45,6 +45,11 @@ pub fn parse<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     };
     let mut clean = Map::with_capacity(map.len());
     for (key, value) in map {
+        if key.contains('\0') {
+            return Err(ApiError::bad_request(
+                "a field name must not contain NUL characters",
+            ));
+        }
         let value = normalised(value).map_err(|()| {
             ApiError::validation(&key, format!("{key} must not contain NUL characters"))
         })?;

@@ -85,6 +85,8 @@ pub async fn change_password(
         .await?
         .ok_or_else(|| ApiError::Unauthenticated("sign in to continue".into()))?;
     let stored = account.password_hash.clone();
+    // Counted before the slow check, so parallel guesses are counted while they run.
+    login_throttle::count_attempt(&app.db, throttle, &account_key, client_addr, now).await?;
     let (ok, hash) = tokio::task::spawn_blocking(move || {
         let ok = password::verify(&current, stored.as_deref());
         (ok, if ok { password::hash(&new).ok() } else { None })
@@ -92,7 +94,6 @@ pub async fn change_password(
     .await
     .map_err(anyhow::Error::new)?;
     if !ok {
-        login_throttle::count_attempt(&app.db, throttle, &account_key, client_addr, now).await?;
         login_throttle::audit_failure(&app.db, &account_key, client_addr, Some(viewer.id), now)
             .await?;
         return Err(ApiError::validation(
@@ -102,6 +103,7 @@ pub async fn change_password(
     }
     let hash =
         hash.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("hashing the new password failed")))?;
+    login_throttle::record_success(&app.db, &account_key, client_addr).await?;
     let txn = app.db.begin().await?;
     let mut active: user::ActiveModel = account.into();
     active.password_hash = Set(Some(hash));
