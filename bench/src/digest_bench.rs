@@ -16,15 +16,11 @@ use roundtable::domain::{Marking, TagList};
 use roundtable::forum::input::{RenderedBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
+use roundtable_bench::median;
 use roundtable_tests::smtp_sink::SmtpSink;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait};
 use std::sync::Arc;
 use std::time::Instant;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();

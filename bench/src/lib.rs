@@ -88,3 +88,9 @@ pub async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<Str
         .map(str::to_string)
         .ok_or_else(|| anyhow::anyhow!("the benchmark user could not sign in: {login}"))
 }
+
+/// The middle value of a set of timings.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}

@@ -5,6 +5,7 @@
 //! deadline, so the times are what the work costs, not where a deadline cut it off.
 use pulldown_cmark::{html, Options, Parser};
 use roundtable::markdown::{hostile, render_bounded, RenderPolicy};
+use roundtable_bench::median;
 use std::time::{Duration, Instant};
 
 /// The goal for every shape, in a release build.
@@ -101,9 +102,4 @@ fn time<T>(runs: usize, mut work: impl FnMut() -> T) -> Vec<f64> {
             start.elapsed().as_secs_f64() * 1e3
         })
         .collect()
-}
-
-fn median(mut times: Vec<f64>) -> f64 {
-    times.sort_by(|a, b| a.total_cmp(b));
-    times[times.len() / 2]
 }

@@ -8,7 +8,8 @@
 //! are made of other documents' text, so 17,405 documents give 104,430 posts.
 use anyhow::Context;
 use roundtable::settings::Settings;
-use roundtable_bench::webmasters::{lines, seed_or_reuse, Doc, Query};
+use roundtable_bench::median;
+use roundtable_bench::webmasters::{lines, seed_or_reuse, use_data_dir, Doc, Query};
 use search_index::{query::escape, IndexStore, SearchIndex, SearchRequest};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -16,11 +17,6 @@ use std::time::{Duration, Instant};
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,12 +33,7 @@ fn main() -> anyhow::Result<()> {
     let writes: usize = args.get(3).map(|a| a.parse()).transpose()?.unwrap_or(1000);
     // BENCH_DATA_DIR keeps the seeded database between runs (seeding takes about a minute).
     let data = tempfile::tempdir()?;
-    let dir = std::env::var_os("BENCH_DATA_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| data.path().to_path_buf());
-    std::env::set_var("ROUNDTABLE__DATA_DIR", &dir);
-    std::env::set_var("ROUNDTABLE__SERVER__BIND", "127.0.0.1:0");
-    std::env::set_var("ROUNDTABLE__LOG__LEVEL", "error");
+    use_data_dir(data.path());
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

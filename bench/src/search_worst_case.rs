@@ -6,7 +6,8 @@
 //! database between runs).
 use anyhow::Context;
 use roundtable::settings::Settings;
-use roundtable_bench::webmasters::{lines, seed_or_reuse, Doc};
+use roundtable_bench::median;
+use roundtable_bench::webmasters::{lines, seed_or_reuse, use_data_dir, Doc};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -109,11 +110,6 @@ fn hostile(docs: &[Doc]) -> Vec<(&'static str, Vec<(&'static str, String)>)> {
     ]
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
-}
-
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let corpus = args
@@ -122,12 +118,7 @@ fn main() -> anyhow::Result<()> {
         .clone();
     let runs: usize = args.get(1).map(|a| a.parse()).transpose()?.unwrap_or(7);
     let data = tempfile::tempdir()?;
-    let dir = std::env::var_os("BENCH_DATA_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| data.path().to_path_buf());
-    std::env::set_var("ROUNDTABLE__DATA_DIR", &dir);
-    std::env::set_var("ROUNDTABLE__SERVER__BIND", "127.0.0.1:0");
-    std::env::set_var("ROUNDTABLE__LOG__LEVEL", "error");
+    use_data_dir(data.path());
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?

@@ -37,6 +37,18 @@ pub fn lines<T: for<'de> Deserialize<'de>>(path: &str) -> anyhow::Result<Vec<T>>
         .collect()
 }
 
+/// Points the settings at the benchmark's data folder: `BENCH_DATA_DIR` (kept between runs,
+/// so seeding happens once) or `scratch`; a free port; quiet logs. Call before any thread
+/// starts, as the settings loader reads these variables.
+pub fn use_data_dir(scratch: &std::path::Path) {
+    let dir = std::env::var_os("BENCH_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| scratch.to_path_buf());
+    std::env::set_var("ROUNDTABLE__DATA_DIR", &dir);
+    std::env::set_var("ROUNDTABLE__SERVER__BIND", "127.0.0.1:0");
+    std::env::set_var("ROUNDTABLE__LOG__LEVEL", "error");
+}
+
 /// The seeded space's id and the number of posts: seeded now into an empty database, or found
 /// from an earlier run (`BENCH_DATA_DIR` keeps it).
 pub async fn seed_or_reuse(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<(i32, usize)> {

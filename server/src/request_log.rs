@@ -41,9 +41,9 @@ impl RootSpanBuilder for RedactingSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
         let proxies = request
             .app_data::<web::Data<AppState>>()
-            .map(|s| s.settings.server.trusted_proxy_nets.clone())
+            .map(|s| s.settings.server.trusted_proxy_nets.as_slice())
             .unwrap_or_default();
-        let client = crate::client_addr::of_service_request(request, &proxies)
+        let client = crate::client_addr::of_service_request(request, proxies)
             .map(|ip| ip.to_string())
             .unwrap_or_default();
         let request_id = request

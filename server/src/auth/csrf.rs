@@ -89,6 +89,11 @@ pub fn check_cookie_request(
     session_id: &str,
 ) -> Result<(), ApiError> {
     refuse_cross_site(req, public_origin)?;
+    check_token(req, key, session_id)
+}
+
+/// The session's token in the `X-CSRF-Token` header, else 403.
+pub fn check_token(req: &HttpRequest, key: &CsrfKey, session_id: &str) -> Result<(), ApiError> {
     let presented = req
         .headers()
         .get(CSRF_HEADER)

@@ -77,7 +77,7 @@ impl FromRequest for Viewer {
                 .await?
                 .ok_or_else(unauthenticated)?;
             if needs_csrf {
-                csrf::check_cookie_request(&req, public_origin, &state.keys.csrf, &claims.sid)?;
+                csrf::check_token(&req, &state.keys.csrf, &claims.sid)?;
             }
             let role = user.role.parse().map_err(|e| {
                 ApiError::Internal(anyhow::anyhow!("user {} has a bad role: {e}", user.id))
