@@ -188,6 +188,9 @@ pub mod extractors {
 /// serve but not with this method, otherwise 404.
 pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
     let Some(methods) = crate::routes::method_not_allowed::allowed_methods(req.path()) else {
+        if !req.path().starts_with("/api/") {
+            return Ok(crate::pages::errors::not_found_page());
+        }
         return Err(ApiError::not_found());
     };
     let allow = methods.join(", ");

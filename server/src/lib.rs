@@ -21,6 +21,7 @@ pub mod mail;
 pub mod markdown;
 pub mod notifications;
 pub mod outbox;
+pub mod pages;
 pub mod permissions;
 pub mod private_files;
 pub mod request_log;

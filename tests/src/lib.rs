@@ -1,2 +1,3 @@
 //! Test support shared by the black-box tests and the benchmarks.
 pub mod smtp_sink;
+pub mod xss;

@@ -10,6 +10,8 @@ pub const REFRESH_PATH: &str = "/api/v1/auth";
 pub struct CookieNames {
     pub access: &'static str,
     pub refresh: &'static str,
+    /// A random value the sign-in form's CSRF token is bound to before any session exists.
+    pub pre_session: &'static str,
 }
 
 pub fn names(server: &ServerSettings) -> CookieNames {
@@ -17,11 +19,13 @@ pub fn names(server: &ServerSettings) -> CookieNames {
         CookieNames {
             access: "__Host-rt_access",
             refresh: "__Secure-rt_refresh",
+            pre_session: "__Host-rt_pre",
         }
     } else {
         CookieNames {
             access: "rt_access",
             refresh: "rt_refresh",
+            pre_session: "rt_pre",
         }
     }
 }
@@ -49,6 +53,11 @@ pub fn refresh(server: &ServerSettings, value: String, max_age: Duration) -> Coo
     build(server, names(server).refresh, value, REFRESH_PATH)
         .max_age(max_age)
         .finish()
+}
+
+/// The sign-in form's pre-session cookie; it lasts as long as the browser session.
+pub fn pre_session(server: &ServerSettings, value: String) -> Cookie<'static> {
+    build(server, names(server).pre_session, value, "/").finish()
 }
 
 /// Removal cookies for both tokens.

@@ -67,29 +67,41 @@ impl FromRequest for Viewer {
             let token = match presented {
                 Presented::Bearer(t) | Presented::Cookie(t) => t,
             };
-            let claims = state
-                .keys
-                .access
-                .verify(&token)
-                .ok_or_else(unauthenticated)?;
-            let user_id: i32 = claims.sub.parse().map_err(|_| unauthenticated())?;
-            let user = sessions::live_user(&state.db, &claims.sid, user_id, chrono::Utc::now())
+            let viewer = viewer_from_token(&state, &token)
                 .await?
                 .ok_or_else(unauthenticated)?;
             if needs_csrf {
-                csrf::check_token(&req, &state.keys.csrf, &claims.sid)?;
+                csrf::check_token(&req, &state.keys.csrf, &viewer.session_id)?;
             }
-            let role = user.role.parse().map_err(|e| {
-                ApiError::Internal(anyhow::anyhow!("user {} has a bad role: {e}", user.id))
-            })?;
-            Ok(Viewer {
-                id: user.id,
-                email: user.email,
-                display_name: user.display_name,
-                role,
-                organisation_id: user.organisation_id,
-                session_id: claims.sid,
-            })
+            Ok(viewer)
         })
     }
+}
+
+/// The viewer behind an access token: `None` when the token is not ours, has expired, or its
+/// session has ended or its account is disabled.
+pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Option<Viewer>, ApiError> {
+    let Some(claims) = state.keys.access.verify(token) else {
+        return Ok(None);
+    };
+    let Ok(user_id) = claims.sub.parse::<i32>() else {
+        return Ok(None);
+    };
+    let Some(user) =
+        sessions::live_user(&state.db, &claims.sid, user_id, chrono::Utc::now()).await?
+    else {
+        return Ok(None);
+    };
+    let role = user
+        .role
+        .parse()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("user {} has a bad role: {e}", user.id)))?;
+    Ok(Some(Viewer {
+        id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+        role,
+        organisation_id: user.organisation_id,
+        session_id: claims.sid,
+    }))
 }

@@ -1,7 +1,7 @@
 //! Who is asking: passwords, tokens, sessions, cookies, CSRF and the `Viewer` extractor.
 pub mod cookies;
 pub mod csrf;
-mod extractor;
+pub mod extractor;
 pub mod jwt;
 pub mod keys;
 pub mod login_throttle;

@@ -10,6 +10,8 @@ pub struct AuthorView {
     pub display_name: String,
     pub job_title: String,
     pub organisation: String,
+    /// `chief_officer`, `pcc`, `staff`, `supplier` or `admin`.
+    pub role: String,
 }
 
 pub async fn authors(
@@ -35,6 +37,7 @@ pub async fn authors(
                 organisation: org.map(|o| o.name).unwrap_or_default(),
                 display_name: u.display_name,
                 job_title: u.job_title,
+                role: u.role,
             };
             (view.id, view)
         })

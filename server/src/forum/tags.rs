@@ -88,3 +88,21 @@ pub async fn tags_of(
         .for_each(|v| v.sort_by_key(|n| n.to_lowercase()));
     Ok(out)
 }
+
+/// The ids of the threads carrying the tag `name` (compared case-insensitively), as a
+/// subquery.
+pub fn threads_tagged(name: &str) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column((thread_tag::Entity, thread_tag::Column::ThreadId))
+        .from(thread_tag::Entity)
+        .inner_join(
+            tag::Entity,
+            Expr::col((tag::Entity, tag::Column::Id))
+                .equals((thread_tag::Entity, thread_tag::Column::TagId)),
+        )
+        .and_where(
+            Expr::expr(Func::lower(Expr::col((tag::Entity, tag::Column::Name))))
+                .eq(name.to_lowercase()),
+        )
+        .to_owned()
+}

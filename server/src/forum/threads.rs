@@ -104,9 +104,13 @@ pub async fn list(
     db: &impl ConnectionTrait,
     in_space: &space::Model,
     cursor: Option<&ThreadCursor>,
+    tagged: Option<&str>,
     limit: u64,
 ) -> Result<(Vec<ThreadSummary>, Option<String>), sea_orm::DbErr> {
     let mut query = thread::Entity::find().filter(thread::Column::SpaceId.eq(in_space.id));
+    if let Some(name) = tagged {
+        query = query.filter(thread::Column::Id.in_subquery(super::tags::threads_tagged(name)));
+    }
     if let Some(c) = cursor {
         let at = Utc.timestamp_nanos(c.last_activity_nanos);
         query = query.filter(
@@ -142,6 +146,63 @@ pub async fn list(
     Ok((summaries, next))
 }
 
+/// Which of the given spaces' threads `recent` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recent {
+    /// Most recently active first.
+    Active,
+    /// Pinned threads, most recently active first.
+    Pinned,
+    /// Endorsed best practice, most recently endorsed first.
+    Endorsed,
+}
+
+/// Up to `limit` threads across `spaces` (id and slug), for the home page.
+pub async fn recent(
+    db: &impl ConnectionTrait,
+    spaces: &[(i32, String)],
+    which: Recent,
+    limit: u64,
+) -> Result<Vec<ThreadSummary>, sea_orm::DbErr> {
+    if spaces.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i32> = spaces.iter().map(|(id, _)| *id).collect();
+    let mut query = thread::Entity::find().filter(thread::Column::SpaceId.is_in(ids));
+    query = match which {
+        Recent::Active => query.order_by(thread::Column::LastActivityAt, Order::Desc),
+        Recent::Pinned => query
+            .filter(thread::Column::Pinned.eq(true))
+            .order_by(thread::Column::LastActivityAt, Order::Desc),
+        Recent::Endorsed => query
+            .filter(thread::Column::BestPractice.eq(true))
+            .order_by(thread::Column::BestPracticeAt, Order::Desc),
+    };
+    let rows = query
+        .order_by(thread::Column::Id, Order::Desc)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let slug_of: std::collections::HashMap<i32, &str> =
+        spaces.iter().map(|(id, s)| (*id, s.as_str())).collect();
+    let slugs: Vec<String> = rows
+        .iter()
+        .map(|t| {
+            slug_of
+                .get(&t.space_id)
+                .copied()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    let mut out = summarise(db, "", rows).await?;
+    for (summary, slug) in out.iter_mut().zip(slugs) {
+        summary.space = slug;
+    }
+    Ok(out)
+}
+
+/// Threads with their space, tags and author, in the order given.
 async fn summarise(
     db: &impl ConnectionTrait,
     space_slug: &str,
@@ -250,7 +311,20 @@ pub struct ThreadView {
     pub space_name: String,
     /// Whether the viewer may reply now.
     pub can_reply: bool,
+    /// Whether the viewer may pin, lock, endorse or move the thread, and edit or delete
+    /// anyone's post in it.
+    pub can_moderate: bool,
+    /// Whether the viewer may edit or delete their own posts here now.
+    pub can_edit_own: bool,
     pub posts: Vec<PostView>,
+}
+
+/// What the viewer may do in a thread, as the permission module decided.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Abilities {
+    pub reply: bool,
+    pub moderate: bool,
+    pub change_own: bool,
 }
 
 impl TreeNode for post::Model {
@@ -267,7 +341,7 @@ pub async fn view(
     db: &impl ConnectionTrait,
     t: thread::Model,
     in_space: &space::Model,
-    can_reply: bool,
+    may: Abilities,
 ) -> Result<ThreadView, sea_orm::DbErr> {
     let posts = post::Entity::find()
         .filter(post::Column::ThreadId.eq(t.id))
@@ -299,7 +373,9 @@ pub async fn view(
             last_activity_at: t.last_activity_at,
         },
         space_name: in_space.name.clone(),
-        can_reply,
+        can_reply: may.reply,
+        can_moderate: may.moderate,
+        can_edit_own: may.change_own,
         posts: ordered,
     })
 }

@@ -1,19 +1,12 @@
 //! Sign in, refresh, sign out and change password.
-use crate::accounts::find_user;
-use crate::audit::{self, AuditEntry};
-use crate::auth::jwt::Claims;
-use crate::auth::sessions::{self, NewSession, Rotation, RotationPolicy};
-use crate::auth::{cookies, csrf, login_throttle, password, Viewer};
-use crate::domain::Email;
+use crate::auth::{cookies, csrf, sessions, Viewer};
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
-use crate::use_cases;
-use actix_web::cookie::time::Duration as CookieDuration;
+use crate::use_cases::{self, sign_in, sign_in::Session};
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -35,44 +28,23 @@ pub struct TokenResponse {
     pub csrf_token: String,
 }
 
-/// Issues the access token for a session and answers with both tokens, also as cookies, and
-/// the session's CSRF token for cookie-authenticated writes.
-fn tokens_response(
-    state: &AppState,
-    user_id: i32,
-    session: NewSession,
-) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now().timestamp();
-    let lifetime = i64::from(state.settings.auth.access_token_minutes) * 60;
-    let access = state.keys.access.issue(&Claims {
-        sub: user_id.to_string(),
-        sid: session.id.clone(),
-        iat: now,
-        exp: now + lifetime,
-    })?;
-    let server = &state.settings.server;
-    let refresh_age = CookieDuration::days(state.settings.auth.refresh_token_days.into());
-    Ok(HttpResponse::Ok()
-        .cookie(cookies::access(
-            server,
-            access.clone(),
-            CookieDuration::seconds(lifetime),
-        ))
-        .cookie(cookies::refresh(
-            server,
-            session.refresh_token.clone(),
-            refresh_age,
-        ))
+/// Answers with both tokens, also as cookies, and the session's CSRF token for
+/// cookie-authenticated writes.
+fn tokens_response(state: &AppState, session: Session) -> HttpResponse {
+    let [access_cookie, refresh_cookie] = session.cookies(state);
+    HttpResponse::Ok()
+        .cookie(access_cookie)
+        .cookie(refresh_cookie)
         .json(TokenResponse {
-            access_token: access,
+            access_token: session.access_token,
             refresh_token: session.refresh_token,
-            expires_in: lifetime,
+            expires_in: session.expires_in,
             token_type: "Bearer",
-            csrf_token: state.keys.csrf.token(&session.id),
-        }))
+            csrf_token: session.csrf_token,
+        })
 }
 
-fn client_ip(state: &AppState, req: &HttpRequest) -> String {
+pub fn client_ip(state: &AppState, req: &HttpRequest) -> String {
     crate::client_addr::of_request(req, &state.settings.server.trusted_proxy_nets)
         .map(|ip| ip.to_string())
         .unwrap_or_else(|| "unknown".into())
@@ -108,44 +80,8 @@ pub async fn login(
     csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
     let body = body.into_inner();
     let ip = client_ip(&state, &req);
-    let account_key: String = body.email.trim().to_lowercase().chars().take(320).collect();
-    let throttle = &state.login_throttle;
-    let now = Utc::now();
-    if let Some(retry_after_secs) =
-        login_throttle::wait_before_attempt(&state.db, throttle, &account_key, &ip, now).await?
-    {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
-    login_throttle::count_attempt(&state.db, throttle, &account_key, &ip, now).await?;
-    let found = match Email::parse(&body.email) {
-        Ok(email) => find_user(&state.db, &email).await?,
-        Err(_) => None,
-    };
-    let stored = found.as_ref().and_then(|u| u.password_hash.clone());
-    let candidate = body.password;
-    let verified =
-        tokio::task::spawn_blocking(move || password::verify(&candidate, stored.as_deref()))
-            .await
-            .map_err(anyhow::Error::new)?;
-    let user = match found {
-        Some(u) if verified && !u.disabled => u,
-        other => {
-            let user_id = other.map(|u| u.id);
-            login_throttle::audit_failure(&state.db, &account_key, &ip, user_id, now).await?;
-            return Err(ApiError::Unauthenticated(
-                "email or password is not right".into(),
-            ));
-        }
-    };
-    login_throttle::record_success(&state.db, &account_key, &ip).await?;
-    let session = sessions::start(
-        &state.db,
-        user.id,
-        state.settings.auth.refresh_token_days,
-        Utc::now(),
-    )
-    .await?;
-    tokens_response(&state, user.id, session)
+    let session = sign_in::with_password(&state, &body.email, body.password, &ip).await?;
+    Ok(tokens_response(&state, session))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -228,48 +164,8 @@ pub async fn refresh(
             token
         }
     };
-    let txn = state.db.begin().await?;
-    let policy = RotationPolicy {
-        refresh_days: state.settings.auth.refresh_token_days,
-        reuse_grace: chrono::Duration::seconds(
-            state.settings.auth.refresh_reuse_grace_seconds.into(),
-        ),
-    };
-    let rotation = sessions::rotate(&txn, &token, policy, now).await?;
-    match rotation {
-        Rotation::Rotated(owner, session) => {
-            txn.commit().await?;
-            tokens_response(&state, owner.id, session)
-        }
-        Rotation::ReuseDetected {
-            session_id,
-            user_id,
-        } => {
-            audit::record(
-                &txn,
-                AuditEntry {
-                    actor_id: None,
-                    action: "session.refresh_token_reused",
-                    target_type: "user",
-                    target_id: Some(user_id),
-                    detail: serde_json::json!({ "session_id": session_id }),
-                },
-                now,
-            )
-            .await?;
-            txn.commit().await?;
-            tracing::warn!(
-                user_id,
-                "a retired refresh token was presented; session ended"
-            );
-            Err(ApiError::Unauthenticated(
-                "this sign-in has ended for your safety; sign in again".into(),
-            ))
-        }
-        Rotation::Refused => Err(ApiError::Unauthenticated(
-            "the refresh token is not valid; sign in again".into(),
-        )),
-    }
+    let session = sign_in::renew(&state, &token).await?;
+    Ok(tokens_response(&state, session))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -5,7 +5,6 @@ pub mod auth;
 pub mod health;
 pub mod invitations;
 pub mod json_body;
-pub mod links;
 pub mod me;
 pub mod method_not_allowed;
 pub mod openapi;
@@ -25,10 +24,7 @@ use serde::Deserialize;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
-        .service(links::thread)
-        .service(links::space)
-        .service(links::email_settings)
-        .service(links::home)
+        .configure(crate::pages::configure)
         .service(
             web::scope("/api/v1")
                 .service(openapi::document)
@@ -36,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(auth::refresh)
                 .service(auth::csrf_token)
                 .service(auth::logout)
+                .service(crate::pages::auth::resume)
                 .service(auth::change_password)
                 .service(me::show)
                 .service(preferences::show)
@@ -58,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(posts::edit)
                 .service(posts::delete)
                 .service(posts::revisions)
+                .service(posts::preview)
                 .service(audit_log::list)
                 .service(search::search),
         );

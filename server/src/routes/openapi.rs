@@ -60,7 +60,7 @@ impl Modify for OptionalRefreshBody {
         super::users::disable,
         super::spaces::list, super::spaces::create, super::spaces::update,
         super::threads::list, super::threads::start, super::threads::show, super::threads::update,
-        super::posts::reply, super::posts::show, super::posts::edit, super::posts::delete, super::posts::revisions,
+        super::posts::reply, super::posts::show, super::posts::edit, super::posts::delete, super::posts::revisions, super::posts::preview,
         super::audit_log::list,
         super::search::search,
         super::preferences::show, super::preferences::update,
@@ -251,6 +251,7 @@ pub mod fields {
             ("StartThread", "body", body()),
             ("ReplyRequest", "body", body()),
             ("EditRequest", "body", body()),
+            ("PreviewRequest", "body", body()),
             ("StartThread", "tags", tags_schema(Some(limits.tags), false)),
             ("UpdateThread", "tags", tags_schema(Some(limits.tags), true)),
         ]

@@ -156,3 +156,36 @@ pub async fn revisions(
         revisions: use_cases::posts::revisions(&state, &viewer, id_from_path(&id)?).await?,
     }))
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewRequest {
+    #[schema(schema_with = super::openapi::fields::post_body)]
+    pub body: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PreviewView {
+    /// The Markdown rendered and sanitised exactly as a saved post would be.
+    pub html: String,
+}
+
+/// Renders Markdown as a post would be shown, without saving anything (the writing forms'
+/// live preview).
+#[utoipa::path(post, path = "/api/v1/preview", tag = "posts", request_body = PreviewRequest,
+    responses((status = 200, body = PreviewView),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "Not signed in"),
+        (status = 403, body = ErrorBody, description = "A cookie request from another site or without `X-CSRF-Token`"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "`body` breaks a rule or is too complex to render")))]
+#[post("/preview")]
+pub async fn preview(
+    state: web::Data<AppState>,
+    _viewer: Viewer,
+    body: JsonBody<PreviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let html = use_cases::posts::preview(&state, &body.body).await?;
+    Ok(HttpResponse::Ok().json(PreviewView { html }))
+}

@@ -4,7 +4,10 @@
 //! notifications, the audit) and returns what happened. The JSON handlers and the web pages
 //! call these; neither decides, validates or writes anything itself.
 pub mod accounts;
+pub mod home;
 pub mod posts;
 pub mod preferences;
+pub mod search;
+pub mod sign_in;
 pub mod spaces;
 pub mod threads;

@@ -142,6 +142,21 @@ async fn changeable(
     Ok((found, own))
 }
 
+/// A post the viewer may edit or delete, for the edit and delete forms.
+pub async fn for_change(
+    app: &AppState,
+    viewer: &Viewer,
+    post_id: i32,
+) -> Result<post::Model, ApiError> {
+    Ok(changeable(app, viewer, post_id).await?.0)
+}
+
+/// Renders Markdown as a post would be rendered, without saving anything: the preview.
+pub async fn preview(app: &AppState, body: &str) -> Result<String, ApiError> {
+    let text = PostBody::parse(body, app.settings.limits.post_chars)?;
+    Ok(app.render(text).await?.html)
+}
+
 /// Replaces a post's text, keeping the old one as a revision. A moderator's edit of someone
 /// else's post is audited.
 pub async fn edit(

@@ -6,7 +6,7 @@ use crate::domain::{Marking, TagList};
 use crate::error::ApiError;
 use crate::forum::input::{PostBody, Title};
 use crate::forum::threads::{
-    self, NewThread, ThreadChanges, ThreadCursor, ThreadSummary, ThreadView,
+    self, Abilities, NewThread, ThreadChanges, ThreadCursor, ThreadSummary, ThreadView,
 };
 use crate::permissions::{check, decide, load_access, Action, SpaceAccess, Subject};
 use crate::spaces;
@@ -66,6 +66,17 @@ pub async fn start(
     })
 }
 
+/// The space a new thread would go in, if the viewer may start one there (for the form).
+pub async fn space_for_new_thread(
+    app: &AppState,
+    viewer: &Viewer,
+    space_slug: &str,
+) -> Result<space::Model, ApiError> {
+    let space = space_by_slug(app, space_slug).await?;
+    check(&app.db, viewer, &space, Action::StartThread).await?;
+    Ok(space)
+}
+
 /// One page of a space's threads, pinned first, with the cursor for the next.
 pub async fn list(
     app: &AppState,
@@ -74,15 +85,44 @@ pub async fn list(
     cursor: Option<&str>,
     limit: u64,
 ) -> Result<(Vec<ThreadSummary>, Option<String>), ApiError> {
+    let found = listing(app, viewer, space_slug, cursor, None, limit).await?;
+    Ok((found.threads, found.next_cursor))
+}
+
+/// A space as its page shows it: the space, whether the viewer may start a thread, and one
+/// page of its threads.
+pub struct Listing {
+    pub space: space::Model,
+    pub can_post: bool,
+    pub threads: Vec<ThreadSummary>,
+    pub next_cursor: Option<String>,
+}
+
+pub async fn listing(
+    app: &AppState,
+    viewer: &Viewer,
+    space_slug: &str,
+    cursor: Option<&str>,
+    tagged: Option<&str>,
+    limit: u64,
+) -> Result<Listing, ApiError> {
     let space = space_by_slug(app, space_slug).await?;
-    check(&app.db, viewer, &space, Action::Read).await?;
+    let access = check(&app.db, viewer, &space, Action::Read).await?;
+    let can_post = decide(&Subject::from(viewer), &access, Action::StartThread).allowed();
     let cursor = cursor
         .map(|c| {
             ThreadCursor::decode(c)
                 .ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))
         })
         .transpose()?;
-    Ok(threads::list(&app.db, &space, cursor.as_ref(), limit).await?)
+    let (threads, next_cursor) =
+        threads::list(&app.db, &space, cursor.as_ref(), tagged, limit).await?;
+    Ok(Listing {
+        space,
+        can_post,
+        threads,
+        next_cursor,
+    })
 }
 
 fn may_reply(viewer: &Viewer, access: &SpaceAccess, t: &thread::Model) -> bool {
@@ -102,8 +142,21 @@ pub async fn read(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<Thr
         .await?
         .ok_or_else(ApiError::not_found)?;
     let access = check(&app.db, viewer, &space, Action::Read).await?;
-    let can_reply = may_reply(viewer, &access, &thread);
-    Ok(threads::view(&app.db, thread, &space, can_reply).await?)
+    let subject = Subject::from(viewer);
+    let abilities = Abilities {
+        reply: may_reply(viewer, &access, &thread),
+        moderate: decide(&subject, &access, Action::Moderate).allowed(),
+        change_own: decide(
+            &subject,
+            &access,
+            Action::ChangePost {
+                own: true,
+                thread_locked: thread.locked,
+            },
+        )
+        .allowed(),
+    };
+    Ok(threads::view(&app.db, thread, &space, abilities).await?)
 }
 
 /// Changes to a thread as asked for, before their rules are checked; `None` leaves a field.

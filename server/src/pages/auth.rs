@@ -1,0 +1,219 @@
+//! Signing in and out in the browser, and renewing a lapsed sign-in on the way to a page.
+use super::errors::{see_other, PageError};
+use super::form::{FormErrors, Submitted};
+use super::render::{self, Chrome};
+use super::session::{local_path, MaybeSignedIn, SignedIn};
+use crate::auth::{cookies, csrf, sessions};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::use_cases::sign_in;
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+/// The id the sign-in form's CSRF token is bound to, from the pre-session cookie's value.
+pub fn pre_session_id(value: &str) -> String {
+    format!("pre-session:{value}")
+}
+
+#[derive(Template)]
+#[template(path = "pages/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    csrf_token: String,
+    next: String,
+    email: String,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+fn next_or_home(next: Option<&str>) -> String {
+    next.and_then(local_path).unwrap_or_else(|| "/".into())
+}
+
+/// The sign-in form, bound to a pre-session cookie made here when the browser has none.
+fn login_form(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    form: LoginPage,
+) -> Result<HttpResponse, PageError> {
+    let name = cookies::names(&state.settings.server).pre_session;
+    let (value, fresh) = match req.cookie(name) {
+        Some(c) if !c.value().is_empty() => (c.value().to_string(), false),
+        _ => (hex::encode(rand::random::<[u8; 32]>()), true),
+    };
+    let page = LoginPage {
+        csrf_token: state.keys.csrf.token(&pre_session_id(&value)),
+        ..form
+    };
+    let mut response = render::page_with_status(state, status, &page)?;
+    if fresh {
+        response
+            .add_cookie(&cookies::pre_session(&state.settings.server, value))
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+    }
+    Ok(response)
+}
+
+#[get("/login")]
+pub async fn show(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: MaybeSignedIn,
+    query: web::Query<LoginQuery>,
+) -> Result<HttpResponse, PageError> {
+    let next = next_or_home(query.next.as_deref());
+    if who.0.is_some() {
+        return Ok(see_other(&next));
+    }
+    let notice = query.signed_out.is_some().then_some("You have signed out.");
+    login_form(
+        &state,
+        &req,
+        StatusCode::OK,
+        LoginPage {
+            chrome: Chrome::bare(),
+            csrf_token: String::new(),
+            next,
+            email: String::new(),
+            errors: FormErrors::default(),
+            notice,
+        },
+    )
+}
+
+#[post("/login")]
+pub async fn submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
+    let pre = cookies::names(&state.settings.server).pre_session;
+    let pre_value = req.cookie(pre).map(|c| c.value().to_string());
+    let fields = form.verified_before_sign_in(&state.keys.csrf, pre_value.as_deref())?;
+    let email = fields.get("email").trim().to_string();
+    let next = next_or_home(fields.opt("next"));
+    let mut errors = FormErrors::default();
+    if email.is_empty() {
+        errors.add("email", "Enter your email address");
+    }
+    if fields.get("password").is_empty() {
+        errors.add("password", "Enter your password");
+    }
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if errors.is_empty() {
+        let ip = crate::client_addr::of_request(&req, &state.settings.server.trusted_proxy_nets)
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|| "unknown".into());
+        match sign_in::with_password(&state, &email, fields.get("password").to_string(), &ip).await
+        {
+            Ok(session) => {
+                let [access, refresh] = session.cookies(&state);
+                let mut done = see_other(&next);
+                for cookie in [access, refresh] {
+                    done.add_cookie(&cookie)
+                        .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+                }
+                return Ok(done);
+            }
+            Err(ApiError::Unauthenticated(_)) => {
+                status = StatusCode::UNAUTHORIZED;
+                errors.add(
+                    "email",
+                    "The email address or password is not right. Check them and try again.",
+                );
+            }
+            Err(ApiError::TooManyRequests { retry_after_secs }) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                errors.add(
+                    "email",
+                    format!(
+                        "There have been too many attempts to sign in. Wait {retry_after_secs} seconds, then try again."
+                    ),
+                );
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    login_form(
+        &state,
+        &req,
+        status,
+        LoginPage {
+            chrome: Chrome::bare(),
+            csrf_token: String::new(),
+            next,
+            email,
+            errors,
+            notice: None,
+        },
+    )
+}
+
+/// Signs this browser out (other devices stay signed in; settings can end them all).
+#[post("/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    form.verified(&state.keys.csrf, &who.viewer.session_id)?;
+    sessions::revoke_one(&state.db, &who.viewer.session_id, chrono::Utc::now()).await?;
+    let mut done = see_other("/login?signed_out=1");
+    for cookie in cookies::cleared(&state.settings.server) {
+        done.add_cookie(&cookie)
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+    }
+    Ok(done)
+}
+
+#[derive(Deserialize)]
+pub struct ResumeQuery {
+    next: Option<String>,
+}
+
+/// `GET /api/v1/auth/resume?next=/path`: where a page sends a visitor without a live access
+/// cookie. The refresh cookie (sent only under `/api/v1/auth`) renews the sign-in and the
+/// visitor goes on to `next`; without one, to the sign-in form, which comes back to `next`.
+/// A link from another site may start this, as a digest link does: it can only renew the
+/// visitor's own sign-in in their own browser, and reveals nothing to the other site.
+#[get("/auth/resume")]
+pub async fn resume(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ResumeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let next = next_or_home(query.next.as_deref());
+    let name = cookies::names(&state.settings.server).refresh;
+    let to_sign_in = || {
+        see_other(&format!(
+            "/login?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        ))
+    };
+    let Some(token) = req.cookie(name).map(|c| c.value().to_string()) else {
+        return Ok(to_sign_in());
+    };
+    match sign_in::renew(&state, &token).await {
+        Ok(session) => {
+            let [access, refresh] = session.cookies(&state);
+            let mut done = see_other(&next);
+            for cookie in [access, refresh] {
+                done.add_cookie(&cookie)
+                    .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+            }
+            Ok(done)
+        }
+        Err(ApiError::Unauthenticated(_)) => Ok(to_sign_in()),
+        Err(other) => Err(other.into()),
+    }
+}

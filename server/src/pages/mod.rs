@@ -1,0 +1,51 @@
+//! The web pages: server-rendered askama templates (`server/templates/pages/`) over the same
+//! use cases as the JSON API. Handlers here parse a form or a query, call one use case and
+//! shape HTML; they decide nothing themselves. Every page works without JavaScript.
+//!
+//! - `session`: the signed-in person (`SignedIn`), from the access cookie only; without one,
+//!   a trip through sign-in that comes back to the page.
+//! - `form`: a submitted form, opened only once its `csrf_token` is right.
+//! - `render`: the page frame (`Chrome`), the pages' Content-Security-Policy, dates.
+//! - `errors`: `PageError` and the error pages (404 also for what may not be read).
+//! - `assets`: the stylesheet and script, embedded, served under their content hash.
+pub mod assets;
+pub mod auth;
+pub mod errors;
+pub mod form;
+pub mod help;
+pub mod home;
+pub mod render;
+pub mod search;
+pub mod session;
+pub mod spaces;
+pub mod threads;
+pub mod tree;
+pub mod views;
+pub mod writing;
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(assets::serve)
+        .service(auth::show)
+        .service(auth::submit)
+        .service(auth::logout)
+        .service(home::show)
+        .service(writing::new_thread_form)
+        .service(writing::start_thread)
+        .service(spaces::show)
+        .service(threads::show)
+        .service(threads::watch)
+        .service(threads::moderate)
+        .service(writing::reply_form)
+        .service(writing::reply)
+        .service(threads::permalink)
+        .service(writing::edit_form)
+        .service(writing::edit)
+        .service(writing::delete_form)
+        .service(writing::delete)
+        .service(writing::revisions)
+        .service(search::show)
+        .service(help::search)
+        .service(help::writing);
+}

@@ -1,0 +1,212 @@
+//! The thread page, its permalinks, and what can be done from it: watch or mute, moderate.
+use super::errors::{see_other, PageError};
+use super::form::Submitted;
+use super::render::{self, Chrome};
+use super::session::SignedIn;
+use super::spaces::query;
+use super::tree::{self, PostItem, Rights, SHOWN_LEVELS};
+use crate::digest::preferences::{self, WatchState};
+use crate::error::ApiError;
+use crate::permissions::{readable_spaces, Subject};
+use crate::routes::id_from_path;
+use crate::state::AppState;
+use crate::use_cases;
+use crate::use_cases::preferences::PreferencesEdit;
+use crate::use_cases::threads::ThreadChangeRequest;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "pages/thread.html")]
+struct ThreadPage {
+    chrome: Chrome,
+    thread_id: i32,
+    title: String,
+    marking: String,
+    sensitive: bool,
+    space_slug: String,
+    space_name: String,
+    tags: Vec<String>,
+    pinned: bool,
+    locked: bool,
+    best_practice: bool,
+    can_reply: bool,
+    can_moderate: bool,
+    branch: bool,
+    head: PostItem,
+    items: Vec<PostItem>,
+    watch: &'static str,
+    move_targets: Vec<(String, String)>,
+    done: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct ThreadQuery {
+    branch: Option<String>,
+    done: Option<String>,
+}
+
+/// Where a post is shown: its thread, or past `SHOWN_LEVELS` the branch page of its parent.
+pub fn post_location(thread_id: i32, post_id: i32, depth: i32, parent_id: Option<i32>) -> String {
+    match parent_id {
+        Some(parent) if depth as usize > SHOWN_LEVELS => {
+            format!("/threads/{thread_id}?branch={parent}#post-{post_id}")
+        }
+        _ => format!("/threads/{thread_id}#post-{post_id}"),
+    }
+}
+
+fn done_message(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "pin" => "The thread is pinned.",
+        "unpin" => "The thread is no longer pinned.",
+        "lock" => "The thread is locked.",
+        "unlock" => "The thread is unlocked.",
+        "endorse" => "The thread is endorsed as best practice.",
+        "unendorse" => "The endorsement is removed.",
+        "move" => "The thread has moved.",
+        "watch" => "You are watching this thread.",
+        "mute" => "You have muted this thread.",
+        "default" => "Your choice for this thread is cleared.",
+        "deleted" => "The post is deleted.",
+        _ => return None,
+    })
+}
+
+#[get("/threads/{id}")]
+pub async fn show(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let asked: ThreadQuery = query(&req)?;
+    let view = use_cases::threads::read(&state, &who.viewer, id_from_path(&id)?).await?;
+    let root = match asked.branch.as_deref() {
+        None => 0,
+        Some(raw) => {
+            let post_id = id_from_path(raw)?;
+            view.posts
+                .iter()
+                .position(|p| p.id == post_id)
+                .ok_or_else(ApiError::not_found)?
+        }
+    };
+    let rights = Rights {
+        viewer_id: who.viewer.id,
+        moderate: view.can_moderate,
+        edit_own: view.can_edit_own,
+    };
+    let (head, items) = tree::build(&view.posts, root, &rights);
+    let (watching, muted) = preferences::watches(&state.db, who.viewer.id).await?;
+    let watch_state = if watching.contains(&view.summary.id) {
+        "watch"
+    } else if muted.contains(&view.summary.id) {
+        "mute"
+    } else {
+        "default"
+    };
+    let move_targets = if view.can_moderate {
+        readable_spaces(&state.db, &Subject::from(&who.viewer))
+            .await?
+            .into_iter()
+            .filter(|r| r.space.slug != view.summary.space && !r.space.archived)
+            .map(|r| (r.space.slug, r.space.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let s = view.summary;
+    render::page(
+        &state,
+        &ThreadPage {
+            chrome: who.chrome,
+            thread_id: s.id,
+            sensitive: s.marking != "OFFICIAL",
+            title: s.title,
+            marking: s.marking,
+            space_slug: s.space,
+            space_name: view.space_name,
+            tags: s.tags,
+            pinned: s.pinned,
+            locked: s.locked,
+            best_practice: s.best_practice,
+            can_reply: view.can_reply,
+            can_moderate: view.can_moderate,
+            branch: root != 0,
+            head,
+            items,
+            watch: watch_state,
+            move_targets,
+            done: asked.done.as_deref().and_then(done_message),
+        },
+    )
+}
+
+/// `/posts/{id}`: the permalink of a post, which is shown on its thread's page.
+#[get("/posts/{id}")]
+pub async fn permalink(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let found = use_cases::posts::read(&state, &who.viewer, id_from_path(&id)?).await?;
+    Ok(see_other(&post_location(
+        found.thread_id,
+        found.id,
+        found.depth,
+        found.parent_id,
+    )))
+}
+
+#[post("/threads/{id}/watch")]
+pub async fn watch(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let fields = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
+    let thread_id = id_from_path(&id)?;
+    let (choice, code) = match fields.get("watch") {
+        "watch" => (WatchState::Watching, "watch"),
+        "mute" => (WatchState::Muted, "mute"),
+        "default" => (WatchState::Default, "default"),
+        _ => return Err(ApiError::validation("watch", "choose watch, mute or default").into()),
+    };
+    use_cases::preferences::update(
+        &state,
+        &who.viewer,
+        PreferencesEdit {
+            threads: vec![(thread_id.to_string(), choice)],
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(see_other(&format!("/threads/{thread_id}?done={code}")))
+}
+
+#[post("/threads/{id}/moderate")]
+pub async fn moderate(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let fields = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
+    let thread_id = id_from_path(&id)?;
+    let code = fields.get("change");
+    let mut change = ThreadChangeRequest::default();
+    match code {
+        "pin" | "unpin" => change.pinned = Some(code == "pin"),
+        "lock" | "unlock" => change.locked = Some(code == "lock"),
+        "endorse" | "unendorse" => change.best_practice = Some(code == "endorse"),
+        "move" => change.space = Some(fields.get("space").to_string()),
+        _ => {
+            return Err(ApiError::validation("change", "choose what to change").into());
+        }
+    }
+    use_cases::threads::change(&state, &who.viewer, thread_id, change).await?;
+    Ok(see_other(&format!("/threads/{thread_id}?done={code}")))
+}

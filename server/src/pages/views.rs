@@ -1,0 +1,82 @@
+//! What templates show of a thread or space listing: plain strings, dates already written
+//! out, names already chosen, so templates hold no logic beyond loops and conditions.
+use super::render::{iso, when};
+use crate::forum::people::AuthorView;
+use crate::forum::threads::ThreadSummary;
+
+pub struct ThreadRow {
+    pub id: i32,
+    pub title: String,
+    pub space: String,
+    pub marking: String,
+    pub sensitive: bool,
+    pub tags: Vec<String>,
+    pub pinned: bool,
+    pub locked: bool,
+    pub best_practice: bool,
+    pub replies: i32,
+    pub author: String,
+    pub organisation: String,
+    pub last_activity: String,
+    pub last_activity_iso: String,
+}
+
+impl From<ThreadSummary> for ThreadRow {
+    fn from(t: ThreadSummary) -> Self {
+        let (author, organisation) = match t.author {
+            Some(a) => (a.display_name, a.organisation),
+            None => (String::new(), String::new()),
+        };
+        ThreadRow {
+            sensitive: t.marking != "OFFICIAL",
+            id: t.id,
+            title: t.title,
+            space: t.space,
+            marking: t.marking,
+            tags: t.tags,
+            pinned: t.pinned,
+            locked: t.locked,
+            best_practice: t.best_practice,
+            replies: (t.post_count - 1).max(0),
+            author,
+            organisation,
+            last_activity: when(t.last_activity_at),
+            last_activity_iso: iso(t.last_activity_at),
+        }
+    }
+}
+
+pub fn rows(threads: Vec<ThreadSummary>) -> Vec<ThreadRow> {
+    threads.into_iter().map(ThreadRow::from).collect()
+}
+
+/// How a role is written for people.
+pub fn role_name(role: &str) -> &'static str {
+    match role {
+        "chief_officer" => "Chief officer",
+        "pcc" => "Police and Crime Commissioner",
+        "staff" => "Staff",
+        "supplier" => "Supplier",
+        "admin" => "Administrator",
+        _ => "Member",
+    }
+}
+
+/// "Jo Bloggs, Director of IT, Kent Police (Staff)" in parts.
+pub struct Byline {
+    pub name: String,
+    pub job_title: String,
+    pub organisation: String,
+    pub role: &'static str,
+}
+
+impl From<&AuthorView> for Byline {
+    fn from(a: &AuthorView) -> Self {
+        Byline {
+            name: a.display_name.clone(),
+            job_title: a.job_title.clone(),
+            organisation: a.organisation.clone(),
+            role: role_name(&a.role),
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Searching what the viewer may read: threads and posts, each thread once with its best
+//! post, with facets to narrow by. The permission filter is applied inside the index query.
+use crate::audit::{self, AuditEntry};
+use crate::auth::Viewer;
+use crate::error::ApiError;
+use crate::permissions::{readable_spaces, Subject};
+use crate::state::AppState;
+use chrono::{DateTime, TimeZone, Utc};
+use search_index::{SearchError, SearchRequest, SortOrder};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SearchHitView {
+    pub thread_id: i32,
+    pub post_id: i32,
+    pub title: String,
+    pub space: String,
+    /// Escaped text with `<mark>` around the matched words.
+    pub snippet_html: String,
+    pub score: f32,
+    pub created_at: DateTime<Utc>,
+    /// The thread's protective marking as it is now.
+    #[schema(value_type = String, example = "OFFICIAL")]
+    pub marking: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SearchView {
+    /// Matching threads (each thread once, with its best post).
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub hits: Vec<SearchHitView>,
+    /// `space`, `tag`, `force` and `year`, each value with its number of matching threads.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+/// A search as asked for, before its rules are checked.
+pub struct SearchInput {
+    pub q: String,
+    pub page: Option<usize>,
+    pub per_page: Option<usize>,
+    /// `relevance` (default) or `date`.
+    pub sort: Option<String>,
+}
+
+/// Runs a search: at most `search.max_concurrent_per_user` at once per person (429 past it);
+/// an admin's searches are audited, since they reach every space.
+pub async fn run(
+    app: &AppState,
+    viewer: &Viewer,
+    params: SearchInput,
+) -> Result<SearchView, ApiError> {
+    let sort = match params.sort.as_deref() {
+        None | Some("relevance") => SortOrder::Relevance,
+        Some("date") => SortOrder::Date,
+        Some(other) => {
+            return Err(ApiError::validation(
+                "sort",
+                format!("sort is relevance or date, not {other:?}"),
+            ))
+        }
+    };
+    let page = params.page.unwrap_or(1);
+    if page == 0 || page > 1000 {
+        return Err(ApiError::validation(
+            "page",
+            "page must be between 1 and 1000",
+        ));
+    }
+    let per_page = params.per_page.unwrap_or(20);
+    if !(1..=100).contains(&per_page) {
+        return Err(ApiError::validation(
+            "per_page",
+            "per_page must be between 1 and 100",
+        ));
+    }
+    let _slot = app
+        .searches
+        .try_start(viewer.id)
+        .ok_or(ApiError::TooManyRequests {
+            retry_after_secs: 1,
+        })?;
+    let spaces = readable_spaces(&app.db, &Subject::from(viewer)).await?;
+    let as_admin = spaces.iter().any(|r| r.as_admin);
+    let readable: Vec<i32> = spaces.into_iter().map(|r| r.space.id).collect();
+    if as_admin {
+        audit::record(
+            &app.db,
+            AuditEntry {
+                actor_id: Some(viewer.id),
+                action: "admin.search",
+                target_type: "search",
+                target_id: None,
+                detail: serde_json::json!({"q": params.q}),
+            },
+            Utc::now(),
+        )
+        .await?;
+    }
+    let request = SearchRequest {
+        query: params.q,
+        readable_spaces: readable,
+        page,
+        per_page,
+        sort,
+    };
+    let index = app.search.index();
+    let results = actix_web::web::block(move || index.search(&request))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("search task failed: {e}")))?
+        .map_err(|e| match e {
+            SearchError::Query { .. } => ApiError::BadRequest {
+                message: format!("this search could not be understood: {e}"),
+                field: Some("q".into()),
+            },
+            SearchError::Index(_) => ApiError::Internal(anyhow::Error::new(e)),
+        })?;
+    let markings = markings(app, results.hits.iter().map(|h| h.thread_id)).await?;
+    let hits = results
+        .hits
+        .into_iter()
+        .map(|h| SearchHitView {
+            marking: markings
+                .get(&h.thread_id)
+                .cloned()
+                .unwrap_or_else(|| "OFFICIAL-SENSITIVE".into()),
+            thread_id: h.thread_id,
+            post_id: h.post_id,
+            title: h.title,
+            space: h.space_slug,
+            snippet_html: h.snippet_html,
+            score: h.score,
+            created_at: Utc
+                .timestamp_opt(h.created_at, 0)
+                .single()
+                .unwrap_or_default(),
+        })
+        .collect();
+    let facets = results
+        .facets
+        .into_iter()
+        .map(|(name, values)| (name, values.into_iter().collect()))
+        .collect();
+    Ok(SearchView {
+        total: results.total,
+        page,
+        per_page,
+        hits,
+        facets,
+    })
+}
+
+/// The current marking of each thread, read from the database (the source of truth) in one
+/// query for the page of hits.
+async fn markings(
+    app: &AppState,
+    thread_ids: impl Iterator<Item = i32>,
+) -> Result<std::collections::HashMap<i32, String>, ApiError> {
+    use crate::db::entities::thread;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let ids: Vec<i32> = thread_ids.collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i32, String)> = thread::Entity::find()
+        .select_only()
+        .column(thread::Column::Id)
+        .column(thread::Column::Marking)
+        .filter(thread::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(&app.db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

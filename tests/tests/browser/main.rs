@@ -1,0 +1,12 @@
+//! Page tests in a real browser: each starts the real server (as the API tests do) and drives
+//! headless Chromium through WebDriver against it, as a person would, with scripts on and off;
+//! axe-core checks every page type, and screenshots go to `target/screenshots/`.
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+
+mod browser;
+mod world;
+
+mod flows;
+mod xss;
