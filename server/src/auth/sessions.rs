@@ -210,3 +210,20 @@ pub async fn revoke_one(
         .await?;
     Ok(())
 }
+
+/// Ends every session of the account except `keep` (signing out on other devices).
+pub async fn revoke_others(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    keep: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    let result = session::Entity::update_many()
+        .col_expr(session::Column::RevokedAt, Expr::value(now))
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Id.ne(keep.to_string()))
+        .filter(session::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}

@@ -1,6 +1,6 @@
 //! Signing in and out in the browser, and renewing a lapsed sign-in on the way to a page.
 use super::errors::{see_other, PageError};
-use super::form::{FormErrors, Submitted};
+use super::form::{Fields, FormErrors, Submitted};
 use super::render::{self, Chrome};
 use super::session::{local_path, MaybeSignedIn, SignedIn};
 use crate::auth::{cookies, csrf, sessions};
@@ -32,34 +32,70 @@ struct LoginPage {
 pub struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    changed: Option<String>,
+    welcome: Option<String>,
 }
 
 fn next_or_home(next: Option<&str>) -> String {
     next.and_then(local_path).unwrap_or_else(|| "/".into())
 }
 
-/// The sign-in form, bound to a pre-session cookie made here when the browser has none.
+/// A form for someone not signed in (sign-in, accepting an invitation) carries a CSRF token
+/// bound to a random pre-session cookie, made here when the browser has none.
+pub struct PreSession {
+    pub csrf_token: String,
+    fresh: Option<String>,
+}
+
+impl PreSession {
+    pub fn of(state: &AppState, req: &HttpRequest) -> Self {
+        let name = cookies::names(&state.settings.server).pre_session;
+        let (value, fresh) = match req.cookie(name) {
+            Some(c) if !c.value().is_empty() => (c.value().to_string(), false),
+            _ => (hex::encode(rand::random::<[u8; 32]>()), true),
+        };
+        PreSession {
+            csrf_token: state.keys.csrf.token(&pre_session_id(&value)),
+            fresh: fresh.then_some(value),
+        }
+    }
+
+    /// Sets the cookie on the page's response when it is new.
+    pub fn set_on(self, state: &AppState, response: &mut HttpResponse) -> Result<(), PageError> {
+        if let Some(value) = self.fresh {
+            response
+                .add_cookie(&cookies::pre_session(&state.settings.server, value))
+                .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+        }
+        Ok(())
+    }
+
+    /// Opens a form sent from a page made with a pre-session token.
+    pub fn verify(
+        state: &AppState,
+        req: &HttpRequest,
+        form: Submitted,
+    ) -> Result<Fields, PageError> {
+        csrf::refuse_cross_site(req, &state.settings.server.public_origin)?;
+        let name = cookies::names(&state.settings.server).pre_session;
+        let value = req.cookie(name).map(|c| c.value().to_string());
+        form.verified_before_sign_in(&state.keys.csrf, value.as_deref())
+    }
+}
+
 fn login_form(
     state: &AppState,
     req: &HttpRequest,
     status: StatusCode,
     form: LoginPage,
 ) -> Result<HttpResponse, PageError> {
-    let name = cookies::names(&state.settings.server).pre_session;
-    let (value, fresh) = match req.cookie(name) {
-        Some(c) if !c.value().is_empty() => (c.value().to_string(), false),
-        _ => (hex::encode(rand::random::<[u8; 32]>()), true),
-    };
+    let pre = PreSession::of(state, req);
     let page = LoginPage {
-        csrf_token: state.keys.csrf.token(&pre_session_id(&value)),
+        csrf_token: pre.csrf_token.clone(),
         ..form
     };
     let mut response = render::page_with_status(state, status, &page)?;
-    if fresh {
-        response
-            .add_cookie(&cookies::pre_session(&state.settings.server, value))
-            .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
-    }
+    pre.set_on(state, &mut response)?;
     Ok(response)
 }
 
@@ -74,7 +110,15 @@ pub async fn show(
     if who.0.is_some() {
         return Ok(see_other(&next));
     }
-    let notice = query.signed_out.is_some().then_some("You have signed out.");
+    let notice = if query.signed_out.is_some() {
+        Some("You have signed out.")
+    } else if query.changed.is_some() {
+        Some("Your password has changed. Sign in with your new password.")
+    } else if query.welcome.is_some() {
+        Some("Your account is ready. Sign in with your email address and your new password.")
+    } else {
+        None
+    };
     login_form(
         &state,
         &req,
@@ -96,10 +140,7 @@ pub async fn submit(
     req: HttpRequest,
     form: Submitted,
 ) -> Result<HttpResponse, PageError> {
-    csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
-    let pre = cookies::names(&state.settings.server).pre_session;
-    let pre_value = req.cookie(pre).map(|c| c.value().to_string());
-    let fields = form.verified_before_sign_in(&state.keys.csrf, pre_value.as_deref())?;
+    let fields = PreSession::verify(&state, &req, form)?;
     let email = fields.get("email").trim().to_string();
     let next = next_or_home(fields.opt("next"));
     let mut errors = FormErrors::default();

@@ -14,12 +14,15 @@ pub mod errors;
 pub mod form;
 pub mod help;
 pub mod home;
+pub mod invitations;
 pub mod render;
 pub mod search;
 pub mod session;
+pub mod settings;
 pub mod spaces;
 pub mod threads;
 pub mod tree;
+pub mod unsubscribe;
 pub mod views;
 pub mod writing;
 
@@ -47,5 +50,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(writing::revisions)
         .service(search::show)
         .service(help::search)
-        .service(help::writing);
+        .service(help::writing)
+        .service(settings::show)
+        .service(settings::sign_out_elsewhere)
+        .service(settings::email)
+        .service(settings::save_email)
+        .service(settings::password)
+        .service(settings::change_password)
+        .service(invitations::show)
+        .service(invitations::accept)
+        .service(crate::routes::unsubscribe::from_page);
 }

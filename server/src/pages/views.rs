@@ -80,3 +80,11 @@ impl From<&AuthorView> for Byline {
         }
     }
 }
+
+/// The hint beside a new password field.
+pub fn password_hint() -> String {
+    format!(
+        "At least {} characters. A few unrelated words make a good one.",
+        crate::auth::password::MIN_PASSWORD_CHARS
+    )
+}

@@ -39,15 +39,7 @@ pub async fn one_click(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (list, user_id) = recipient(&state, &path.0, &path.1)?;
-    let mut p = preferences::load(&state.db, user_id).await?;
-    match list {
-        List::Weekly => p.digest_enabled = false,
-        List::Notifications => {
-            p.notify_replies = false;
-            p.notify_watched = false;
-        }
-    }
-    preferences::save(&state.db, user_id, &p, Utc::now()).await?;
+    stop(&state, list, user_id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "unsubscribed": list.as_str(),
         "message": format!("You will no longer receive {}.", what(list)),
@@ -66,30 +58,29 @@ pub async fn confirm_page(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (list, _) = recipient(&state, &path.0, &path.1)?;
-    let action = format!(
-        "{}/api/v1/unsubscribe/{}/{}",
-        state.settings.public_url(),
-        list.as_str(),
-        path.1
-    );
-    let page = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Unsubscribe</title></head>\
-         <body style=\"font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem\">\
-         <h1>Stop {what}?</h1>\
-         <form method=\"post\" action=\"{action}\">\
-         <input type=\"hidden\" name=\"List-Unsubscribe\" value=\"One-Click\">\
-         <button type=\"submit\">Unsubscribe</button></form>\
-         <p>You can turn it back on in your email preferences.</p></body></html>",
-        what = what(list),
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header((
-            actix_web::http::header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ))
-        .body(page))
+    crate::pages::unsubscribe::confirm(&state, list, &path.1, what(list))
+}
+
+/// The button on the confirmation page: stops the mail and says so, as a page.
+#[post("/unsubscribe/{list}/{token}")]
+pub async fn from_page(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (list, user_id) = recipient(&state, &path.0, &path.1)?;
+    stop(&state, list, user_id).await?;
+    crate::pages::unsubscribe::done(&state, what(list))
+}
+
+async fn stop(state: &AppState, list: List, user_id: i32) -> Result<(), ApiError> {
+    let mut p = preferences::load(&state.db, user_id).await?;
+    match list {
+        List::Weekly => p.digest_enabled = false,
+        List::Notifications => {
+            p.notify_replies = false;
+            p.notify_watched = false;
+        }
+    }
+    preferences::save(&state.db, user_id, &p, Utc::now()).await?;
+    Ok(())
 }

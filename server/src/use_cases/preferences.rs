@@ -171,3 +171,59 @@ async fn apply(
     }
     Ok(p)
 }
+
+/// Someone's preferences as the settings show them: the spaces they may follow, and the
+/// threads they watch or muted, with titles (only those they may still read).
+pub struct Current {
+    pub prefs: Preferences,
+    /// (slug, name) of every space the viewer may read as a member of its audience.
+    pub spaces: Vec<(String, String)>,
+    /// The followed spaces' slugs; `None` follows all.
+    pub followed_spaces: Option<Vec<String>>,
+    /// (thread id, title).
+    pub watching: Vec<(i32, String)>,
+    pub muted: Vec<(i32, String)>,
+}
+
+pub async fn current(app: &AppState, viewer: &Viewer) -> Result<Current, ApiError> {
+    let prefs = preferences::load(&app.db, viewer.id).await?;
+    let readable: Vec<_> = readable_spaces(&app.db, &Subject::from(viewer))
+        .await?
+        .into_iter()
+        .filter(|r| !r.as_admin)
+        .collect();
+    let followed_spaces = prefs.follow_spaces.as_ref().map(|ids| {
+        readable
+            .iter()
+            .filter(|r| ids.contains(&r.space.id))
+            .map(|r| r.space.slug.clone())
+            .collect()
+    });
+    let readable_ids: Vec<i32> = readable.iter().map(|r| r.space.id).collect();
+    let (watching, muted) = preferences::watches(&app.db, viewer.id).await?;
+    let titled = |ids: Vec<i32>| async {
+        if ids.is_empty() {
+            return Ok::<_, ApiError>(Vec::new());
+        }
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+        Ok(thread::Entity::find()
+            .filter(thread::Column::Id.is_in(ids))
+            .filter(thread::Column::SpaceId.is_in(readable_ids.clone()))
+            .order_by_asc(thread::Column::Title)
+            .all(&app.db)
+            .await?
+            .into_iter()
+            .map(|t| (t.id, t.title))
+            .collect())
+    };
+    Ok(Current {
+        spaces: readable
+            .iter()
+            .map(|r| (r.space.slug.clone(), r.space.name.clone()))
+            .collect(),
+        followed_spaces,
+        watching: titled(watching).await?,
+        muted: titled(muted).await?,
+        prefs,
+    })
+}

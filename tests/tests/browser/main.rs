@@ -9,4 +9,5 @@ mod browser;
 mod world;
 
 mod flows;
+mod mail_links;
 mod xss;
