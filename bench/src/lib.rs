@@ -5,6 +5,7 @@ use roundtable::spaces::{self, NewSpace};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 pub mod webmasters;
+pub mod wrk;
 
 pub const EMAIL: &str = "bench@kent.example";
 pub const PASSWORD: &str = "benchmark password 1";

@@ -10,15 +10,9 @@ use roundtable::forum::input::{RenderedBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
 use sea_orm::TransactionTrait;
-use std::process::Command;
 
+use roundtable_bench::wrk::{self, medians, Load};
 use roundtable_bench::{EMAIL, PASSWORD};
-
-struct Sample {
-    requests_per_sec: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -29,9 +23,7 @@ fn main() -> anyhow::Result<()> {
     std::env::set_var("ROUNDTABLE__DATA_DIR", data.path());
     std::env::set_var("ROUNDTABLE__SERVER__BIND", "127.0.0.1:0");
     std::env::set_var("ROUNDTABLE__LOG__LEVEL", "error");
-    if Command::new("wrk").arg("--version").output().is_err() {
-        bail!("wrk is not installed (apt-get install -y wrk)");
-    }
+    wrk::require_wrk()?;
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
@@ -89,10 +81,15 @@ async fn run(rounds: usize, seconds: u64) -> anyhow::Result<()> {
     let hello_url = format!("http://{hello_addr}/");
     let auth = format!("Authorization: Bearer {token}");
 
+    let load = Load {
+        threads: 1,
+        connections: 16,
+        seconds,
+    };
     let (mut hello_samples, mut thread_samples) = (Vec::new(), Vec::new());
     for round in 1..=rounds {
-        hello_samples.push(wrk(&hello_url, None, seconds).await?);
-        thread_samples.push(wrk(&thread_url, Some(&auth), seconds).await?);
+        hello_samples.push(wrk::run(&hello_url, &[], load).await?);
+        thread_samples.push(wrk::run(&thread_url, &[&auth], load).await?);
         eprintln!(
             "round {round}: hello {:.0} req/s, thread {:.0} req/s",
             hello_samples
@@ -173,54 +170,3 @@ async fn seed_thread(db: &sea_orm::DatabaseConnection) -> anyhow::Result<i32> {
 }
 
 use sea_orm::EntityTrait;
-
-async fn wrk(url: &str, header: Option<&str>, seconds: u64) -> anyhow::Result<Sample> {
-    let mut cmd = tokio::process::Command::new("wrk");
-    cmd.args(["-t1", "-c16", &format!("-d{seconds}s"), "--latency"]);
-    if let Some(h) = header {
-        cmd.args(["-H", h]);
-    }
-    let out = cmd.arg(url).output().await.context("running wrk")?;
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    if text.contains("Non-2xx") {
-        bail!("wrk saw error responses:\n{text}");
-    }
-    let number = |prefix: &str| -> Option<f64> {
-        let line = text.lines().find(|l| l.trim_start().starts_with(prefix))?;
-        let value = line.split_whitespace().nth(1)?;
-        parse_duration_ms(value).or_else(|| value.parse().ok())
-    };
-    Ok(Sample {
-        requests_per_sec: number("Requests/sec:")
-            .with_context(|| format!("no Requests/sec in {text}"))?,
-        p50_ms: number("50%").with_context(|| format!("no p50 in {text}"))?,
-        p99_ms: number("99%").with_context(|| format!("no p99 in {text}"))?,
-    })
-}
-
-/// wrk prints latencies as `812.00us`, `1.23ms` or `1.01s`.
-fn parse_duration_ms(value: &str) -> Option<f64> {
-    let (num, factor) = if let Some(v) = value.strip_suffix("us") {
-        (v, 0.001)
-    } else if let Some(v) = value.strip_suffix("ms") {
-        (v, 1.0)
-    } else if let Some(v) = value.strip_suffix('s') {
-        (v, 1000.0)
-    } else {
-        return None;
-    };
-    num.parse::<f64>().ok().map(|n| n * factor)
-}
-
-fn medians(samples: &[Sample]) -> Sample {
-    let median = |f: &dyn Fn(&Sample) -> f64| {
-        let mut v: Vec<f64> = samples.iter().map(f).collect();
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
-    };
-    Sample {
-        requests_per_sec: median(&|s| s.requests_per_sec),
-        p50_ms: median(&|s| s.p50_ms),
-        p99_ms: median(&|s| s.p99_ms),
-    }
-}

@@ -174,6 +174,12 @@ pub enum PlatformAction {
     ManageSpaces,
     ReadAuditLog,
     DisableAccounts,
+    /// List accounts and invitations, change roles, re-enable, resend or revoke invitations.
+    ManageAccounts,
+    /// Add organisations.
+    ManageOrganisations,
+    /// See the mail queue's state.
+    ReadMailQueue,
     /// Read the earlier texts of a post that has been deleted.
     ReadDeletedRevisions,
     /// Invite someone as `role`; `own_organisation`: into the inviter's own organisation.
@@ -193,6 +199,13 @@ pub fn decide_platform(role: Role, action: PlatformAction) -> Decision {
         PlatformAction::ReadAuditLog => Decision::Forbidden("only an admin may read the audit log"),
         PlatformAction::DisableAccounts => {
             Decision::Forbidden("only an admin may disable accounts")
+        }
+        PlatformAction::ManageAccounts => Decision::Forbidden("only an admin may manage accounts"),
+        PlatformAction::ManageOrganisations => {
+            Decision::Forbidden("only an admin may manage organisations")
+        }
+        PlatformAction::ReadMailQueue => {
+            Decision::Forbidden("only an admin may see the mail queue")
         }
         PlatformAction::ReadDeletedRevisions => Decision::Hidden,
         PlatformAction::Invite {

@@ -63,6 +63,20 @@ impl Submitted {
 }
 
 impl Fields {
+    /// Values to fill a form with before anything is sent (defaults, or what is stored).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        Fields(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    pub fn from_owned(pairs: Vec<(String, String)>) -> Self {
+        Fields(pairs)
+    }
+
     /// The first value of a field, or "" when absent.
     pub fn get(&self, name: &str) -> &str {
         self.opt(name).unwrap_or("")

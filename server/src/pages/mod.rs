@@ -8,6 +8,7 @@
 //! - `render`: the page frame (`Chrome`), the pages' Content-Security-Policy, dates.
 //! - `errors`: `PageError` and the error pages (404 also for what may not be read).
 //! - `assets`: the stylesheet and script, embedded, served under their content hash.
+pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod errors;
@@ -59,5 +60,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::change_password)
         .service(invitations::show)
         .service(invitations::accept)
-        .service(crate::routes::unsubscribe::from_page);
+        .service(crate::routes::unsubscribe::from_page)
+        .service(admin::index)
+        .service(admin::show_people)
+        .service(admin::invite)
+        .service(admin::invitation_act)
+        .service(admin::account_act)
+        .service(admin::show_organisations)
+        .service(admin::add_organisation)
+        .service(admin::show_spaces)
+        .service(admin::new_space)
+        .service(admin::create_space)
+        .service(admin::show_audit)
+        .service(admin::show_mail)
+        .service(admin::edit_space)
+        .service(admin::change_space);
 }

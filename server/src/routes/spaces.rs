@@ -1,12 +1,13 @@
 //! The spaces a viewer may read, and their administration.
 use crate::auth::Viewer;
-use crate::domain::{Email, RoleSet, Slug};
+use crate::domain::Slug;
 use crate::error::{ApiError, ErrorBody};
 use crate::permissions::{access_from, decide, readable_spaces, Action, Subject};
 use crate::routes::json_body::JsonBody;
 use crate::spaces::{NewSpace, SpaceChanges};
 use crate::state::AppState;
 use crate::use_cases;
+use crate::use_cases::spaces::{emails, roles};
 use actix_web::{get, patch, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
@@ -96,26 +97,6 @@ pub struct CreateSpace {
     pub members: Option<Vec<String>>,
     #[serde(default)]
     pub archived: bool,
-}
-
-/// A list of role names, each one exact name (no commas, no blanks).
-fn roles(field: &str, names: &[String]) -> Result<RoleSet, ApiError> {
-    for name in names {
-        name.parse::<crate::domain::Role>()
-            .ok()
-            .filter(|_| name.trim() == name)
-            .ok_or_else(|| {
-                ApiError::validation(field, format!("{name:?} is not a role; use one of chief_officer, pcc, staff, supplier, admin"))
-            })?;
-    }
-    RoleSet::parse(&names.join(",")).map_err(|e| ApiError::validation(field, e.0))
-}
-
-fn emails(names: &[String]) -> Result<Vec<Email>, ApiError> {
-    names
-        .iter()
-        .map(|n| Email::parse(n).map_err(|e| ApiError::validation("members", e.0)))
-        .collect()
 }
 
 /// Creates a space (admin).

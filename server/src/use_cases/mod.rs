@@ -4,6 +4,7 @@
 //! notifications, the audit) and returns what happened. The JSON handlers and the web pages
 //! call these; neither decides, validates or writes anything itself.
 pub mod accounts;
+pub mod admin;
 pub mod home;
 pub mod posts;
 pub mod preferences;

@@ -67,3 +67,65 @@ pub async fn change(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// A list of role names, each one exact name (no commas, no blanks).
+pub fn roles(field: &str, names: &[String]) -> Result<crate::domain::RoleSet, ApiError> {
+    for name in names {
+        name.parse::<crate::domain::Role>()
+            .ok()
+            .filter(|_| name.trim() == name)
+            .ok_or_else(|| {
+                ApiError::validation(field, format!("{name:?} is not a role; use one of chief_officer, pcc, staff, supplier, admin"))
+            })?;
+    }
+    crate::domain::RoleSet::parse(&names.join(",")).map_err(|e| ApiError::validation(field, e.0))
+}
+
+pub fn emails(names: &[String]) -> Result<Vec<crate::domain::Email>, ApiError> {
+    names
+        .iter()
+        .map(|n| crate::domain::Email::parse(n).map_err(|e| ApiError::validation("members", e.0)))
+        .collect()
+}
+
+/// A space as the admin pages show it, with its member list's addresses.
+pub struct SpaceForAdmin {
+    pub space: space::Model,
+    pub members: Vec<String>,
+}
+
+/// Every space, for the admin pages.
+pub async fn all_for_admin(app: &AppState, viewer: &Viewer) -> Result<Vec<space::Model>, ApiError> {
+    check_platform(viewer, PlatformAction::ManageSpaces)?;
+    Ok(spaces::all(&app.db).await?)
+}
+
+/// One space with its members' addresses, for the admin's edit form.
+pub async fn one_for_admin(
+    app: &AppState,
+    viewer: &Viewer,
+    slug: &str,
+) -> Result<SpaceForAdmin, ApiError> {
+    use crate::db::entities::{space_member, user};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    check_platform(viewer, PlatformAction::ManageSpaces)?;
+    let space = spaces::find_by_slug(&app.db, slug)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let ids: Vec<i32> = space_member::Entity::find()
+        .filter(space_member::Column::SpaceId.eq(space.id))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect();
+    let mut members: Vec<String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    members.sort();
+    Ok(SpaceForAdmin { space, members })
+}

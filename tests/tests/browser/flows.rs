@@ -4,7 +4,7 @@ use crate::helpers::{backends, Backend};
 use crate::world::{World, CHIEF, SUPPLIER, THE_PASSWORD};
 
 /// axe-core runs with scripts on; the pages are the same HTML with them off.
-async fn assert_accessible(b: &Browser, page: &str) {
+pub async fn assert_accessible(b: &Browser, page: &str) {
     if b.scripts == Scripts::Off {
         return;
     }

@@ -8,6 +8,7 @@ mod helpers;
 mod browser;
 mod world;
 
+mod admin;
 mod flows;
 mod mail_links;
 mod xss;

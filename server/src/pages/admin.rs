@@ -1,0 +1,859 @@
+//! `/admin`: accounts and invitations, organisations, spaces and their audiences, the audit
+//! log and the mail queue. Every rule comes from the permission module, through the use
+//! cases; a page here only shows and asks.
+use super::errors::{see_other, PageError};
+use super::form::{Fields, FormErrors, Submitted};
+use super::render::{self, iso, when, Chrome};
+use super::session::SignedIn;
+use super::spaces::query;
+use super::views::role_name;
+use crate::db::entities::space;
+use crate::domain::{Email, OrgKind, Role, Slug};
+use crate::error::ApiError;
+use crate::permissions::{check_platform, PlatformAction};
+use crate::routes::id_from_path;
+use crate::spaces::{NewSpace, SpaceChanges};
+use crate::state::AppState;
+use crate::use_cases::admin::{self as uc, AuditFilter};
+use crate::use_cases::spaces::{emails, roles};
+use crate::use_cases::{self, accounts};
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde::Deserialize;
+
+const ROLES: [&str; 5] = ["chief_officer", "pcc", "staff", "supplier", "admin"];
+const ORG_KINDS: [(&str, &str); 5] = [
+    ("force", "Police force"),
+    ("pcc_office", "Office of the PCC"),
+    ("national_body", "National body"),
+    ("supplier", "Supplier"),
+    ("operator", "Platform operator"),
+];
+
+pub struct Option_ {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn role_options(selected: &str) -> Vec<Option_> {
+    ROLES
+        .iter()
+        .map(|r| Option_ {
+            value: r.to_string(),
+            label: role_name(r).to_string(),
+            selected: *r == selected,
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+fn done_message(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "invited" => "The invitation is sent.",
+        "resent" => "A new invitation link is sent; the old one no longer works.",
+        "revoked" => "The invitation is withdrawn; its link no longer works.",
+        "role" => "The role is changed.",
+        "disabled" => "The account is disabled and signed out everywhere.",
+        "enabled" => "The account can sign in again.",
+        "organisation" => "The organisation is added.",
+        "space" => "The space is saved.",
+        _ => return None,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/index.html")]
+struct IndexPage {
+    chrome: Chrome,
+}
+
+#[get("/admin")]
+pub async fn index(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, PageError> {
+    check_platform(&who.viewer, PlatformAction::ManageAccounts)?;
+    render::page(&state, &IndexPage { chrome: who.chrome })
+}
+
+// ---- People and invitations ---------------------------------------------------------------
+
+struct AccountRow {
+    id: i32,
+    name: String,
+    email: String,
+    organisation: String,
+    role: &'static str,
+    roles: Vec<Option_>,
+    disabled: bool,
+    is_me: bool,
+}
+
+struct InvitationRow {
+    id: i32,
+    email: String,
+    role: &'static str,
+    organisation: String,
+    expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/people.html")]
+struct PeoplePage {
+    chrome: Chrome,
+    done: Option<&'static str>,
+    errors: FormErrors,
+    accounts: Vec<AccountRow>,
+    invitations: Vec<InvitationRow>,
+    invite_email: String,
+    invite_roles: Vec<Option_>,
+    organisations: Vec<Option_>,
+}
+
+async fn people_page(
+    state: &AppState,
+    who: SignedIn,
+    done: Option<&'static str>,
+    errors: FormErrors,
+    typed: (String, String, String),
+) -> Result<HttpResponse, PageError> {
+    let v = &who.viewer;
+    let accounts = uc::accounts(state, v)
+        .await?
+        .into_iter()
+        .map(|a| AccountRow {
+            is_me: a.id == v.id,
+            roles: role_options(&a.role),
+            role: role_name(&a.role),
+            id: a.id,
+            name: a.name,
+            email: a.email,
+            organisation: a.organisation,
+            disabled: a.disabled,
+        })
+        .collect();
+    let invitations = uc::pending_invitations(state, v)
+        .await?
+        .into_iter()
+        .map(|i| InvitationRow {
+            id: i.id,
+            email: i.email,
+            role: role_name(&i.role),
+            organisation: i.organisation,
+            expires: when(i.expires_at),
+        })
+        .collect();
+    let organisations = uc::organisations(state, v)
+        .await?
+        .into_iter()
+        .map(|o| Option_ {
+            selected: o.id.to_string() == typed.2,
+            value: o.id.to_string(),
+            label: o.name,
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render::page_with_status(
+        state,
+        status,
+        &PeoplePage {
+            chrome: who.chrome,
+            done,
+            errors,
+            accounts,
+            invitations,
+            invite_email: typed.0,
+            invite_roles: role_options(if typed.1.is_empty() {
+                "staff"
+            } else {
+                &typed.1
+            }),
+            organisations,
+        },
+    )
+}
+
+#[get("/admin/people")]
+pub async fn show_people(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let asked: Done = query(&req)?;
+    let done = done_message(asked.done.as_deref());
+    people_page(&state, who, done, FormErrors::default(), Default::default()).await
+}
+
+fn opened(state: &AppState, who: &SignedIn, form: Submitted) -> Result<Fields, PageError> {
+    form.verified(&state.keys.csrf, &who.viewer.session_id)
+}
+
+#[post("/admin/invitations")]
+pub async fn invite(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let typed = (
+        f.get("email").trim().to_string(),
+        f.get("role").to_string(),
+        f.get("organisation").to_string(),
+    );
+    let mut errors = FormErrors::default();
+    let email =
+        Email::parse(&typed.0).map_err(|e| errors.add("email", super::errors::capitalise(&e.0)));
+    let role = typed
+        .1
+        .parse::<Role>()
+        .map_err(|_| errors.add("role", "Choose a role"));
+    let org = typed
+        .2
+        .parse::<i32>()
+        .map_err(|_| errors.add("organisation", "Choose an organisation"));
+    if let (Ok(email), Ok(role), Ok(org)) = (email, role, org) {
+        match accounts::invite(&state, &who.viewer, &email, role, Some(org)).await {
+            Ok(_) => return Ok(see_other("/admin/people?done=invited")),
+            Err(e) => {
+                let ids = [
+                    ("email", "email"),
+                    ("organisation_id", "organisation"),
+                    ("role", "role"),
+                ];
+                errors = FormErrors::from_api(&e, &ids).ok_or(PageError::Api(e))?;
+            }
+        }
+    }
+    people_page(&state, who, None, errors, typed).await
+}
+
+#[post("/admin/invitations/{id}/{act}")]
+pub async fn invitation_act(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    opened(&state, &who, form)?;
+    let id = id_from_path(&path.0)?;
+    let done = match path.1.as_str() {
+        "resend" => {
+            uc::resend_invitation(&state, &who.viewer, id).await?;
+            "resent"
+        }
+        "revoke" => {
+            uc::revoke_invitation(&state, &who.viewer, id).await?;
+            "revoked"
+        }
+        _ => return Err(ApiError::not_found().into()),
+    };
+    Ok(see_other(&format!("/admin/people?done={done}")))
+}
+
+#[post("/admin/people/{id}/{act}")]
+pub async fn account_act(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<(String, String)>,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let id = id_from_path(&path.0)?;
+    let v = &who.viewer;
+    let done = match path.1.as_str() {
+        "role" => {
+            let role = f
+                .get("role")
+                .parse::<Role>()
+                .map_err(|_| ApiError::validation("role", "choose a role"))?;
+            uc::change_role(&state, v, id, role).await?;
+            "role"
+        }
+        "disable" => {
+            accounts::disable(&state, v, id).await?;
+            "disabled"
+        }
+        "enable" => {
+            uc::enable(&state, v, id).await?;
+            "enabled"
+        }
+        _ => return Err(ApiError::not_found().into()),
+    };
+    Ok(see_other(&format!("/admin/people?done={done}")))
+}
+
+// ---- Organisations ----------------------------------------------------------------------
+
+struct OrgRow {
+    name: String,
+    kind: &'static str,
+    members: u64,
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/organisations.html")]
+struct OrganisationsPage {
+    chrome: Chrome,
+    done: Option<&'static str>,
+    errors: FormErrors,
+    organisations: Vec<OrgRow>,
+    name: String,
+    kinds: Vec<Option_>,
+}
+
+fn kind_label(kind: &str) -> &'static str {
+    ORG_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, l)| *l)
+        .unwrap_or("Organisation")
+}
+
+async fn organisations_page(
+    state: &AppState,
+    who: SignedIn,
+    done: Option<&'static str>,
+    errors: FormErrors,
+    typed: (String, String),
+) -> Result<HttpResponse, PageError> {
+    let organisations = uc::organisations(state, &who.viewer)
+        .await?
+        .into_iter()
+        .map(|o| OrgRow {
+            kind: kind_label(&o.kind),
+            name: o.name,
+            members: o.members,
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render::page_with_status(
+        state,
+        status,
+        &OrganisationsPage {
+            chrome: who.chrome,
+            done,
+            errors,
+            organisations,
+            name: typed.0,
+            kinds: ORG_KINDS
+                .iter()
+                .map(|(k, l)| Option_ {
+                    value: k.to_string(),
+                    label: l.to_string(),
+                    selected: *k == typed.1,
+                })
+                .collect(),
+        },
+    )
+}
+
+#[get("/admin/organisations")]
+pub async fn show_organisations(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let asked: Done = query(&req)?;
+    let done = done_message(asked.done.as_deref());
+    organisations_page(&state, who, done, FormErrors::default(), Default::default()).await
+}
+
+#[post("/admin/organisations")]
+pub async fn add_organisation(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let typed = (f.get("name").to_string(), f.get("kind").to_string());
+    let mut errors = FormErrors::default();
+    match typed.1.parse::<OrgKind>() {
+        Err(_) => errors.add("kind", "Choose what kind of organisation it is"),
+        Ok(kind) => match uc::add_organisation(&state, &who.viewer, &typed.0, kind).await {
+            Ok(_) => return Ok(see_other("/admin/organisations?done=organisation")),
+            Err(ApiError::Conflict(m)) => errors.add("name", super::errors::capitalise(&m)),
+            Err(e) => {
+                errors = FormErrors::from_api(&e, &[("display_name", "name")])
+                    .ok_or(PageError::Api(e))?
+            }
+        },
+    }
+    organisations_page(&state, who, None, errors, typed).await
+}
+
+// ---- Spaces -------------------------------------------------------------------------------
+
+struct SpaceRow {
+    slug: String,
+    name: String,
+    readers: String,
+    posters: String,
+    members_only: bool,
+    archived: bool,
+}
+
+fn role_list(raw: &str) -> String {
+    raw.split(',')
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| role_name(r.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/spaces.html")]
+struct SpacesPage {
+    chrome: Chrome,
+    done: Option<&'static str>,
+    spaces: Vec<SpaceRow>,
+}
+
+#[get("/admin/spaces")]
+pub async fn show_spaces(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let asked: Done = query(&req)?;
+    let spaces = use_cases::spaces::all_for_admin(&state, &who.viewer)
+        .await?
+        .into_iter()
+        .map(|s| SpaceRow {
+            readers: role_list(&s.read_roles),
+            posters: role_list(&s.post_roles),
+            slug: s.slug,
+            name: s.name,
+            members_only: s.members_only,
+            archived: s.archived,
+        })
+        .collect();
+    render::page(
+        &state,
+        &SpacesPage {
+            chrome: who.chrome,
+            done: done_message(asked.done.as_deref()),
+            spaces,
+        },
+    )
+}
+
+pub struct RoleBox {
+    pub value: &'static str,
+    pub label: &'static str,
+    pub checked: bool,
+}
+
+/// What the space form shows: a new space (no `existing`) or one being changed.
+#[derive(Template)]
+#[template(path = "pages/admin/space_form.html")]
+struct SpaceForm {
+    chrome: Chrome,
+    done: Option<&'static str>,
+    errors: FormErrors,
+    existing: Option<String>,
+    slug: String,
+    name: String,
+    description: String,
+    read: Vec<RoleBox>,
+    post: Vec<RoleBox>,
+    members_only: bool,
+    members: String,
+    archived: bool,
+}
+
+fn boxes(checked: &[&str]) -> Vec<RoleBox> {
+    ROLES
+        .iter()
+        .map(|r| RoleBox {
+            value: r,
+            label: role_name(r),
+            checked: checked.contains(r),
+        })
+        .collect()
+}
+
+fn space_form(
+    state: &AppState,
+    chrome: Chrome,
+    existing: Option<String>,
+    f: &Fields,
+    errors: FormErrors,
+    done: Option<&'static str>,
+) -> Result<HttpResponse, PageError> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render::page_with_status(
+        state,
+        status,
+        &SpaceForm {
+            chrome,
+            done,
+            errors,
+            existing,
+            slug: f.get("slug").to_string(),
+            name: f.get("name").to_string(),
+            description: f.get("description").to_string(),
+            read: boxes(&f.all("read_roles")),
+            post: boxes(&f.all("post_roles")),
+            members_only: f.has("members_only"),
+            members: f.get("members").to_string(),
+            archived: f.has("archived"),
+        },
+    )
+}
+
+/// The member list typed one address a line (or separated by commas).
+fn member_lines(raw: &str) -> Vec<String> {
+    raw.split(['\n', ','])
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn owned(v: Vec<&str>) -> Vec<String> {
+    v.into_iter().map(String::from).collect()
+}
+
+const SPACE_FIELDS: [(&str, &str); 6] = [
+    ("slug", "slug"),
+    ("name", "name"),
+    ("read_roles", "read_roles"),
+    ("post_roles", "post_roles"),
+    ("members", "members"),
+    ("description", "description"),
+];
+
+#[get("/admin/spaces/new")]
+pub async fn new_space(
+    state: web::Data<AppState>,
+    who: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    check_platform(&who.viewer, PlatformAction::ManageSpaces)?;
+    let defaults = Fields::from_pairs(&[
+        ("read_roles", "chief_officer"),
+        ("read_roles", "pcc"),
+        ("read_roles", "staff"),
+        ("post_roles", "chief_officer"),
+        ("post_roles", "pcc"),
+        ("post_roles", "staff"),
+    ]);
+    space_form(
+        &state,
+        who.chrome,
+        None,
+        &defaults,
+        FormErrors::default(),
+        None,
+    )
+}
+
+#[post("/admin/spaces/new")]
+pub async fn create_space(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let result = use_cases::spaces::create(&state, &who.viewer, || {
+        Ok(NewSpace {
+            slug: Slug::parse(f.get("slug")).map_err(|e| ApiError::validation("slug", e.0))?,
+            name: f.get("name").to_string(),
+            description: f.get("description").to_string(),
+            read_roles: roles("read_roles", &owned(f.all("read_roles")))?,
+            post_roles: roles("post_roles", &owned(f.all("post_roles")))?,
+            members: if f.has("members_only") {
+                Some(emails(&member_lines(f.get("members")))?)
+            } else {
+                None
+            },
+            archived: false,
+        })
+    })
+    .await;
+    match result {
+        Ok(created) => Ok(see_other(&format!(
+            "/admin/spaces/{}?done=space",
+            created.slug
+        ))),
+        Err(ApiError::Conflict(m)) => {
+            let mut errors = FormErrors::default();
+            errors.add("slug", super::errors::capitalise(&m));
+            space_form(&state, who.chrome, None, &f, errors, None)
+        }
+        Err(e) => {
+            let errors = FormErrors::from_api(&e, &SPACE_FIELDS).ok_or(PageError::Api(e))?;
+            space_form(&state, who.chrome, None, &f, errors, None)
+        }
+    }
+}
+
+fn fields_of(s: &space::Model, members: &[String]) -> Fields {
+    let mut pairs: Vec<(String, String)> = vec![
+        ("slug".into(), s.slug.clone()),
+        ("name".into(), s.name.clone()),
+        ("description".into(), s.description.clone()),
+        ("members".into(), members.join("\n")),
+    ];
+    for r in s.read_roles.split(',').filter(|r| !r.is_empty()) {
+        pairs.push(("read_roles".into(), r.trim().to_string()));
+    }
+    for r in s.post_roles.split(',').filter(|r| !r.is_empty()) {
+        pairs.push(("post_roles".into(), r.trim().to_string()));
+    }
+    if s.members_only {
+        pairs.push(("members_only".into(), "on".into()));
+    }
+    if s.archived {
+        pairs.push(("archived".into(), "on".into()));
+    }
+    Fields::from_owned(pairs)
+}
+
+#[get("/admin/spaces/{slug}")]
+pub async fn edit_space(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    slug: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let asked: Done = query(&req)?;
+    let found = use_cases::spaces::one_for_admin(&state, &who.viewer, &slug).await?;
+    let f = fields_of(&found.space, &found.members);
+    let done = done_message(asked.done.as_deref());
+    let existing = Some(found.space.slug);
+    space_form(
+        &state,
+        who.chrome,
+        existing,
+        &f,
+        FormErrors::default(),
+        done,
+    )
+}
+
+#[post("/admin/spaces/{slug}")]
+pub async fn change_space(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    slug: web::Path<String>,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let result = use_cases::spaces::change(&state, &who.viewer, &slug, |_| {
+        Ok(SpaceChanges {
+            name: Some(f.get("name").to_string()),
+            description: Some(f.get("description").to_string()),
+            read_roles: Some(roles("read_roles", &owned(f.all("read_roles")))?),
+            post_roles: Some(roles("post_roles", &owned(f.all("post_roles")))?),
+            members: Some(if f.has("members_only") {
+                Some(emails(&member_lines(f.get("members")))?)
+            } else {
+                None
+            }),
+            archived: Some(f.has("archived")),
+        })
+    })
+    .await;
+    match result {
+        Ok(changed) => Ok(see_other(&format!(
+            "/admin/spaces/{}?done=space",
+            changed.slug
+        ))),
+        Err(e) => {
+            let errors = FormErrors::from_api(&e, &SPACE_FIELDS).ok_or(PageError::Api(e))?;
+            space_form(
+                &state,
+                who.chrome,
+                Some(slug.into_inner()),
+                &f,
+                errors,
+                None,
+            )
+        }
+    }
+}
+
+// ---- Audit log and mail queue ---------------------------------------------------------------
+
+struct AuditItem {
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+    when: String,
+    when_iso: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    actor: String,
+    action: String,
+    from: String,
+    until: String,
+    entries: Vec<AuditItem>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+    from: Option<String>,
+    until: Option<String>,
+    before: Option<String>,
+}
+
+fn day(
+    raw: Option<&str>,
+    field: &str,
+    errors: &mut FormErrors,
+    end: bool,
+) -> Option<chrono::DateTime<Utc>> {
+    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+        Ok(d) => {
+            let d = if end { d.succ_opt()? } else { d };
+            Utc.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).single()
+        }
+        Err(_) => {
+            errors.add(field, "Enter a date such as 2026-12-01");
+            None
+        }
+    }
+}
+
+#[get("/admin/audit")]
+pub async fn show_audit(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let q: AuditQuery = query(&req)?;
+    let mut errors = FormErrors::default();
+    let filter = AuditFilter {
+        actor: q.actor.clone(),
+        action: q.action.clone(),
+        from: day(q.from.as_deref(), "from", &mut errors, false),
+        until: day(q.until.as_deref(), "until", &mut errors, true),
+        before_id: q.before.as_deref().and_then(|b| b.parse().ok()),
+    };
+    let (rows, next) = if errors.is_empty() {
+        match uc::audit_log(&state, &who.viewer, filter, 50).await {
+            Ok(found) => found,
+            Err(e) => {
+                errors =
+                    FormErrors::from_api(&e, &[("actor", "actor")]).ok_or(PageError::Api(e))?;
+                (Vec::new(), None)
+            }
+        }
+    } else {
+        check_platform(&who.viewer, PlatformAction::ReadAuditLog)?;
+        (Vec::new(), None)
+    };
+    let keep = |v: &Option<String>| v.clone().unwrap_or_default();
+    let next = next.map(|id| {
+        let mut url = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("actor", &q.actor),
+            ("action", &q.action),
+            ("from", &q.from),
+            ("until", &q.until),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                url.append_pair(k, v);
+            }
+        }
+        url.append_pair("before", &id.to_string());
+        format!("/admin/audit?{}", url.finish())
+    });
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render::page_with_status(
+        &state,
+        status,
+        &AuditPage {
+            chrome: who.chrome,
+            errors,
+            actor: keep(&q.actor),
+            action: keep(&q.action),
+            from: keep(&q.from),
+            until: keep(&q.until),
+            entries: rows
+                .into_iter()
+                .map(|r| AuditItem {
+                    when: when(r.at),
+                    when_iso: iso(r.at),
+                    actor: r.actor,
+                    action: r.action,
+                    target: r.target,
+                    detail: r.detail,
+                })
+                .collect(),
+            next,
+        },
+    )
+}
+
+struct MailRow {
+    kind: String,
+    status: String,
+    attempts: i32,
+    error: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/mail.html")]
+struct MailPage {
+    chrome: Chrome,
+    by_status: Vec<(String, u64)>,
+    troubled: Vec<MailRow>,
+}
+
+#[get("/admin/mail")]
+pub async fn show_mail(
+    state: web::Data<AppState>,
+    who: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let q = uc::mail_queue(&state, &who.viewer).await?;
+    render::page(
+        &state,
+        &MailPage {
+            chrome: who.chrome,
+            by_status: q.by_status,
+            troubled: q
+                .troubled
+                .into_iter()
+                .map(|j| MailRow {
+                    kind: j.kind,
+                    status: j.status,
+                    attempts: j.attempts,
+                    error: j.last_error.unwrap_or_default(),
+                    when: when(j.updated_at),
+                })
+                .collect(),
+        },
+    )
+}

@@ -1,0 +1,446 @@
+//! What admins do beyond spaces: accounts (list, change role, disable, re-enable),
+//! invitations (list pending, resend, revoke), organisations, the audit log and the mail
+//! queue. Every act asks the permission module first and is audited with the change.
+use crate::accounts::{self, Invitation, NewInvitation};
+use crate::audit::{self, AuditEntry};
+use crate::auth::Viewer;
+use crate::db::entities::{audit_log, invitation, mail_job, organisation, user};
+use crate::domain::{Email, OrgKind, Role};
+use crate::error::ApiError;
+use crate::permissions::{check_platform, PlatformAction};
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use std::collections::HashMap;
+
+pub struct Account {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    pub organisation: String,
+    pub role: String,
+    pub job_title: String,
+    pub disabled: bool,
+}
+
+async fn org_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, sea_orm::DbErr> {
+    Ok(organisation::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}
+
+/// Every account, by organisation then name.
+pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, ApiError> {
+    check_platform(viewer, PlatformAction::ManageAccounts)?;
+    let orgs = org_names(&app.db).await?;
+    let mut out: Vec<Account> = user::Entity::find()
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|u| Account {
+            id: u.id,
+            organisation: orgs.get(&u.organisation_id).cloned().unwrap_or_default(),
+            name: u.display_name,
+            email: u.email,
+            role: u.role,
+            job_title: u.job_title,
+            disabled: u.disabled,
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        a.organisation
+            .cmp(&b.organisation)
+            .then(a.name.cmp(&b.name))
+    });
+    Ok(out)
+}
+
+async fn account(app: &AppState, user_id: i32) -> Result<user::Model, ApiError> {
+    user::Entity::find_by_id(user_id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+fn record(
+    viewer: &Viewer,
+    action: &'static str,
+    target: &user::Model,
+    detail: serde_json::Value,
+) -> AuditEntry<'static> {
+    let mut detail = detail;
+    detail["email"] = serde_json::Value::String(target.email.clone());
+    AuditEntry {
+        actor_id: Some(viewer.id),
+        action,
+        target_type: "user",
+        target_id: Some(target.id),
+        detail,
+    }
+}
+
+/// Changes someone's role (not one's own: an admin cannot lock themselves out).
+pub async fn change_role(
+    app: &AppState,
+    viewer: &Viewer,
+    user_id: i32,
+    role: Role,
+) -> Result<(), ApiError> {
+    check_platform(viewer, PlatformAction::ManageAccounts)?;
+    let target = account(app, user_id).await?;
+    if target.id == viewer.id {
+        return Err(ApiError::validation(
+            "role",
+            "you cannot change your own role",
+        ));
+    }
+    let now = Utc::now();
+    let txn = app.db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Role, Expr::value(role.as_str()))
+        .filter(user::Column::Id.eq(target.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        record(
+            viewer,
+            "user.role",
+            &target,
+            serde_json::json!({"from": target.role, "to": role.as_str()}),
+        ),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Lets a disabled account sign in again.
+pub async fn enable(app: &AppState, viewer: &Viewer, user_id: i32) -> Result<(), ApiError> {
+    check_platform(viewer, PlatformAction::ManageAccounts)?;
+    let target = account(app, user_id).await?;
+    let now = Utc::now();
+    let txn = app.db.begin().await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Disabled, Expr::value(false))
+        .filter(user::Column::Id.eq(target.id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        record(viewer, "user.enable", &target, serde_json::json!({})),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub struct PendingInvitation {
+    pub id: i32,
+    pub email: String,
+    pub role: String,
+    pub organisation: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Invitations not used and not expired, newest first.
+pub async fn pending_invitations(
+    app: &AppState,
+    viewer: &Viewer,
+) -> Result<Vec<PendingInvitation>, ApiError> {
+    check_platform(viewer, PlatformAction::ManageAccounts)?;
+    let orgs = org_names(&app.db).await?;
+    Ok(invitation::Entity::find()
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(Utc::now()))
+        .order_by_desc(invitation::Column::Id)
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|i| PendingInvitation {
+            id: i.id,
+            organisation: orgs.get(&i.organisation_id).cloned().unwrap_or_default(),
+            email: i.email,
+            role: i.role,
+            expires_at: i.expires_at,
+        })
+        .collect())
+}
+
+async fn pending(app: &AppState, id: i32) -> Result<invitation::Model, ApiError> {
+    invitation::Entity::find_by_id(id)
+        .filter(invitation::Column::UsedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(Utc::now()))
+        .one(&app.db)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+async fn end_invitation(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    found: &invitation::Model,
+    action: &'static str,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::ExpiresAt, Expr::value(now))
+        .filter(invitation::Column::Id.eq(found.id))
+        .exec(db)
+        .await?;
+    audit::record(
+        db,
+        AuditEntry {
+            actor_id: Some(viewer.id),
+            action,
+            target_type: "invitation",
+            target_id: Some(found.id),
+            detail: serde_json::json!({"email": found.email}),
+        },
+        now,
+    )
+    .await
+}
+
+/// Withdraws an invitation: its link stops working at once.
+pub async fn revoke_invitation(app: &AppState, viewer: &Viewer, id: i32) -> Result<(), ApiError> {
+    check_platform(viewer, PlatformAction::ManageAccounts)?;
+    let found = pending(app, id).await?;
+    let txn = app.db.begin().await?;
+    end_invitation(&txn, viewer, &found, "invitation.revoke", Utc::now()).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Sends a new link for a pending invitation; the old link stops working.
+pub async fn resend_invitation(
+    app: &AppState,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<Invitation, ApiError> {
+    check_platform(viewer, PlatformAction::ManageAccounts)?;
+    let found = pending(app, id).await?;
+    let email = Email::parse(&found.email)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored invitation email: {e:?}")))?;
+    let role: Role = found
+        .role
+        .parse()
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored invitation role: {e:?}")))?;
+    let now = Utc::now();
+    let txn = app.db.begin().await?;
+    end_invitation(&txn, viewer, &found, "invitation.resend", now).await?;
+    txn.commit().await?;
+    Ok(accounts::invite(
+        &app.db,
+        &app.mailer,
+        app.settings.public_url(),
+        NewInvitation {
+            email: &email,
+            role,
+            organisation_id: found.organisation_id,
+            invited_by: Some(viewer.id),
+        },
+        app.settings.auth.invitation_days,
+        now,
+    )
+    .await?)
+}
+
+pub struct OrganisationRow {
+    pub id: i32,
+    pub name: String,
+    pub kind: String,
+    pub members: u64,
+}
+
+pub async fn organisations(
+    app: &AppState,
+    viewer: &Viewer,
+) -> Result<Vec<OrganisationRow>, ApiError> {
+    check_platform(viewer, PlatformAction::ManageOrganisations)?;
+    let counts: HashMap<i32, i64> = user::Entity::find()
+        .select_only()
+        .column(user::Column::OrganisationId)
+        .column_as(user::Column::Id.count(), "n")
+        .group_by(user::Column::OrganisationId)
+        .into_tuple::<(i32, i64)>()
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(organisation::Entity::find()
+        .order_by_asc(organisation::Column::Kind)
+        .order_by_asc(organisation::Column::Name)
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|o| OrganisationRow {
+            members: counts.get(&o.id).copied().unwrap_or(0).max(0) as u64,
+            id: o.id,
+            name: o.name,
+            kind: o.kind,
+        })
+        .collect())
+}
+
+pub async fn add_organisation(
+    app: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    kind: OrgKind,
+) -> Result<organisation::Model, ApiError> {
+    check_platform(viewer, PlatformAction::ManageOrganisations)?;
+    let now = Utc::now();
+    let txn = app.db.begin().await?;
+    let created = accounts::add_organisation(&txn, name, kind, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(viewer.id),
+            action: "organisation.create",
+            target_type: "organisation",
+            target_id: Some(created.id),
+            detail: serde_json::json!({"name": created.name, "kind": created.kind}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Which audit entries to show.
+#[derive(Default)]
+pub struct AuditFilter {
+    /// The actor's email address.
+    pub actor: Option<String>,
+    /// An action, or the start of one (`user.` for every account act).
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Entries older than this id (the next page).
+    pub before_id: Option<i32>,
+}
+
+pub struct AuditRow {
+    pub id: i32,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A page of the audit log, newest first, with the id to continue from.
+pub async fn audit_log(
+    app: &AppState,
+    viewer: &Viewer,
+    filter: AuditFilter,
+    limit: u64,
+) -> Result<(Vec<AuditRow>, Option<i32>), ApiError> {
+    check_platform(viewer, PlatformAction::ReadAuditLog)?;
+    let mut query = audit_log::Entity::find();
+    if let Some(email) = filter.actor.as_deref().filter(|e| !e.trim().is_empty()) {
+        let actor = Email::parse(email).map_err(|e| ApiError::validation("actor", e.0))?;
+        let id = accounts::find_user(&app.db, &actor).await?.map(|u| u.id);
+        query = query.filter(audit_log::Column::ActorId.eq(id.unwrap_or(-1)));
+    }
+    if let Some(action) = filter.action.as_deref().filter(|a| !a.trim().is_empty()) {
+        query = query.filter(audit_log::Column::Action.starts_with(action.trim()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(audit_log::Column::CreatedAt.gte(from));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(audit_log::Column::CreatedAt.lt(until));
+    }
+    if let Some(before) = filter.before_id {
+        query = query.filter(audit_log::Column::Id.lt(before));
+    }
+    let mut rows = query
+        .order_by_desc(audit_log::Column::Id)
+        .limit(limit + 1)
+        .all(&app.db)
+        .await?;
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    let actors: HashMap<i32, String> = {
+        let ids: Vec<i32> = rows.iter().filter_map(|r| r.actor_id).collect();
+        user::Entity::find()
+            .filter(user::Column::Id.is_in(ids))
+            .all(&app.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect()
+    };
+    Ok((
+        rows.into_iter()
+            .map(|r| AuditRow {
+                id: r.id,
+                actor: r
+                    .actor_id
+                    .map(|id| {
+                        actors
+                            .get(&id)
+                            .cloned()
+                            .unwrap_or_else(|| format!("user {id}"))
+                    })
+                    .unwrap_or_else(|| "the system".into()),
+                target: match r.target_id {
+                    Some(id) => format!("{} {id}", r.target_type),
+                    None => r.target_type.clone(),
+                },
+                action: r.action,
+                detail: r.detail,
+                at: r.created_at,
+            })
+            .collect(),
+        next,
+    ))
+}
+
+pub struct MailQueue {
+    /// (status, number of jobs), for every status present.
+    pub by_status: Vec<(String, u64)>,
+    /// The latest jobs that failed or wait for a retry, with their error.
+    pub troubled: Vec<mail_job::Model>,
+}
+
+pub async fn mail_queue(app: &AppState, viewer: &Viewer) -> Result<MailQueue, ApiError> {
+    check_platform(viewer, PlatformAction::ReadMailQueue)?;
+    let by_status: Vec<(String, i64)> = mail_job::Entity::find()
+        .select_only()
+        .column(mail_job::Column::Status)
+        .column_as(mail_job::Column::Id.count(), "n")
+        .group_by(mail_job::Column::Status)
+        .into_tuple()
+        .all(&app.db)
+        .await?;
+    let troubled = mail_job::Entity::find()
+        .filter(mail_job::Column::LastError.is_not_null())
+        .order_by_desc(mail_job::Column::UpdatedAt)
+        .limit(20)
+        .all(&app.db)
+        .await?;
+    Ok(MailQueue {
+        by_status: by_status
+            .into_iter()
+            .map(|(s, n)| (s, n.max(0) as u64))
+            .collect(),
+        troubled,
+    })
+}
