@@ -13,6 +13,7 @@ mod m20261129_000008_mail;
 mod m20261202_000009_retired_refresh_tokens;
 mod m20261202_000010_post_depth;
 mod m20261202_000011_login_failures;
+mod m20261202_000012_profiles_and_feeds;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_retired_refresh_tokens::Migration),
             Box::new(m20261202_000010_post_depth::Migration),
             Box::new(m20261202_000011_login_failures::Migration),
+            Box::new(m20261202_000012_profiles_and_feeds::Migration),
         ]
     }
 }

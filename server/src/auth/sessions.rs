@@ -36,7 +36,7 @@ pub async fn start(
 /// What presenting a refresh token led to.
 pub enum Rotation {
     /// A new refresh token on the same session; the presented one stops working.
-    Rotated(user::Model, NewSession),
+    Rotated(Box<user::Model>, NewSession),
     /// A token that rotation already replaced, presented again after the grace period: it
     /// was copied, so the session has been ended (OAuth 2.0 Security BCP).
     ReuseDetected { session_id: String, user_id: i32 },
@@ -126,7 +126,7 @@ pub async fn rotate(
     .insert(db)
     .await?;
     Ok(Rotation::Rotated(
-        owner,
+        Box::new(owner),
         NewSession {
             id: found.id,
             refresh_token: new_token,

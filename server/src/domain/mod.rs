@@ -3,6 +3,7 @@
 mod email;
 mod marking;
 mod org_kind;
+pub mod portfolio;
 mod role;
 mod slug;
 mod tag;

@@ -183,6 +183,15 @@ pub async fn recent(
         .limit(limit)
         .all(db)
         .await?;
+    summaries_in(db, spaces, rows).await
+}
+
+/// Threads (rows of `spaces`, given as id and slug) with their tags and author.
+pub async fn summaries_in(
+    db: &impl ConnectionTrait,
+    spaces: &[(i32, String)],
+    rows: Vec<thread::Model>,
+) -> Result<Vec<ThreadSummary>, sea_orm::DbErr> {
     let slug_of: std::collections::HashMap<i32, &str> =
         spaces.iter().map(|(id, s)| (*id, s.as_str())).collect();
     let slugs: Vec<String> = rows

@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod directory;
 pub mod errors;
 pub mod form;
 pub mod help;
@@ -61,6 +62,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(invitations::show)
         .service(invitations::accept)
         .service(crate::routes::unsubscribe::from_page)
+        .service(directory::show)
+        .service(directory::person)
+        .service(directory::profile_form)
+        .service(directory::save_profile)
         .service(admin::index)
         .service(admin::show_people)
         .service(admin::invite)

@@ -2,6 +2,7 @@
 //! domain step inside one transaction, and shape the JSON answer.
 pub mod audit_log;
 pub mod auth;
+pub mod directory;
 pub mod health;
 pub mod invitations;
 pub mod json_body;
@@ -35,6 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(crate::pages::auth::resume)
                 .service(auth::change_password)
                 .service(me::show)
+                .service(directory::update_me)
+                .service(directory::organisations)
+                .service(directory::people)
+                .service(directory::profile)
                 .service(preferences::show)
                 .service(preferences::update)
                 .service(unsubscribe::one_click)

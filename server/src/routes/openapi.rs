@@ -55,7 +55,7 @@ impl Modify for OptionalRefreshBody {
     paths(
         super::health::healthz, super::health::readyz, document,
         super::auth::login, super::auth::refresh, super::auth::csrf_token, super::auth::logout, super::auth::change_password,
-        super::me::show,
+        super::me::show, super::directory::update_me, super::directory::organisations, super::directory::people, super::directory::profile,
         super::invitations::invite, super::invitations::show, super::invitations::accept,
         super::users::disable,
         super::spaces::list, super::spaces::create, super::spaces::update,

@@ -5,6 +5,7 @@
 //! call these; neither decides, validates or writes anything itself.
 pub mod accounts;
 pub mod admin;
+pub mod directory;
 pub mod home;
 pub mod posts;
 pub mod preferences;

@@ -10,6 +10,7 @@ mod cli;
 mod csrf;
 mod digest_delivery;
 mod digests;
+mod directory;
 mod discussions;
 mod headers;
 mod import;

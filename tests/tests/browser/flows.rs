@@ -255,3 +255,59 @@ async fn a_chief_searches_and_narrows_by_a_facet() {
     assert_accessible(&b, "search help").await;
     b.close().await;
 }
+
+/// A chief fills in their profile; others find them in the directory by portfolio and name;
+/// their profile lists only the threads the visitor may read.
+#[tokio::test]
+async fn the_directory_finds_people_and_profiles_show_only_readable_threads() {
+    let world = World::new(Backend::Sqlite).await;
+    let token = world.app.login(CHIEF).await;
+    world
+        .app
+        .start_thread(&token, "chiefs", "Chiefs only: custody estate", "Plans.")
+        .await;
+    world
+        .app
+        .start_thread(
+            &token,
+            "partners",
+            "Open to partners: body-worn video",
+            "Specs.",
+        )
+        .await;
+    let b = Browser::start(world.base(), Scripts::Off).await;
+    b.sign_in(CHIEF, THE_PASSWORD).await;
+    b.open("/settings/profile").await;
+    b.fill("#job_title", "Chief Constable").await;
+    b.click("#portfolio-it-digital").await;
+    b.follow("form[action='/settings/profile'] button[type=submit]")
+        .await;
+    assert!(b.body_text().await.contains("Chief Constable"));
+    assert!(b.body_text().await.contains("IT & digital"));
+    b.close().await;
+
+    let b = Browser::start(world.base(), Scripts::On).await;
+    b.sign_in(SUPPLIER, THE_PASSWORD).await;
+    b.open("/directory").await;
+    assert!(
+        b.body_text().await.contains("Kent Police"),
+        "organisations by kind"
+    );
+    assert_accessible(&b, "directory").await;
+    b.screenshot("directory", 1280).await;
+    b.screenshot("directory", 375).await;
+    b.open("/directory?portfolio=it-digital").await;
+    assert!(b.body_text().await.contains("Test chief_officer"));
+    b.follow("a[href^='/people/']").await;
+    assert_eq!(b.text("h1").await, "Test chief_officer");
+    let text = b.body_text().await;
+    assert!(text.contains("body-worn video"), "{text}");
+    assert!(
+        !text.contains("custody estate"),
+        "a chiefs-only thread is not listed"
+    );
+    assert_accessible(&b, "profile").await;
+    b.open("/directory?q=nobody-called-this").await;
+    assert!(b.body_text().await.contains("0 people"));
+    b.close().await;
+}

@@ -151,12 +151,20 @@ async fn digest_links_open_pages_and_unsubscribe_confirms_with_a_button() {
 }
 
 fn invitation_token(world: &World) -> String {
+    invitation_token_for(world, "")
+}
+
+/// The token in the invitation mailed to `to` (any address when empty).
+pub fn invitation_token_for(world: &World, to: &str) -> String {
     let dir = world.app.data_dir.path().join("mail");
     for entry in std::fs::read_dir(dir).expect("mail folder") {
         let raw = std::fs::read_to_string(entry.unwrap().path())
             .unwrap_or_default()
             .replace("=\r\n", "")
             .replace("=\n", "");
+        if !raw.contains(to) {
+            continue;
+        }
         if let Some(at) = raw.find("/invitations/") {
             return raw[at + "/invitations/".len()..]
                 .chars()

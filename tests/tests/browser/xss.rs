@@ -54,3 +54,50 @@ async fn payloads_typed_into_forms_stay_text() {
     }
     b.close().await;
 }
+
+/// Payloads as names (through the invitation page) and job titles (through the profile page),
+/// then shown in the directory, on profiles and beside posts.
+#[tokio::test]
+async fn payloads_as_names_and_job_titles_stay_text() {
+    let world = World::new(Backend::Sqlite).await;
+    let admin = world.app.login(crate::world::ADMIN).await;
+    let b = Browser::start(world.base(), Scripts::On).await;
+    for (i, payload) in PAYLOADS.iter().enumerate().step_by(3) {
+        let email = format!("person{i}@kent.example");
+        let (status, body) = world
+            .app
+            .post(
+                "/api/v1/invitations",
+                &admin,
+                serde_json::json!({"email": email, "role": "staff"}),
+            )
+            .await;
+        assert!(status.is_success(), "{body}");
+        let token = crate::mail_links::invitation_token_for(&world, &email);
+        b.open(&format!("/invitations/{token}")).await;
+        b.set_value("#display_name", payload).await;
+        b.fill("#password", "a long enough passphrase").await;
+        b.fill("#confirm_password", "a long enough passphrase")
+            .await;
+        b.follow("form button[type=submit]").await;
+        still_safe(&b, &format!("the invitation with name {payload:?}")).await;
+        b.sign_in(&email, "a long enough passphrase").await;
+        still_safe(&b, &format!("home of {payload:?}")).await;
+        b.open("/settings/profile").await;
+        b.set_value("#job_title", payload).await;
+        b.follow("form[action='/settings/profile'] button[type=submit]")
+            .await;
+        still_safe(&b, &format!("the profile of {payload:?}")).await;
+        let collapsed = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(collapsed(&b.text("h1").await), collapsed(payload));
+        b.open("/spaces/chiefs/new").await;
+        b.set_value("#title", "A thread by a hostile name").await;
+        b.set_value("#body", "Hello.").await;
+        b.follow("button[value=post]").await;
+        still_safe(&b, &format!("a post by {payload:?}")).await;
+        b.open("/directory?role=staff").await;
+        still_safe(&b, "the directory").await;
+        b.follow("form[action='/logout'] button").await;
+    }
+    b.close().await;
+}

@@ -13,6 +13,10 @@ pub struct Model {
     pub disabled: bool,
     pub password_hash: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Portfolio keys from `domain::portfolio`, comma-separated.
+    pub portfolios: String,
+    /// What the person's feed links are signed with; a new one cuts off the old links.
+    pub feed_secret: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
