@@ -2,6 +2,7 @@
 //! made for one use can never pass as another: an unsubscribe link is no access token, and a
 //! leaked CSRF token says nothing about either.
 use super::csrf::CsrfKey;
+use super::feed_tokens::FeedKey;
 use super::jwt::JwtKeys;
 use crate::digest::unsubscribe::UnsubscribeKey;
 use hkdf::Hkdf;
@@ -13,6 +14,7 @@ pub enum Purpose {
     AccessTokens,
     Unsubscribe,
     Csrf,
+    Feeds,
 }
 
 impl Purpose {
@@ -21,6 +23,7 @@ impl Purpose {
             Purpose::AccessTokens => b"roundtable/v1/access-tokens",
             Purpose::Unsubscribe => b"roundtable/v1/unsubscribe",
             Purpose::Csrf => b"roundtable/v1/csrf",
+            Purpose::Feeds => b"roundtable/v1/feeds",
         }
     }
 }
@@ -40,6 +43,7 @@ pub struct Keys {
     pub access: JwtKeys,
     pub unsubscribe: UnsubscribeKey,
     pub csrf: CsrfKey,
+    pub feeds: FeedKey,
 }
 
 impl Keys {
@@ -48,6 +52,7 @@ impl Keys {
             access: JwtKeys::from_secret(&derive(master, Purpose::AccessTokens)),
             unsubscribe: UnsubscribeKey::from_secret(&derive(master, Purpose::Unsubscribe)),
             csrf: CsrfKey::from_secret(&derive(master, Purpose::Csrf)),
+            feeds: FeedKey::from_secret(&derive(master, Purpose::Feeds)),
         }
     }
 }
@@ -63,10 +68,13 @@ mod tests {
             derive(&master, Purpose::AccessTokens),
             derive(&master, Purpose::Unsubscribe),
             derive(&master, Purpose::Csrf),
+            derive(&master, Purpose::Feeds),
         ];
-        assert_ne!(keys[0], keys[1]);
-        assert_ne!(keys[1], keys[2]);
-        assert_ne!(keys[0], keys[2]);
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
         assert!(keys.iter().all(|k| k[..] != master[..32]));
         assert_eq!(keys[0], derive(&master, Purpose::AccessTokens));
         assert_ne!(keys[0], derive(&[8u8; 48], Purpose::AccessTokens));

@@ -2,6 +2,7 @@
 pub mod cookies;
 pub mod csrf;
 pub mod extractor;
+pub mod feed_tokens;
 pub mod jwt;
 pub mod keys;
 pub mod login_throttle;

@@ -13,6 +13,7 @@ pub mod assets;
 pub mod auth;
 pub mod directory;
 pub mod errors;
+pub mod feeds;
 pub mod form;
 pub mod help;
 pub mod home;
@@ -59,9 +60,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::save_email)
         .service(settings::password)
         .service(settings::change_password)
+        .service(settings::feeds)
+        .service(settings::reset_feeds)
         .service(invitations::show)
         .service(invitations::accept)
         .service(crate::routes::unsubscribe::from_page)
+        .service(feeds::space)
+        .service(feeds::search)
         .service(directory::show)
         .service(directory::person)
         .service(directory::profile_form)

@@ -50,6 +50,8 @@ struct SearchPage {
     previous: Option<String>,
     next: Option<String>,
     page: usize,
+    /// This search's feed address, once the person has feed links.
+    feed: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -136,6 +138,7 @@ pub async fn show(
         previous: None,
         next: None,
         page,
+        feed: None,
     };
     if q.is_empty() {
         return render::page(&state, &view);
@@ -192,6 +195,12 @@ pub async fn show(
             })
         })
         .collect();
+    view.feed = crate::use_cases::feeds::token(&state, &who.viewer)
+        .await?
+        .map(|token| {
+            let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+            format!("{}/feeds/{token}/search?q={q}", state.settings.public_url())
+        });
     if page > 1 {
         view.previous = Some(href(&q, sort, page - 1));
     }

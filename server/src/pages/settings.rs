@@ -320,3 +320,58 @@ pub async fn change_password(
         },
     )
 }
+
+// ---- Feeds ---------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "pages/settings_feeds.html")]
+struct FeedsPage {
+    chrome: Chrome,
+    done: bool,
+    /// (space name, feed address) once the person has feed links.
+    links: Option<Vec<(String, String)>>,
+}
+
+#[get("/settings/feeds")]
+pub async fn feeds(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let asked: Saved = query(&req)?;
+    let links = match use_cases::feeds::token(&state, &who.viewer).await? {
+        None => None,
+        Some(token) => {
+            let base = state.settings.public_url();
+            let spaces = use_cases::preferences::current(&state, &who.viewer)
+                .await?
+                .spaces;
+            Some(
+                spaces
+                    .into_iter()
+                    .map(|(slug, name)| (name, format!("{base}/feeds/{token}/spaces/{slug}")))
+                    .collect(),
+            )
+        }
+    };
+    render::page(
+        &state,
+        &FeedsPage {
+            chrome: who.chrome,
+            done: asked.saved.is_some(),
+            links,
+        },
+    )
+}
+
+/// Makes the person's feed links, or new ones that cut off the old.
+#[post("/settings/feeds")]
+pub async fn reset_feeds(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    form.verified(&state.keys.csrf, &who.viewer.session_id)?;
+    use_cases::feeds::reset(&state, &who.viewer).await?;
+    Ok(see_other("/settings/feeds?saved=1"))
+}

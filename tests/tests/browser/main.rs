@@ -9,6 +9,7 @@ mod browser;
 mod world;
 
 mod admin;
+mod feeds;
 mod flows;
 mod mail_links;
 mod xss;
