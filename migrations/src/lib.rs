@@ -14,6 +14,7 @@ mod m20261202_000009_retired_refresh_tokens;
 mod m20261202_000010_post_depth;
 mod m20261202_000011_login_failures;
 mod m20261202_000012_profiles_and_feeds;
+mod m20261202_000013_password_resets;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_post_depth::Migration),
             Box::new(m20261202_000011_login_failures::Migration),
             Box::new(m20261202_000012_profiles_and_feeds::Migration),
+            Box::new(m20261202_000013_password_resets::Migration),
         ]
     }
 }

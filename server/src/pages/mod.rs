@@ -18,6 +18,7 @@ pub mod form;
 pub mod help;
 pub mod home;
 pub mod invitations;
+pub mod password_reset;
 pub mod render;
 pub mod search;
 pub mod session;
@@ -62,6 +63,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::change_password)
         .service(settings::feeds)
         .service(settings::reset_feeds)
+        .service(password_reset::forgot)
+        .service(password_reset::send_link)
+        .service(password_reset::reset_form)
+        .service(password_reset::reset)
         .service(invitations::show)
         .service(invitations::accept)
         .service(crate::routes::unsubscribe::from_page)

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod directory;
 pub mod feeds;
 pub mod home;
+pub mod password_reset;
 pub mod posts;
 pub mod preferences;
 pub mod search;

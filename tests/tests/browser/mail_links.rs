@@ -229,3 +229,70 @@ async fn an_invitation_link_opens_a_page_to_join_and_then_says_it_was_used() {
     assert_eq!(b.text("h1").await, "This invitation has been used");
     b.close().await;
 }
+
+/// The reset link in the newest mail to `to`, waiting for it to be written.
+async fn reset_link(world: &World, to: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let dir = world.app.data_dir.path().join("mail");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten() {
+            let raw = std::fs::read_to_string(entry.unwrap().path())
+                .unwrap_or_default()
+                .replace("=\r\n", "")
+                .replace("=\n", "");
+            if raw.contains(to) {
+                if let Some(at) = raw.find("/password/reset/") {
+                    let token: String = raw[at + "/password/reset/".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect();
+                    return format!("/password/reset/{token}");
+                }
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reset link was mailed to {to}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_through_a_single_use_emailed_link() {
+    let world = World::new(Backend::Sqlite).await;
+    let b = Browser::start(world.base(), Scripts::Off).await;
+    b.open("/login").await;
+    b.follow("a[href='/password/forgot']").await;
+    b.fill("#email", "nobody@nowhere.example").await;
+    b.follow("form[action='/password/forgot'] button").await;
+    let unknown = b
+        .text("main")
+        .await
+        .replace("nobody@nowhere.example", "ADDRESS");
+    b.open("/password/forgot").await;
+    b.fill("#email", CHIEF).await;
+    b.follow("form[action='/password/forgot'] button").await;
+    let known = b.text("main").await.replace(CHIEF, "ADDRESS");
+    assert_eq!(known, unknown, "the answer does not tell members apart");
+    let link = reset_link(&world, CHIEF).await;
+    b.open(&link).await;
+    b.fill("#password", "a brand new passphrase").await;
+    b.fill("#confirm_password", "a brand new passphrase").await;
+    b.follow("form button[type=submit]").await;
+    assert!(b.body_text().await.contains("Your password has changed"));
+    b.fill("#email", CHIEF).await;
+    b.fill("#password", THE_PASSWORD).await;
+    b.follow("form[action='/login'] button[type=submit]").await;
+    assert!(
+        b.exists("#email-error").await,
+        "the old password no longer works"
+    );
+    b.fill("#email", CHIEF).await;
+    b.fill("#password", "a brand new passphrase").await;
+    b.follow("form[action='/login'] button[type=submit]").await;
+    assert_eq!(b.path().await, "/");
+    b.open(&link).await;
+    assert_eq!(b.text("h1").await, "This link has been used or has expired");
+    b.close().await;
+}

@@ -6,6 +6,7 @@ pub mod login_failure;
 pub mod mail_job;
 pub mod organisation;
 pub mod outbox;
+pub mod password_reset;
 pub mod post;
 pub mod post_revision;
 pub mod preference;
