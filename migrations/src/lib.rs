@@ -15,6 +15,7 @@ mod m20261202_000010_post_depth;
 mod m20261202_000011_login_failures;
 mod m20261202_000012_profiles_and_feeds;
 mod m20261202_000013_password_resets;
+mod m20261202_000014_thread_reads;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_login_failures::Migration),
             Box::new(m20261202_000012_profiles_and_feeds::Migration),
             Box::new(m20261202_000013_password_resets::Migration),
+            Box::new(m20261202_000014_thread_reads::Migration),
         ]
     }
 }

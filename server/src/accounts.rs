@@ -105,6 +105,18 @@ pub async fn users_by_id(
     Ok(out)
 }
 
+/// When the account was made (the start of what can be unread for it).
+pub async fn joined_at(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+) -> Result<DateTime<Utc>, sea_orm::DbErr> {
+    Ok(user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .map(|u| u.created_at)
+        .unwrap_or_else(Utc::now))
+}
+
 pub async fn find_user(
     db: &impl ConnectionTrait,
     email: &Email,

@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod pages;
 pub mod permissions;
 pub mod private_files;
+pub mod reads;
 pub mod request_log;
 pub mod routes;
 pub mod search;

@@ -49,6 +49,7 @@ impl Application {
                 search,
             },
         ));
+        state.reads.clone().spawn_writer(state.db.clone());
         let body_limit = settings.limits.body_bytes;
         let server_settings = settings.server.clone();
 

@@ -20,6 +20,8 @@ pub struct AppState {
     pub search: Arc<SearchService>,
     pub render_policy: Arc<RenderPolicy>,
     pub searches: SearchesInFlight,
+    /// Reads of threads noted by page views, written in batches.
+    pub reads: crate::reads::ReadMarks,
 }
 
 /// What `AppState::new` is built from, besides the settings.
@@ -41,6 +43,7 @@ impl AppState {
             search: parts.search,
             render_policy: Arc::new(render_policy(&settings)),
             searches: SearchesInFlight::new(settings.search.max_concurrent_per_user),
+            reads: crate::reads::ReadMarks::default(),
             settings,
         }
     }

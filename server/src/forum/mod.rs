@@ -6,3 +6,4 @@ pub mod posts;
 pub mod tags;
 pub mod threads;
 pub mod tree;
+pub mod unread;

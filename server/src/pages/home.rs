@@ -2,7 +2,7 @@
 use super::errors::PageError;
 use super::render::{self, Chrome};
 use super::session::SignedIn;
-use super::views::{rows, ThreadRow};
+use super::views::{rows_marked, ThreadRow};
 use crate::state::AppState;
 use crate::use_cases;
 use actix_web::{get, web, HttpResponse};
@@ -14,6 +14,7 @@ struct HomePage {
     chrome: Chrome,
     name: String,
     spaces: Vec<use_cases::home::SpaceCard>,
+    new_replies: Vec<ThreadRow>,
     pinned: Vec<ThreadRow>,
     latest: Vec<ThreadRow>,
     endorsed: Vec<ThreadRow>,
@@ -28,9 +29,10 @@ pub async fn show(state: web::Data<AppState>, who: SignedIn) -> Result<HttpRespo
             name: who.viewer.display_name.clone(),
             chrome: who.chrome,
             spaces: home.spaces,
-            pinned: rows(home.pinned),
-            latest: rows(home.latest),
-            endorsed: rows(home.endorsed),
+            new_replies: rows_marked(home.new_replies, &home.unread),
+            pinned: rows_marked(home.pinned, &home.unread),
+            latest: rows_marked(home.latest, &home.unread),
+            endorsed: rows_marked(home.endorsed, &home.unread),
         },
     )
 }

@@ -2,7 +2,7 @@
 use super::errors::PageError;
 use super::render::{self, Chrome};
 use super::session::SignedIn;
-use super::views::{rows, ThreadRow};
+use super::views::{rows_marked, ThreadRow};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::use_cases;
@@ -80,7 +80,7 @@ pub async fn show(
             archived: found.space.archived,
             can_post: found.can_post,
             tag,
-            threads: rows(found.threads),
+            threads: rows_marked(found.threads, &found.unread),
             next,
         },
     )

@@ -19,6 +19,8 @@ pub struct ThreadRow {
     pub organisation: String,
     pub last_activity: String,
     pub last_activity_iso: String,
+    /// Active since the viewer last read it.
+    pub unread: bool,
 }
 
 impl From<ThreadSummary> for ThreadRow {
@@ -42,12 +44,27 @@ impl From<ThreadSummary> for ThreadRow {
             organisation,
             last_activity: when(t.last_activity_at),
             last_activity_iso: iso(t.last_activity_at),
+            unread: false,
         }
     }
 }
 
 pub fn rows(threads: Vec<ThreadSummary>) -> Vec<ThreadRow> {
     threads.into_iter().map(ThreadRow::from).collect()
+}
+
+/// Rows, marking those in `unread`.
+pub fn rows_marked(
+    threads: Vec<ThreadSummary>,
+    unread: &std::collections::HashSet<i32>,
+) -> Vec<ThreadRow> {
+    threads
+        .into_iter()
+        .map(|t| ThreadRow {
+            unread: unread.contains(&t.id),
+            ..ThreadRow::from(t)
+        })
+        .collect()
 }
 
 /// How a role is written for people.

@@ -34,9 +34,10 @@ pub struct PeopleQuery {
     pub q: Option<String>,
     #[param(minimum = 1)]
     pub organisation_id: Option<i32>,
-    /// `chief_officer`, `pcc`, `staff`, `supplier` or `admin`.
+    #[param(schema_with = super::openapi::fields::role)]
     pub role: Option<String>,
     /// A portfolio key, such as `it-digital`.
+    #[param(schema_with = super::openapi::fields::portfolio)]
     pub portfolio: Option<String>,
     /// 1-based, at most 1000; 50 people a page.
     #[param(minimum = 1, maximum = 1000)]
@@ -63,6 +64,12 @@ pub async fn people(
     query: web::Query<PeopleQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    if q.organisation_id.is_some_and(|id| id < 1) {
+        return Err(ApiError::validation(
+            "organisation_id",
+            "organisation_id must be positive",
+        ));
+    }
     let page = q.page.unwrap_or(1);
     if !(1..=1000).contains(&page) {
         return Err(ApiError::validation(
@@ -99,11 +106,10 @@ pub async fn profile(
 #[serde(deny_unknown_fields)]
 pub struct ProfileChange {
     /// Up to 200 characters, one line.
-    #[schema(max_length = 200)]
+    #[schema(schema_with = super::openapi::fields::job_title_or_null)]
     pub job_title: Option<String>,
-    /// Portfolio keys from the managed list (`it-digital`, `resilience`, `finance`,
-    /// `procurement`, `workforce`, `estates`, `operations`, `public-protection`,
-    /// `governance`, `partnerships`).
+    /// Portfolio keys from the managed list.
+    #[schema(schema_with = super::openapi::fields::portfolios_or_null)]
     pub portfolios: Option<Vec<String>>,
 }
 

@@ -365,6 +365,30 @@ pub mod fields {
         role_schema()
     }
 
+    fn portfolio_schema() -> Object {
+        use crate::domain::portfolio::PORTFOLIOS;
+        string(false)
+            .enum_values(Some(PORTFOLIOS.iter().map(|(k, _)| *k)))
+            .build()
+    }
+
+    pub fn portfolio() -> Object {
+        portfolio_schema()
+    }
+
+    /// Portfolio keys from the managed list, or `null` to leave them as they are.
+    pub fn portfolios_or_null() -> Schema {
+        array(true, portfolio_schema()).build().into()
+    }
+
+    /// One line of at most 200 characters, or `null` to leave it as it is.
+    pub fn job_title_or_null() -> Object {
+        string(true)
+            .max_length(Some(200))
+            .pattern(Some(format!("^[^{CONTROL}]*$")))
+            .build()
+    }
+
     /// A list of roles holding at least one.
     pub fn some_roles() -> Schema {
         array(false, role_schema())

@@ -139,12 +139,12 @@ pub async fn people(
     if let Some(org) = filter.organisation_id {
         query = query.filter(user::Column::OrganisationId.eq(org));
     }
-    if let Some(role) = filter.role.as_deref().filter(|r| !r.is_empty()) {
+    if let Some(role) = filter.role.as_deref() {
         role.parse::<crate::domain::Role>()
             .map_err(|e| ApiError::validation("role", e.0))?;
         query = query.filter(user::Column::Role.eq(role));
     }
-    if let Some(key) = filter.portfolio.as_deref().filter(|p| !p.is_empty()) {
+    if let Some(key) = filter.portfolio.as_deref() {
         if portfolio::label(key).is_none() {
             return Err(ApiError::validation(
                 "portfolio",

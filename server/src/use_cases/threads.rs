@@ -96,6 +96,8 @@ pub struct Listing {
     pub can_post: bool,
     pub threads: Vec<ThreadSummary>,
     pub next_cursor: Option<String>,
+    /// Which of `threads` the viewer has not read since they were last active.
+    pub unread: std::collections::HashSet<i32>,
 }
 
 pub async fn listing(
@@ -117,11 +119,16 @@ pub async fn listing(
         .transpose()?;
     let (threads, next_cursor) =
         threads::list(&app.db, &space, cursor.as_ref(), tagged, limit).await?;
+    let ids: Vec<i32> = threads.iter().map(|t| t.id).collect();
+    let joined = crate::accounts::joined_at(&app.db, viewer.id).await?;
+    let since = crate::forum::unread::since(joined, Utc::now());
+    let unread = crate::forum::unread::among(&app.db, viewer.id, &[space.id], &ids, since).await?;
     Ok(Listing {
         space,
         can_post,
         threads,
         next_cursor,
+        unread,
     })
 }
 
@@ -156,7 +163,9 @@ pub async fn read(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<Thr
         )
         .allowed(),
     };
-    Ok(threads::view(&app.db, thread, &space, abilities).await?)
+    let view = threads::view(&app.db, thread, &space, abilities).await?;
+    app.reads.note(viewer.id, view.summary.id, Utc::now());
+    Ok(view)
 }
 
 /// Changes to a thread as asked for, before their rules are checked; `None` leaves a field.

@@ -311,3 +311,58 @@ async fn the_directory_finds_people_and_profiles_show_only_readable_threads() {
     assert!(b.body_text().await.contains("0 people"));
     b.close().await;
 }
+
+/// A reply in a chief's thread shows on their home page as new, with the space's unread
+/// count, until they read it (the read is written off the request path, within a second or
+/// two).
+#[tokio::test]
+async fn new_replies_show_on_the_home_page_until_read() {
+    for backend in backends() {
+        let world = World::new(backend).await;
+        world
+            .app
+            .add_user("staff@kent.example", "Kent Police", "staff");
+        let chief = world.app.login(CHIEF).await;
+        let staff = world.app.login("staff@kent.example").await;
+        let (thread, _) = world
+            .app
+            .start_thread(
+                &chief,
+                "chiefs",
+                "Drone programme: first year",
+                "Report attached.",
+            )
+            .await;
+        let b = Browser::start(world.base(), Scripts::Off).await;
+        b.sign_in(CHIEF, THE_PASSWORD).await;
+        b.open(&format!("/threads/{thread}")).await;
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        world
+            .app
+            .reply(&staff, thread, None, "We saw the same in Essex.")
+            .await;
+        b.open("/").await;
+        let home = b.body_text().await;
+        assert!(home.contains("New replies in your threads"), "{home}");
+        assert!(b.exists(".rt-unread").await);
+        assert!(
+            b.exists(".rt-count").await,
+            "the space shows an unread count"
+        );
+        b.open(&format!("/threads/{thread}")).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            b.open("/").await;
+            if !b.body_text().await.contains("New replies in your threads") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the read was never recorded"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+        assert!(!b.exists(".rt-unread").await);
+        b.close().await;
+    }
+}

@@ -16,6 +16,7 @@ pub mod space;
 pub mod space_member;
 pub mod tag;
 pub mod thread;
+pub mod thread_read;
 pub mod thread_tag;
 pub mod thread_watch;
 pub mod user;
