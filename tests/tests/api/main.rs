@@ -19,6 +19,7 @@ mod login_throttle;
 mod markdown;
 mod openapi;
 mod operations;
+mod pages;
 mod permission_matrix;
 mod posting_limits;
 mod preferences;

@@ -1,0 +1,258 @@
+//! The pages over HTTP, as an attacker would try them: forms from another site or without
+//! the token, return addresses to other sites, oversized and hostile input, and the headers
+//! and answers every page gives. (The flows themselves are tested in a real browser.)
+use crate::helpers::*;
+use reqwest::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, COOKIE, LOCATION, ORIGIN,
+};
+use reqwest::{redirect, Client, StatusCode};
+
+fn no_redirects() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A server whose public address is the one these requests use, so its origin check applies
+/// as it does for a browser on the real site.
+async fn spawn_at_public_url(backend: Backend) -> TestApp {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let public = format!("http://127.0.0.1:{port}");
+    TestApp::spawn_with(
+        backend,
+        &[
+            ("ROUNDTABLE__SERVER__BIND", &bind),
+            ("ROUNDTABLE__SERVER__PUBLIC_URL", &public),
+        ],
+    )
+    .await
+}
+
+struct CookieSession {
+    cookie: String,
+    csrf: String,
+}
+
+async fn cookie_session(app: &TestApp, email: &str) -> CookieSession {
+    let (status, body) = app.login_full(email, PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    CookieSession {
+        cookie: format!("rt_access={}", body["access_token"].as_str().unwrap()),
+        csrf: body["csrf_token"].as_str().unwrap().to_string(),
+    }
+}
+
+#[tokio::test]
+async fn forms_need_our_origin_and_the_session_token() {
+    for backend in backends() {
+        let app = spawn_at_public_url(backend).await;
+        let token = app.chief_with_space("chiefs").await;
+        let (thread, _) = app
+            .start_thread(&token, "chiefs", "A thread", "Body.")
+            .await;
+        let s = cookie_session(&app, "chief@kent.example").await;
+        let client = no_redirects();
+        let reply = |origin: &str, form: String| {
+            client
+                .post(app.url(&format!("/threads/{thread}/reply")))
+                .header(COOKIE, &s.cookie)
+                .header(ORIGIN, origin)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form)
+                .send()
+        };
+        let good = format!("csrf_token={}&body=Hello&action=post", s.csrf);
+        let res = reply("https://evil.example", good.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "another site's form");
+        let res = reply(&app.base, "body=Hello&action=post".into())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "no token");
+        assert!(res.headers()[CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html"));
+        assert!(res.text().await.unwrap().contains("form has expired"));
+        let res = reply(&app.base, "csrf_token=forged&body=Hello".to_string())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "a wrong token");
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM posts WHERE thread_id = {thread}"
+            ))
+            .await,
+            1,
+            "nothing was posted"
+        );
+        let res = reply(&app.base, good).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(res.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("/threads/{thread}#post-")));
+        let json = client
+            .post(app.url(&format!("/threads/{thread}/reply")))
+            .header(COOKIE, &s.cookie)
+            .header(ORIGIN, &app.base)
+            .header(CONTENT_TYPE, "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+}
+
+#[tokio::test]
+async fn signed_out_visitors_go_to_sign_in_and_come_back_only_to_our_own_pages() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let client = no_redirects();
+    let res = client.get(app.url("/threads/7?x=1")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()[LOCATION].to_str().unwrap().to_string();
+    assert_eq!(to, "/api/v1/auth/resume?next=%2Fthreads%2F7%3Fx%3D1");
+    let res = client.get(app.url(&to)).send().await.unwrap();
+    assert_eq!(
+        res.headers()[LOCATION],
+        "/login?next=%2Fthreads%2F7%3Fx%3D1"
+    );
+    for hostile in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ] {
+        let encoded: String = url::form_urlencoded::byte_serialize(hostile.as_bytes()).collect();
+        let res = client
+            .get(app.url(&format!("/api/v1/auth/resume?next={encoded}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()[LOCATION], "/login?next=%2F", "{hostile}");
+        let page = client
+            .get(app.url(&format!("/login?next={encoded}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("name=\"next\" value=\"/\""),
+            "{hostile}: {page}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_policy_and_assets_a_long_cache_life() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let client = no_redirects();
+    let page = client.get(app.url("/login")).send().await.unwrap();
+    let csp = page.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(page.headers()[CACHE_CONTROL], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>"), "no inline script");
+    let css = html
+        .split("href=\"")
+        .find_map(|s| s.split('"').next().filter(|h| h.starts_with("/assets/")))
+        .expect("a stylesheet link")
+        .to_string();
+    let res = client.get(app.url(&css)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()[CACHE_CONTROL]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    let stale = client
+        .get(app.url("/assets/roundtable.0000000000000000.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), StatusCode::NOT_FOUND);
+    let unknown = client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(unknown.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let api = client.get(app.url("/api/v1/no-such")).send().await.unwrap();
+    assert!(api.headers()[CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+}
+
+#[tokio::test]
+async fn hostile_form_input_at_the_limits_gets_a_page_that_says_why() {
+    let app = spawn_at_public_url(Backend::Sqlite).await;
+    let token = app.chief_with_space("chiefs").await;
+    let (thread, _) = app
+        .start_thread(&token, "chiefs", "A thread", "Body.")
+        .await;
+    let s = cookie_session(&app, "chief@kent.example").await;
+    let client = no_redirects();
+    let send = |body: String| {
+        client
+            .post(app.url(&format!("/threads/{thread}/reply")))
+            .header(COOKIE, &s.cookie)
+            .header(ORIGIN, &app.base)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    let too_long = "x".repeat(100_001);
+    let res = send(format!("csrf_token={}&body={too_long}&action=post", s.csrf))
+        .await
+        .unwrap();
+    let status = res.status();
+    let page = res.text().await.unwrap();
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        &page[..page.len().min(3000)]
+    );
+    assert!(page.contains("govuk-error-summary") && page.contains("id=\"body-error\""));
+    assert!(page.contains(&too_long), "what was typed is kept");
+    let nested = ">".repeat(50_000);
+    let res = send(format!(
+        "csrf_token={}&body={}&action=preview",
+        s.csrf,
+        nested.replace('>', "%3E")
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "hostile nesting is refused"
+    );
+    let huge = "y".repeat(1_100_000);
+    let res = send(format!("csrf_token={}&body={huge}", s.csrf))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let res = send(format!("csrf_token={}&body=a%00b&action=post", s.csrf))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
