@@ -43,3 +43,45 @@ pub async fn authors(
         })
         .collect())
 }
+
+/// The organisations whose people have posted (and not deleted) in each of `thread_ids`, by
+/// name, in one query.
+pub async fn organisations_taking_part(
+    db: &impl ConnectionTrait,
+    thread_ids: &[i32],
+) -> Result<HashMap<i32, Vec<String>>, sea_orm::DbErr> {
+    use crate::db::entities::post;
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::ExprTrait;
+    if thread_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let stmt = Query::select()
+        .distinct()
+        .column((post::Entity, post::Column::ThreadId))
+        .column((organisation::Entity, organisation::Column::Name))
+        .from(post::Entity)
+        .inner_join(
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((post::Entity, post::Column::AuthorId)),
+        )
+        .inner_join(
+            organisation::Entity,
+            Expr::col((organisation::Entity, organisation::Column::Id))
+                .equals((user::Entity, user::Column::OrganisationId)),
+        )
+        .and_where(Expr::col((post::Entity, post::Column::ThreadId)).is_in(thread_ids.to_vec()))
+        .and_where(Expr::col((post::Entity, post::Column::DeletedAt)).is_null())
+        .to_owned();
+    let mut out: HashMap<i32, Vec<String>> = HashMap::new();
+    for row in db.query_all(&stmt).await? {
+        let thread: i32 = row.try_get_by_index(0)?;
+        let name: String = row.try_get_by_index(1)?;
+        out.entry(thread).or_default().push(name);
+    }
+    for names in out.values_mut() {
+        names.sort();
+    }
+    Ok(out)
+}

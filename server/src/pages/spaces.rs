@@ -80,7 +80,15 @@ pub async fn show(
             archived: found.space.archived,
             can_post: found.can_post,
             tag,
-            threads: rows_marked(found.threads, &found.unread),
+            threads: rows_marked(found.threads, &found.unread)
+                .into_iter()
+                .map(|mut row| {
+                    if let Some(names) = found.organisations.get(&row.id) {
+                        row.organisations = names.join(", ");
+                    }
+                    row
+                })
+                .collect(),
             next,
         },
     )

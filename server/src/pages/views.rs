@@ -21,6 +21,8 @@ pub struct ThreadRow {
     pub last_activity_iso: String,
     /// Active since the viewer last read it.
     pub unread: bool,
+    /// The organisations taking part, where the page shows them.
+    pub organisations: String,
 }
 
 impl From<ThreadSummary> for ThreadRow {
@@ -45,6 +47,7 @@ impl From<ThreadSummary> for ThreadRow {
             last_activity: when(t.last_activity_at),
             last_activity_iso: iso(t.last_activity_at),
             unread: false,
+            organisations: String::new(),
         }
     }
 }

@@ -98,6 +98,8 @@ pub struct Listing {
     pub next_cursor: Option<String>,
     /// Which of `threads` the viewer has not read since they were last active.
     pub unread: std::collections::HashSet<i32>,
+    /// The organisations taking part in each thread, by thread id.
+    pub organisations: std::collections::HashMap<i32, Vec<String>>,
 }
 
 pub async fn listing(
@@ -123,12 +125,14 @@ pub async fn listing(
     let joined = crate::accounts::joined_at(&app.db, viewer.id).await?;
     let since = crate::forum::unread::since(joined, Utc::now());
     let unread = crate::forum::unread::among(&app.db, viewer.id, &[space.id], &ids, since).await?;
+    let organisations = crate::forum::people::organisations_taking_part(&app.db, &ids).await?;
     Ok(Listing {
         space,
         can_post,
         threads,
         next_cursor,
         unread,
+        organisations,
     })
 }
 

@@ -264,6 +264,8 @@ impl Browser {
             .set_window_size(width, 1200)
             .await
             .expect("resize");
+        // From the top of the page, whatever the address's fragment scrolled to.
+        let _ = self.client.execute("window.scrollTo(0, 0);", vec![]).await;
         let png = self.client.screenshot().await.expect("screenshot");
         let dir = screenshots_dir();
         std::fs::create_dir_all(&dir).expect("screenshots dir");

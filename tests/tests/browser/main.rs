@@ -12,4 +12,5 @@ mod admin;
 mod feeds;
 mod flows;
 mod mail_links;
+mod roles;
 mod xss;
