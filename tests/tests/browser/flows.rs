@@ -75,6 +75,18 @@ async fn a_chief_starts_a_discussion(backend: Backend, scripts: Scripts) {
     assert_eq!(b.text(".rt-marking").await, "OFFICIAL-SENSITIVE");
     assert!(b.exists(".rt-post__body strong").await, "Markdown rendered");
 
+    if scripts == Scripts::On {
+        b.fill("#body", "Live **preview** as I type").await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !b.exists("[data-preview-output] strong").await {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the live preview never showed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(b.text("[data-preview-output] strong").await, "preview");
+    }
     b.set_value("#body", "Which supplier did you use?").await;
     b.follow("form[action$='/reply'] button[value=post]").await;
     assert!(b.body_text().await.contains("Which supplier did you use?"));

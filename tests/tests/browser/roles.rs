@@ -72,13 +72,25 @@ async fn every_page_type_is_accessible_for_every_role() {
         if role != "supplier" || b.exists("a[href$='/new']").await {
             pages.push(format!("{space}/new"));
         }
+        pages.push(format!("{thread}/reply"));
         for page in pages {
             b.open(&page).await;
             assert_accessible(&b, &format!("{page} as {role}")).await;
             let errors = b.console_errors().await;
             assert!(errors.is_empty(), "{page} as {role}: {errors:#?}");
+            if role == "chief" {
+                let name = page
+                    .trim_start_matches('/')
+                    .replace(['/', '?', '='], "-")
+                    .replace(|c: char| c.is_ascii_digit(), "");
+                b.screenshot(&format!("chief-{name}"), 1280).await;
+                b.screenshot(&format!("chief-{name}"), 375).await;
+            }
         }
         if role == "chief" {
+            b.open(&space).await;
+            b.screenshot("demo-space", 1280).await;
+            b.screenshot("demo-space", 375).await;
             b.open("/").await;
             b.screenshot("demo-home", 1280).await;
             b.screenshot("demo-home", 375).await;
