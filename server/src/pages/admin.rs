@@ -10,7 +10,6 @@ use super::views::role_name;
 use crate::db::entities::space;
 use crate::domain::{Email, OrgKind, Role, Slug};
 use crate::error::ApiError;
-use crate::permissions::{check_platform, PlatformAction};
 use crate::routes::id_from_path;
 use crate::spaces::{NewSpace, SpaceChanges};
 use crate::state::AppState;
@@ -76,7 +75,7 @@ struct IndexPage {
 
 #[get("/admin")]
 pub async fn index(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, PageError> {
-    check_platform(&who.viewer, PlatformAction::ManageAccounts)?;
+    uc::may_administer(&who.viewer)?;
     render::page(&state, &IndexPage { chrome: who.chrome })
 }
 
@@ -544,7 +543,7 @@ pub async fn new_space(
     state: web::Data<AppState>,
     who: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    check_platform(&who.viewer, PlatformAction::ManageSpaces)?;
+    uc::may_manage_spaces(&who.viewer)?;
     let defaults = Fields::from_pairs(&[
         ("read_roles", "chief_officer"),
         ("read_roles", "pcc"),
@@ -766,7 +765,7 @@ pub async fn show_audit(
             }
         }
     } else {
-        check_platform(&who.viewer, PlatformAction::ReadAuditLog)?;
+        uc::may_read_audit_log(&who.viewer)?;
         (Vec::new(), None)
     };
     let keep = |v: &Option<String>| v.clone().unwrap_or_default();

@@ -22,6 +22,8 @@ pub struct Chrome {
     pub q: String,
     pub css: &'static str,
     pub js: &'static str,
+    /// How often a page with a text box renews the sign-in (half the access token's life).
+    pub keepalive_seconds: u64,
 }
 
 pub struct ChromeUser {
@@ -38,6 +40,7 @@ impl Chrome {
             q: String::new(),
             css: super::assets::stylesheet_url(),
             js: super::assets::script_url(),
+            keepalive_seconds: 0,
         }
     }
 
@@ -48,6 +51,7 @@ impl Chrome {
                 is_admin: viewer.is_admin(),
             }),
             csrf_token: state.keys.csrf.token(&viewer.session_id),
+            keepalive_seconds: (u64::from(state.settings.auth.access_token_minutes) * 30).max(30),
             ..Chrome::bare()
         }
     }

@@ -5,9 +5,8 @@ use super::render::{self, Chrome};
 use super::session::SignedIn;
 use super::spaces::query;
 use super::tree::{self, PostItem, Rights, SHOWN_LEVELS};
-use crate::digest::preferences::{self, WatchState};
+use crate::digest::preferences::WatchState;
 use crate::error::ApiError;
-use crate::permissions::{readable_spaces, Subject};
 use crate::routes::id_from_path;
 use crate::state::AppState;
 use crate::use_cases;
@@ -99,24 +98,7 @@ pub async fn show(
         edit_own: view.can_edit_own,
     };
     let (head, items) = tree::build(&view.posts, root, &rights);
-    let (watching, muted) = preferences::watches(&state.db, who.viewer.id).await?;
-    let watch_state = if watching.contains(&view.summary.id) {
-        "watch"
-    } else if muted.contains(&view.summary.id) {
-        "mute"
-    } else {
-        "default"
-    };
-    let move_targets = if view.can_moderate {
-        readable_spaces(&state.db, &Subject::from(&who.viewer))
-            .await?
-            .into_iter()
-            .filter(|r| r.space.slug != view.summary.space && !r.space.archived)
-            .map(|r| (r.space.slug, r.space.name))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let extras = use_cases::threads::page_extras(&state, &who.viewer, &view).await?;
     let s = view.summary;
     render::page(
         &state,
@@ -137,8 +119,8 @@ pub async fn show(
             branch: root != 0,
             head,
             items,
-            watch: watch_state,
-            move_targets,
+            watch: extras.watch,
+            move_targets: extras.move_targets,
             done: asked.done.as_deref().and_then(done_message),
         },
     )

@@ -17,6 +17,21 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
+/// Whether the viewer may open the admin pages at all (before any form is shown).
+pub fn may_administer(viewer: &Viewer) -> Result<(), ApiError> {
+    Ok(check_platform(viewer, PlatformAction::ManageAccounts)?)
+}
+
+/// Whether the viewer may create and change spaces (before the form is shown).
+pub fn may_manage_spaces(viewer: &Viewer) -> Result<(), ApiError> {
+    Ok(check_platform(viewer, PlatformAction::ManageSpaces)?)
+}
+
+/// Whether the viewer may read the audit log (before a filter is checked).
+pub fn may_read_audit_log(viewer: &Viewer) -> Result<(), ApiError> {
+    Ok(check_platform(viewer, PlatformAction::ReadAuditLog)?)
+}
+
 pub struct Account {
     pub id: i32,
     pub name: String,

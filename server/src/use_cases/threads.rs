@@ -300,3 +300,40 @@ async fn move_target(app: &AppState, viewer: &Viewer, slug: &str) -> Result<i32,
     }
     Ok(target.id)
 }
+
+/// What the thread page shows beside the thread: the viewer's choice for it (`watch`,
+/// `mute` or `default`) and, for a moderator, the spaces it may move to (slug, name).
+pub struct PageExtras {
+    pub watch: &'static str,
+    pub move_targets: Vec<(String, String)>,
+}
+
+pub async fn page_extras(
+    app: &AppState,
+    viewer: &Viewer,
+    view: &ThreadView,
+) -> Result<PageExtras, ApiError> {
+    let (watching, muted) = crate::digest::preferences::watches(&app.db, viewer.id).await?;
+    let id = view.summary.id;
+    let watch = if watching.contains(&id) {
+        "watch"
+    } else if muted.contains(&id) {
+        "mute"
+    } else {
+        "default"
+    };
+    let move_targets = if view.can_moderate {
+        crate::permissions::readable_spaces(&app.db, &Subject::from(viewer))
+            .await?
+            .into_iter()
+            .filter(|r| r.space.slug != view.summary.space && !r.space.archived)
+            .map(|r| (r.space.slug, r.space.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(PageExtras {
+        watch,
+        move_targets,
+    })
+}

@@ -102,12 +102,11 @@
   // The access cookie lasts minutes; someone writing a long post on a page should not find,
   // on pressing Post, that their sign-in lapsed. While a page with a text box is open, renew
   // the sign-in now and then with the refresh cookie (same origin, with the page's CSRF token).
-  var KEEP_ALIVE_MS = 10 * 60 * 1000;
-
   function keepSignedInWhileWriting() {
     var box = document.querySelector('form[method="post"] textarea');
     var token = document.querySelector('form[action="/logout"] input[name="csrf_token"]');
-    if (!box || !token || typeof window.fetch !== 'function') {
+    var seconds = parseInt(document.body.getAttribute('data-keepalive-seconds') || '', 10);
+    if (!box || !token || !(seconds > 0) || typeof window.fetch !== 'function') {
       return;
     }
     window.setInterval(function () {
@@ -116,7 +115,7 @@
         credentials: 'same-origin',
         headers: { 'X-CSRF-Token': token.value }
       }).catch(function () { /* the next form post will ask to sign in again */ });
-    }, KEEP_ALIVE_MS);
+    }, seconds * 1000);
   }
 
   function init() {

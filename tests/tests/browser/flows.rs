@@ -378,3 +378,34 @@ async fn new_replies_show_on_the_home_page_until_read() {
         b.close().await;
     }
 }
+
+/// Someone writes a reply for longer than an access token lives: with scripts on, the page
+/// renews the sign-in as they write, so pressing Post works.
+#[tokio::test]
+async fn a_long_write_keeps_its_sign_in_alive() {
+    let world = World::with_settings(
+        Backend::Sqlite,
+        &[("ROUNDTABLE__AUTH__ACCESS_TOKEN_MINUTES", "1")],
+    )
+    .await;
+    let token = world.app.login(CHIEF).await;
+    let (thread, _) = world
+        .app
+        .start_thread(&token, "chiefs", "Long replies", "Take your time.")
+        .await;
+    let b = Browser::start(world.base(), Scripts::On).await;
+    b.sign_in(CHIEF, THE_PASSWORD).await;
+    b.open(&format!("/threads/{thread}/reply")).await;
+    b.set_value("#body", "A reply written slowly, over more than a minute.")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_secs(75)).await;
+    b.follow("form[action$='/reply'] button[value=post]").await;
+    assert!(
+        b.path().await.starts_with(&format!("/threads/{thread}")),
+        "{}: {}",
+        b.path().await,
+        b.body_text().await
+    );
+    assert!(b.body_text().await.contains("written slowly"));
+    b.close().await;
+}

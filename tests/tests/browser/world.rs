@@ -15,17 +15,20 @@ pub struct World {
 
 impl World {
     pub async fn new(backend: Backend) -> World {
+        Self::with_settings(backend, &[]).await
+    }
+
+    /// The same world on a server with some settings changed (`ROUNDTABLE__…` variables).
+    pub async fn with_settings(backend: Backend, settings: &[(&str, &str)]) -> World {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let bind = format!("127.0.0.1:{port}");
-        let app = TestApp::spawn_with(
-            backend,
-            &[
-                ("ROUNDTABLE__SERVER__BIND", &bind),
-                ("ROUNDTABLE__SERVER__PUBLIC_URL", &base),
-            ],
-        )
-        .await;
+        let mut env = vec![
+            ("ROUNDTABLE__SERVER__BIND", bind.as_str()),
+            ("ROUNDTABLE__SERVER__PUBLIC_URL", base.as_str()),
+        ];
+        env.extend_from_slice(settings);
+        let app = TestApp::spawn_with(backend, &env).await;
         app.add_org("Kent Police", "force");
         app.add_org("Kestrelgate Ltd", "supplier");
         app.add_user(CHIEF, "Kent Police", "chief_officer");
