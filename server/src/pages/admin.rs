@@ -16,7 +16,6 @@ use crate::state::AppState;
 use crate::use_cases::admin::{self as uc, AuditFilter};
 use crate::use_cases::spaces::{emails, roles};
 use crate::use_cases::{self, accounts};
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -155,11 +154,7 @@ async fn people_page(
             label: o.name,
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     render::page_with_status(
         state,
         status,
@@ -332,11 +327,7 @@ async fn organisations_page(
             members: o.members,
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     render::page_with_status(
         state,
         status,
@@ -491,11 +482,7 @@ fn space_form(
     errors: FormErrors,
     done: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     render::page_with_status(
         state,
         status,
@@ -784,11 +771,7 @@ pub async fn show_audit(
         url.append_pair("before", &id.to_string());
         format!("/admin/audit?{}", url.finish())
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     render::page_with_status(
         &state,
         status,

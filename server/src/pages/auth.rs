@@ -70,6 +70,19 @@ impl PreSession {
         Ok(())
     }
 
+    /// Renders a page whose form carries a pre-session token: `page` is given the token.
+    pub fn render<T: Template>(
+        state: &AppState,
+        req: &HttpRequest,
+        status: StatusCode,
+        page: impl FnOnce(String) -> T,
+    ) -> Result<HttpResponse, PageError> {
+        let pre = PreSession::of(state, req);
+        let mut response = render::page_with_status(state, status, &page(pre.csrf_token.clone()))?;
+        pre.set_on(state, &mut response)?;
+        Ok(response)
+    }
+
     /// Opens a form sent from a page made with a pre-session token.
     pub fn verify(
         state: &AppState,
@@ -89,14 +102,10 @@ fn login_form(
     status: StatusCode,
     form: LoginPage,
 ) -> Result<HttpResponse, PageError> {
-    let pre = PreSession::of(state, req);
-    let page = LoginPage {
-        csrf_token: pre.csrf_token.clone(),
+    PreSession::render(state, req, status, |csrf_token| LoginPage {
+        csrf_token,
         ..form
-    };
-    let mut response = render::page_with_status(state, status, &page)?;
-    pre.set_on(state, &mut response)?;
-    Ok(response)
+    })
 }
 
 #[get("/login")]

@@ -180,6 +180,15 @@ impl FormErrors {
         self.list.is_empty()
     }
 
+    /// The status of a page showing the form: 422 when something is wrong with it.
+    pub fn status(&self) -> actix_web::http::StatusCode {
+        if self.is_empty() {
+            actix_web::http::StatusCode::OK
+        } else {
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     pub fn has(&self, field: &str) -> bool {
         self.list.iter().any(|e| e.field == field)
     }

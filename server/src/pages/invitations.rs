@@ -64,29 +64,17 @@ async fn invitation_page(
         .await?
         .map(|o| o.name)
         .unwrap_or_default();
-    let pre = PreSession::of(state, req);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = render::page_with_status(
-        state,
-        status,
-        &InvitationPage {
-            chrome: Chrome::bare(),
-            csrf_token: pre.csrf_token.clone(),
-            token: token.to_string(),
-            email: found.email,
-            organisation,
-            role: role_name(&found.role),
-            display_name,
-            errors,
-            password_hint: super::views::password_hint(),
-        },
-    )?;
-    pre.set_on(state, &mut response)?;
-    Ok(response)
+    PreSession::render(state, req, errors.status(), |csrf_token| InvitationPage {
+        chrome: Chrome::bare(),
+        csrf_token,
+        token: token.to_string(),
+        email: found.email,
+        organisation,
+        role: role_name(&found.role),
+        display_name,
+        errors,
+        password_hint: super::views::password_hint(),
+    })
 }
 
 #[get("/invitations/{token}")]

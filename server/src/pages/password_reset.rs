@@ -2,7 +2,7 @@
 use super::auth::PreSession;
 use super::errors::{see_other, PageError};
 use super::form::{FormErrors, Submitted};
-use super::render::{self, Chrome};
+use super::render::Chrome;
 use super::views::password_hint;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -26,24 +26,12 @@ fn forgot_page(
     errors: FormErrors,
     sent_to: Option<String>,
 ) -> Result<HttpResponse, PageError> {
-    let pre = PreSession::of(state, req);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut response = render::page_with_status(
-        state,
-        status,
-        &ForgotPage {
-            chrome: Chrome::bare(),
-            csrf_token: pre.csrf_token.clone(),
-            errors,
-            sent_to,
-        },
-    )?;
-    pre.set_on(state, &mut response)?;
-    Ok(response)
+    PreSession::render(state, req, errors.status(), |csrf_token| ForgotPage {
+        chrome: Chrome::bare(),
+        csrf_token,
+        errors,
+        sent_to,
+    })
 }
 
 #[get("/password/forgot")]
@@ -93,28 +81,19 @@ async fn reset_page(
         Err(ApiError::Gone(_)) => true,
         Err(other) => return Err(other.into()),
     };
-    let pre = PreSession::of(state, req);
     let status = if gone {
         StatusCode::GONE
-    } else if errors.is_empty() {
-        StatusCode::OK
     } else {
-        StatusCode::UNPROCESSABLE_ENTITY
+        errors.status()
     };
-    let mut response = render::page_with_status(
-        state,
-        status,
-        &ResetPage {
-            chrome: Chrome::bare(),
-            csrf_token: pre.csrf_token.clone(),
-            token: token.to_string(),
-            errors,
-            password_hint: password_hint(),
-            gone,
-        },
-    )?;
-    pre.set_on(state, &mut response)?;
-    Ok(response)
+    PreSession::render(state, req, status, |csrf_token| ResetPage {
+        chrome: Chrome::bare(),
+        csrf_token,
+        token: token.to_string(),
+        errors,
+        password_hint: password_hint(),
+        gone,
+    })
 }
 
 #[get("/password/reset/{token}")]

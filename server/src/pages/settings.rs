@@ -118,11 +118,7 @@ async fn email_page(
     let now = use_cases::preferences::current(state, &who.viewer).await?;
     let p = &now.prefs;
     let day = weekday_name(p.weekday);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = errors.status();
     let page = EmailPage {
         chrome: who.chrome,
         errors,

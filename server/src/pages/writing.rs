@@ -16,7 +16,6 @@ use crate::state::AppState;
 use crate::use_cases;
 use crate::use_cases::posts::NewReply;
 use crate::use_cases::threads::NewThreadRequest;
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -71,14 +70,6 @@ fn wants_preview(fields: &Fields) -> bool {
     fields.get("action") == "preview"
 }
 
-fn status_of(field: &BodyField) -> StatusCode {
-    if field.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
-
 // ---- Replying -------------------------------------------------------------------------
 
 #[derive(Template)]
@@ -130,7 +121,7 @@ async fn reply_page(
             Some(tree::build(&view.posts[at..=at], 0, &rights).0)
         }
     };
-    let status = status_of(&field);
+    let status = field.errors.status();
     let s = view.summary;
     render::page_with_status(
         state,
@@ -247,7 +238,7 @@ fn edit_page(
 ) -> Result<HttpResponse, PageError> {
     render::page_with_status(
         state,
-        status_of(&field),
+        field.errors.status(),
         &EditPage {
             chrome,
             post_id,
@@ -421,7 +412,7 @@ async fn new_thread_page(
     let space = use_cases::threads::space_for_new_thread(state, &who.viewer, slug).await?;
     render::page_with_status(
         state,
-        status_of(&field),
+        field.errors.status(),
         &NewThreadPage {
             chrome: who.chrome,
             space_slug: space.slug,
