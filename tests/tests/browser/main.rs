@@ -11,6 +11,7 @@ mod world;
 mod admin;
 mod feeds;
 mod flows;
+mod keyboard;
 mod mail_links;
 mod roles;
 mod xss;
