@@ -400,6 +400,7 @@ pub async fn disable_user(
         .exec(&txn)
         .await?;
     sessions::revoke_all(&txn, target.id, now).await?;
+    sessions::withdraw_standing_links(&txn, target.id, now).await?;
     audit::record(
         &txn,
         AuditEntry {

@@ -20,6 +20,8 @@ pub struct AppState {
     pub search: Arc<SearchService>,
     pub render_policy: Arc<RenderPolicy>,
     pub searches: SearchesInFlight,
+    /// Markdown previews running, per person: at most two at once each, as for searches.
+    pub previews: SearchesInFlight,
     /// Reads of threads noted by page views, written in batches.
     pub reads: crate::reads::ReadMarks,
 }
@@ -43,6 +45,7 @@ impl AppState {
             search: parts.search,
             render_policy: Arc::new(render_policy(&settings)),
             searches: SearchesInFlight::new(settings.search.max_concurrent_per_user),
+            previews: SearchesInFlight::new(2),
             reads: crate::reads::ReadMarks::default(),
             settings,
         }

@@ -227,3 +227,29 @@ pub async fn revoke_others(
         .await?;
     Ok(result.rows_affected)
 }
+
+/// Withdraws every other way into the account that outlives a session: unused password-reset
+/// links and feed links. Done with every password change, reset and disabling, in the same
+/// transaction, so an attacker who once held one of them loses it then.
+pub async fn withdraw_standing_links(
+    db: &impl ConnectionTrait,
+    user_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    use crate::db::entities::{password_reset, user};
+    password_reset::Entity::update_many()
+        .col_expr(password_reset::Column::UsedAt, Expr::value(now))
+        .filter(password_reset::Column::UserId.eq(user_id))
+        .filter(password_reset::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::FeedSecret,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

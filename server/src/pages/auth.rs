@@ -2,7 +2,7 @@
 use super::errors::{see_other, PageError};
 use super::form::{Fields, FormErrors, Submitted};
 use super::render::{self, Chrome};
-use super::session::{local_path, MaybeSignedIn, SignedIn};
+use super::session::{local_path, MaybeSignedIn};
 use crate::auth::{cookies, csrf, sessions};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -209,21 +209,57 @@ pub async fn submit(
     )
 }
 
-/// Signs this browser out (other devices stay signed in; settings can end them all).
-#[post("/logout")]
-pub async fn logout(
-    state: web::Data<AppState>,
-    who: SignedIn,
-    form: Submitted,
-) -> Result<HttpResponse, PageError> {
-    form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    sessions::revoke_one(&state.db, &who.viewer.session_id, chrono::Utc::now()).await?;
+/// Clears both cookies and goes to the sign-in page saying so.
+fn signed_out(state: &AppState) -> Result<HttpResponse, PageError> {
     let mut done = see_other("/login?signed_out=1");
     for cookie in cookies::cleared(&state.settings.server) {
         done.add_cookie(&cookie)
             .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
     }
     Ok(done)
+}
+
+/// Signs this browser out (other devices stay signed in; settings can end them all). When the
+/// access cookie has lapsed, the session is known only by the refresh cookie, which travels
+/// only under `/api/v1/auth`: the form is sent on there (307 keeps it a POST with its body),
+/// so "Sign out" always ends the session and never renews it.
+#[post("/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    who: MaybeSignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let Some(who) = who.0 else {
+        return Ok(HttpResponse::TemporaryRedirect()
+            .insert_header((actix_web::http::header::LOCATION, "/api/v1/auth/sign-out"))
+            .finish());
+    };
+    form.verified(&state.keys.csrf, &who.viewer.session_id)?;
+    sessions::revoke_one(&state.db, &who.viewer.session_id, chrono::Utc::now()).await?;
+    signed_out(&state)
+}
+
+/// `POST /api/v1/auth/sign-out`: the sign-out form of a page whose access cookie lapsed, found
+/// by the refresh cookie. The form must come from our site with that session's token.
+#[post("/auth/sign-out")]
+pub async fn sign_out_lapsed(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
+    let now = chrono::Utc::now();
+    let name = cookies::names(&state.settings.server).refresh;
+    let token = req.cookie(name).map(|c| c.value().to_string());
+    let live = match token {
+        Some(t) => sessions::find_by_refresh_token(&state.db, &t, now).await?,
+        None => None,
+    };
+    if let Some(session) = live {
+        form.verified(&state.keys.csrf, &session.id)?;
+        sessions::revoke_one(&state.db, &session.id, now).await?;
+    }
+    signed_out(&state)
 }
 
 #[derive(Deserialize)]
@@ -240,9 +276,13 @@ pub struct ResumeQuery {
 pub async fn resume(
     state: web::Data<AppState>,
     req: HttpRequest,
+    who: MaybeSignedIn,
     query: web::Query<ResumeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let next = next_or_home(query.next.as_deref());
+    if who.0.is_some() {
+        return Ok(see_other(&next));
+    }
     let name = cookies::names(&state.settings.server).refresh;
     let to_sign_in = || {
         see_other(&format!(

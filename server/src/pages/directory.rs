@@ -130,7 +130,8 @@ pub async fn show(
         .page
         .as_deref()
         .and_then(|p| p.parse().ok())
-        .unwrap_or(1);
+        .unwrap_or(1u64)
+        .clamp(1, 1000);
     let (mut people, mut error, mut next) = (Vec::new(), None, None);
     if searching {
         match directory::people(&state, v, &filter, page).await {

@@ -11,6 +11,14 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn feeds_drop_what_xml_forbids() {
+        assert_eq!(super::xml_safe("a\u{0B}b\u{1B}c\td\ne"), "abc\td\ne");
+    }
+}
+
 const ENTRIES: u64 = 25;
 
 struct Entry {
@@ -73,7 +81,16 @@ fn atom(feed: Atom) -> Result<HttpResponse, PageError> {
     Ok(HttpResponse::Ok()
         .content_type("application/atom+xml; charset=utf-8")
         .insert_header(("x-robots-tag", "noindex"))
-        .body(feed.render()?))
+        .body(xml_safe(&feed.render()?)))
+}
+
+/// Drops the characters XML 1.0 forbids (control characters other than tab, newline and
+/// carriage return), which a post may hold and which would make feed readers refuse the
+/// whole feed.
+fn xml_safe(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !(c.is_control() && c < ' ' && !matches!(c, '\t' | '\n' | '\r')))
+        .collect()
 }
 
 fn base(state: &AppState) -> String {
@@ -87,7 +104,7 @@ pub async fn space(
 ) -> Result<HttpResponse, PageError> {
     let (token, slug) = path.into_inner();
     let reader = feeds::reader(&state, &token).await?;
-    let found = use_cases::threads::listing(&state, &reader, &slug, None, None, ENTRIES).await?;
+    let found = feeds::space_listing(&state, &reader, &slug, ENTRIES).await?;
     let base = base(&state);
     let mut threads = found.threads;
     threads.sort_by_key(|t| std::cmp::Reverse(t.last_activity_at));
@@ -125,6 +142,7 @@ pub async fn search(
         &state,
         &reader,
         SearchInput {
+            members_only: true,
             q: q.clone(),
             page: Some(1),
             per_page: Some(ENTRIES as usize),
@@ -134,28 +152,18 @@ pub async fn search(
     .await?;
     let base = base(&state);
     let encoded: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    // A search feed leaves the platform with its query as its title: OFFICIAL-SENSITIVE
+    // hits are left out altogether, so it does not even say that such material exists.
     let entries: Vec<Entry> = found
         .hits
         .iter()
-        .map(|h| {
-            let url = format!("{base}/posts/{}", h.post_id);
-            if is_sensitive(&h.marking) {
-                Entry {
-                    title: "An OFFICIAL-SENSITIVE thread (sign in to read it)".into(),
-                    summary: "Its title and text stay on Roundtable.".into(),
-                    summary_is_html: false,
-                    updated: h.created_at.to_rfc3339(),
-                    url,
-                }
-            } else {
-                Entry {
-                    title: h.title.clone(),
-                    summary: h.snippet_html.clone(),
-                    summary_is_html: true,
-                    updated: h.created_at.to_rfc3339(),
-                    url,
-                }
-            }
+        .filter(|h| !is_sensitive(&h.marking))
+        .map(|h| Entry {
+            title: h.title.clone(),
+            summary: h.snippet_html.clone(),
+            summary_is_html: true,
+            updated: h.created_at.to_rfc3339(),
+            url: format!("{base}/posts/{}", h.post_id),
         })
         .collect();
     atom(Atom {

@@ -144,6 +144,7 @@ pub async fn show(
         return render::page(&state, &view);
     }
     let input = SearchInput {
+        members_only: false,
         q: q.clone(),
         page: Some(page),
         per_page: Some(PER_PAGE),

@@ -40,10 +40,11 @@ impl BodyField {
 /// Preview was pressed: the rendered body, or the error that stops it rendering.
 async fn preview(
     state: &AppState,
+    viewer: &crate::auth::Viewer,
     body: &str,
     ids: &[(&str, &str)],
 ) -> Result<BodyField, PageError> {
-    match use_cases::posts::preview(state, body).await {
+    match use_cases::posts::preview(state, viewer, body).await {
         Ok(html) => Ok(BodyField {
             body: body.to_string(),
             preview: Some(html),
@@ -194,7 +195,8 @@ pub async fn reply(
     let body = fields.get("body");
     let ids = [("body", "body"), ("parent_id", "body")];
     let field = if wants_preview(&fields) {
-        preview(&state, body, &ids).await?
+        use_cases::threads::may_reply_in(&state, &who.viewer, thread_id).await?;
+        preview(&state, &who.viewer, body, &ids).await?
     } else {
         let asked = NewReply {
             body: body.to_string(),
@@ -278,7 +280,7 @@ pub async fn edit(
     let ids = [("body", "body")];
     let field = if wants_preview(&fields) {
         use_cases::posts::for_change(&state, &who.viewer, post_id).await?;
-        preview(&state, body, &ids).await?
+        preview(&state, &who.viewer, body, &ids).await?
     } else {
         match use_cases::posts::edit(&state, &who.viewer, post_id, body).await {
             Ok(p) => {
@@ -466,7 +468,8 @@ pub async fn start_thread(
         ("marking", "marking"),
     ];
     let field = if wants_preview(&fields) {
-        preview(&state, body, &ids).await?
+        use_cases::threads::space_for_new_thread(&state, &who.viewer, &slug).await?;
+        preview(&state, &who.viewer, body, &ids).await?
     } else {
         match typed.marking.parse::<Marking>() {
             Err(_) => {

@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(auth::csrf_token)
                 .service(auth::logout)
                 .service(crate::pages::auth::resume)
+                .service(crate::pages::auth::sign_out_lapsed)
                 .service(auth::change_password)
                 .service(me::show)
                 .service(directory::update_me)

@@ -179,13 +179,15 @@ pub struct PreviewView {
         (status = 403, body = ErrorBody, description = "A cookie request from another site or without `X-CSRF-Token`"),
         (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
         (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
-        (status = 422, body = ErrorBody, description = "`body` breaks a rule or is too complex to render")))]
+        (status = 422, body = ErrorBody, description = "`body` breaks a rule or is too complex to render"),
+        (status = 429, body = ErrorBody, description = "Two previews of yours are already rendering",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
 #[post("/preview")]
 pub async fn preview(
     state: web::Data<AppState>,
-    _viewer: Viewer,
+    viewer: Viewer,
     body: JsonBody<PreviewRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let html = use_cases::posts::preview(&state, &body.body).await?;
+    let html = use_cases::posts::preview(&state, &viewer, &body.body).await?;
     Ok(HttpResponse::Ok().json(PreviewView { html }))
 }

@@ -46,6 +46,7 @@ pub async fn search(
         &state,
         &viewer,
         SearchInput {
+            members_only: false,
             q: params.q,
             page: params.page,
             per_page: params.per_page,

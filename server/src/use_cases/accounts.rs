@@ -109,6 +109,7 @@ pub async fn change_password(
     active.password_hash = Set(Some(hash));
     active.update(&txn).await?;
     sessions::revoke_all(&txn, viewer.id, now).await?;
+    sessions::withdraw_standing_links(&txn, viewer.id, now).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::db::entities::user;
 use crate::error::ApiError;
 use crate::state::AppState;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
 
 fn new_secret() -> String {
     hex::encode(rand::random::<[u8; 16]>())
@@ -33,11 +33,12 @@ pub async fn reset(app: &AppState, viewer: &Viewer) -> Result<(), ApiError> {
         .one(&app.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let txn = app.db.begin().await?;
     let mut active: user::ActiveModel = account.into();
     active.feed_secret = Set(Some(new_secret()));
-    active.update(&app.db).await?;
+    active.update(&txn).await?;
     audit::record(
-        &app.db,
+        &txn,
         AuditEntry {
             actor_id: Some(viewer.id),
             action: "feeds.reset",
@@ -48,6 +49,7 @@ pub async fn reset(app: &AppState, viewer: &Viewer) -> Result<(), ApiError> {
         Utc::now(),
     )
     .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -79,4 +81,23 @@ pub async fn reader(app: &AppState, token: &str) -> Result<Viewer, ApiError> {
         organisation_id: account.organisation_id,
         session_id: String::new(),
     })
+}
+
+/// A space's latest threads for its feed: only a space the reader may read as a member of its
+/// audience (an admin's reach into other spaces stays on the platform).
+pub async fn space_listing(
+    app: &AppState,
+    reader: &Viewer,
+    slug: &str,
+    limit: u64,
+) -> Result<crate::use_cases::threads::Listing, ApiError> {
+    let member_of =
+        crate::permissions::readable_spaces(&app.db, &crate::permissions::Subject::from(reader))
+            .await?
+            .into_iter()
+            .any(|r| !r.as_admin && r.space.slug == slug);
+    if !member_of {
+        return Err(ApiError::not_found());
+    }
+    crate::use_cases::threads::listing(app, reader, slug, None, None, limit).await
 }

@@ -12,12 +12,17 @@ use crate::mail::Outgoing;
 use crate::state::AppState;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
 
 /// How long a reset link works.
 pub const LINK_MINUTES: i64 = 60;
 /// The least time between two links for one account.
 const RESEND_SECONDS: i64 = 60;
+/// The most links sent in a minute, for everyone together: someone asking for links for many
+/// addresses cannot flood members' mailboxes.
+const LINKS_A_MINUTE: u64 = 20;
 
 /// Sends a reset link to `email` if it is an enabled account's address; otherwise does
 /// nothing. Either way the caller tells the person the same thing.
@@ -35,6 +40,14 @@ pub async fn request(app: &AppState, email: &str) -> Result<(), ApiError> {
         .one(&app.db)
         .await?;
     if recent.is_some() {
+        return Ok(());
+    }
+    let sent_lately = password_reset::Entity::find()
+        .filter(password_reset::Column::CreatedAt.gt(now - Duration::seconds(RESEND_SECONDS)))
+        .count(&app.db)
+        .await?;
+    if sent_lately >= LINKS_A_MINUTE {
+        tracing::warn!("password reset links are being asked for faster than {LINKS_A_MINUTE} a minute; not sending");
         return Ok(());
     }
     let token = random_token();

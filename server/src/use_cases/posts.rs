@@ -151,8 +151,16 @@ pub async fn for_change(
     Ok(changeable(app, viewer, post_id).await?.0)
 }
 
-/// Renders Markdown as a post would be rendered, without saving anything: the preview.
-pub async fn preview(app: &AppState, body: &str) -> Result<String, ApiError> {
+/// Renders Markdown as a post would be rendered, without saving anything: the preview. At most
+/// two of one person's previews render at once (429 past that), so nobody can keep the
+/// rendering pool busy with previews that leave no trace.
+pub async fn preview(app: &AppState, viewer: &Viewer, body: &str) -> Result<String, ApiError> {
+    let _slot = app
+        .previews
+        .try_start(viewer.id)
+        .ok_or(ApiError::TooManyRequests {
+            retry_after_secs: 1,
+        })?;
     let text = PostBody::parse(body, app.settings.limits.post_chars)?;
     Ok(app.render(text).await?.html)
 }

@@ -38,6 +38,9 @@ pub struct SearchView {
 
 /// A search as asked for, before its rules are checked.
 pub struct SearchInput {
+    /// Leave out the spaces an admin reaches only as an admin (for feeds, which leave the
+    /// platform, and so carry only what the person reads as a member of an audience).
+    pub members_only: bool,
     pub q: String,
     pub page: Option<usize>,
     pub per_page: Option<usize>,
@@ -82,7 +85,10 @@ pub async fn run(
         .ok_or(ApiError::TooManyRequests {
             retry_after_secs: 1,
         })?;
-    let spaces = readable_spaces(&app.db, &Subject::from(viewer)).await?;
+    let mut spaces = readable_spaces(&app.db, &Subject::from(viewer)).await?;
+    if params.members_only {
+        spaces.retain(|r| !r.as_admin);
+    }
     let as_admin = spaces.iter().any(|r| r.as_admin);
     let readable: Vec<i32> = spaces.into_iter().map(|r| r.space.id).collect();
     if as_admin {
@@ -101,7 +107,7 @@ pub async fn run(
     }
     let request = SearchRequest {
         query: params.q,
-        readable_spaces: readable,
+        readable_spaces: readable.clone(),
         page,
         per_page,
         sort,
@@ -117,15 +123,18 @@ pub async fn run(
             },
             SearchError::Index(_) => ApiError::Internal(anyhow::Error::new(e)),
         })?;
-    let markings = markings(app, results.hits.iter().map(|h| h.thread_id)).await?;
+    let now_stored = stored_threads(app, results.hits.iter().map(|h| h.thread_id)).await?;
     let hits = results
         .hits
         .into_iter()
-        .map(|h| SearchHitView {
-            marking: markings
-                .get(&h.thread_id)
-                .cloned()
-                .unwrap_or_else(|| "OFFICIAL-SENSITIVE".into()),
+        // The index follows the database a moment behind: a thread moved since into a space
+        // the viewer may not read, or gone, is left out of the page of hits.
+        .filter_map(|h| {
+            let (space_id, marking) = now_stored.get(&h.thread_id)?;
+            readable.contains(space_id).then(|| (h, marking.clone()))
+        })
+        .map(|(h, marking)| SearchHitView {
+            marking,
             thread_id: h.thread_id,
             post_id: h.post_id,
             title: h.title,
@@ -152,25 +161,29 @@ pub async fn run(
     })
 }
 
-/// The current marking of each thread, read from the database (the source of truth) in one
-/// query for the page of hits.
-async fn markings(
+/// Each thread's space and marking as the database (the source of truth) holds them now, in
+/// one query for the page of hits.
+async fn stored_threads(
     app: &AppState,
     thread_ids: impl Iterator<Item = i32>,
-) -> Result<std::collections::HashMap<i32, String>, ApiError> {
+) -> Result<std::collections::HashMap<i32, (i32, String)>, ApiError> {
     use crate::db::entities::thread;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let ids: Vec<i32> = thread_ids.collect();
     if ids.is_empty() {
         return Ok(Default::default());
     }
-    let rows: Vec<(i32, String)> = thread::Entity::find()
+    let rows: Vec<(i32, i32, String)> = thread::Entity::find()
         .select_only()
         .column(thread::Column::Id)
+        .column(thread::Column::SpaceId)
         .column(thread::Column::Marking)
         .filter(thread::Column::Id.is_in(ids))
         .into_tuple()
         .all(&app.db)
         .await?;
-    Ok(rows.into_iter().collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, space, marking)| (id, (space, marking)))
+        .collect())
 }

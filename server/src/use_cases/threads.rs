@@ -147,6 +147,24 @@ fn may_reply(viewer: &Viewer, access: &SpaceAccess, t: &thread::Model) -> bool {
     .allowed()
 }
 
+/// Whether the viewer may reply in the thread now (404 if they may not read it, 403 if they
+/// may read but not reply), without loading its posts.
+pub async fn may_reply_in(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<(), ApiError> {
+    let (thread, space) = threads::find_with_space(&app.db, thread_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check(
+        &app.db,
+        viewer,
+        &space,
+        Action::Reply {
+            thread_locked: thread.locked,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// A thread with all its posts in reading order, and whether the viewer may reply.
 pub async fn read(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<ThreadView, ApiError> {
     let (thread, space) = threads::find_with_space(&app.db, thread_id)

@@ -91,6 +91,16 @@ async fn feed_links_show_only_what_their_owner_may_read_and_stop_when_reset() {
         .find(|l| l.ends_with("/spaces/chiefs"))
         .unwrap();
     assert_eq!(app.client.get(new_feed).send().await.unwrap().status(), 200);
+    b.open("/settings/password").await;
+    b.fill("#current_password", THE_PASSWORD).await;
+    b.fill("#new_password", "another long passphrase").await;
+    b.fill("#confirm_password", "another long passphrase").await;
+    b.follow("form[action='/settings/password'] button").await;
+    assert_eq!(
+        app.client.get(new_feed).send().await.unwrap().status(),
+        404,
+        "a password change withdraws the feed links with the sessions"
+    );
     b.close().await;
 
     let b = Browser::start(world.base(), Scripts::On).await;

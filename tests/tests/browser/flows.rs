@@ -379,6 +379,39 @@ async fn new_replies_show_on_the_home_page_until_read() {
     }
 }
 
+/// "Sign out" pressed after the access token has lapsed still ends the session (it is found
+/// by the refresh cookie), and never renews it; with scripts off, so nothing renews it first.
+#[tokio::test]
+async fn signing_out_after_the_access_token_lapsed_still_signs_out() {
+    let world = World::with_settings(
+        Backend::Sqlite,
+        &[("ROUNDTABLE__AUTH__ACCESS_TOKEN_MINUTES", "1")],
+    )
+    .await;
+    let b = Browser::start(world.base(), Scripts::Off).await;
+    b.sign_in(CHIEF, THE_PASSWORD).await;
+    assert_eq!(b.path().await, "/");
+    tokio::time::sleep(std::time::Duration::from_secs(65)).await;
+    b.follow("form[action='/logout'] button").await;
+    assert_eq!(
+        b.path().await,
+        "/login?signed_out=1",
+        "{}",
+        b.body_text().await
+    );
+    b.open("/").await;
+    assert!(
+        b.path().await.starts_with("/login"),
+        "the session is over, not renewed"
+    );
+    let sessions = world
+        .app
+        .count("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL")
+        .await;
+    assert_eq!(sessions, 0, "the page's session is revoked");
+    b.close().await;
+}
+
 /// Someone writes a reply for longer than an access token lives: with scripts on, the page
 /// renews the sign-in as they write, so pressing Post works.
 #[tokio::test]

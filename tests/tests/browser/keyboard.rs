@@ -10,7 +10,10 @@ async fn tab_to(b: &Browser, css: &str, limit: usize) {
     for _ in 0..limit {
         let focused = b
             .client
-            .execute("return document.activeElement.matches(arguments[0]);", vec![css.into()])
+            .execute(
+                "return document.activeElement.matches(arguments[0]);",
+                vec![css.into()],
+            )
             .await
             .expect("ask what has focus");
         if focused == serde_json::Value::Bool(true) {
@@ -38,7 +41,11 @@ async fn type_here(b: &Browser, text: &str) {
 }
 
 async fn press_enter_and_load(b: &Browser) {
-    let old = b.client.find(fantoccini::Locator::Css("body")).await.unwrap();
+    let old = b
+        .client
+        .find(fantoccini::Locator::Css("body"))
+        .await
+        .unwrap();
     b.client
         .active_element()
         .await
@@ -48,7 +55,10 @@ async fn press_enter_and_load(b: &Browser) {
         .expect("press Enter");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while old.tag_name().await.is_ok() {
-        assert!(std::time::Instant::now() < deadline, "Enter loaded no new page");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Enter loaded no new page"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -59,7 +69,12 @@ async fn sign_in_and_reply_by_keyboard_alone() {
     let token = world.app.login(CHIEF).await;
     let (thread, _) = world
         .app
-        .start_thread(&token, "chiefs", "Keyboard only", "Can you reply without a mouse?")
+        .start_thread(
+            &token,
+            "chiefs",
+            "Keyboard only",
+            "Can you reply without a mouse?",
+        )
         .await;
     let b = Browser::start(world.base(), Scripts::On).await;
     b.open(&format!("/threads/{thread}")).await;
