@@ -4,7 +4,8 @@
 //! only makes a thread look unread again.
 use crate::db::entities::thread_read;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::ExprTrait;
 use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -81,12 +82,58 @@ async fn write(db: &DatabaseConnection, batch: &Notes) -> Result<(), sea_orm::Db
     for chunk in rows.chunks(200) {
         thread_read::Entity::insert_many(chunk.to_vec())
             .on_conflict(
+                // Only ever forward: with several server processes, an older note may land
+                // after a newer one.
                 OnConflict::columns([thread_read::Column::UserId, thread_read::Column::ThreadId])
                     .update_column(thread_read::Column::ReadAt)
+                    .action_and_where(
+                        Expr::col((thread_read::Entity, thread_read::Column::ReadAt))
+                            .lt(Expr::cust("excluded.read_at")),
+                    )
                     .to_owned(),
             )
             .exec_without_returning(&txn)
             .await?;
     }
     txn.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use sea_orm::{ConnectionTrait, Database};
+
+    #[tokio::test]
+    async fn a_later_note_wins_and_an_older_one_never_goes_back() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE thread_reads (user_id INTEGER NOT NULL, thread_id INTEGER NOT NULL, \
+             read_at TEXT NOT NULL, PRIMARY KEY (user_id, thread_id))",
+        )
+        .await
+        .unwrap();
+        let at = |h| Utc.with_ymd_and_hms(2026, 12, 2, h, 0, 0).unwrap();
+        let marks = ReadMarks::default();
+        marks.note(1, 7, at(10));
+        marks.note(1, 7, at(9));
+        assert_eq!(
+            marks.flush(&db).await.unwrap(),
+            1,
+            "one row per (user, thread)"
+        );
+        marks.note(1, 7, at(8));
+        marks.flush(&db).await.unwrap();
+        let stored = thread_read::Entity::find().one(&db).await.unwrap().unwrap();
+        assert_eq!(
+            stored.read_at,
+            at(10),
+            "an older note from another process is ignored"
+        );
+        marks.note(1, 7, at(11));
+        marks.flush(&db).await.unwrap();
+        let stored = thread_read::Entity::find().one(&db).await.unwrap().unwrap();
+        assert_eq!(stored.read_at, at(11));
+        assert_eq!(marks.flush(&db).await.unwrap(), 0, "nothing left to write");
+    }
 }
