@@ -36,6 +36,7 @@ struct ThreadPage {
     head: PostItem,
     items: Vec<PostItem>,
     watch: &'static str,
+    may_watch: bool,
     move_targets: Vec<(String, String)>,
     done: Option<&'static str>,
 }
@@ -120,6 +121,7 @@ pub async fn show(
             head,
             items,
             watch: extras.watch,
+            may_watch: extras.may_watch,
             move_targets: extras.move_targets,
             done: asked.done.as_deref().and_then(done_message),
         },

@@ -323,6 +323,9 @@ async fn move_target(app: &AppState, viewer: &Viewer, slug: &str) -> Result<i32,
 /// `mute` or `default`) and, for a moderator, the spaces it may move to (slug, name).
 pub struct PageExtras {
     pub watch: &'static str,
+    /// Watching and muting are for members of the space's audience (an admin reading
+    /// elsewhere gets no mail from it to choose about).
+    pub may_watch: bool,
     pub move_targets: Vec<(String, String)>,
 }
 
@@ -340,9 +343,12 @@ pub async fn page_extras(
     } else {
         "default"
     };
+    let readable = crate::permissions::readable_spaces(&app.db, &Subject::from(viewer)).await?;
+    let may_watch = readable
+        .iter()
+        .any(|r| !r.as_admin && r.space.slug == view.summary.space);
     let move_targets = if view.can_moderate {
-        crate::permissions::readable_spaces(&app.db, &Subject::from(viewer))
-            .await?
+        readable
             .into_iter()
             .filter(|r| r.space.slug != view.summary.space && !r.space.archived)
             .map(|r| (r.space.slug, r.space.name))
@@ -352,6 +358,7 @@ pub async fn page_extras(
     };
     Ok(PageExtras {
         watch,
+        may_watch,
         move_targets,
     })
 }
