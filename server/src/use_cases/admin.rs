@@ -236,7 +236,7 @@ pub async fn revoke_invitation(app: &AppState, viewer: &Viewer, id: i32) -> Resu
     Ok(())
 }
 
-/// Sends a new link for a pending invitation; the old link stops working.
+/// Sends a new link for a pending invitation; once it is sent, the old link stops working.
 pub async fn resend_invitation(
     app: &AppState,
     viewer: &Viewer,
@@ -251,10 +251,8 @@ pub async fn resend_invitation(
         .parse()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored invitation role: {e:?}")))?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
-    end_invitation(&txn, viewer, &found, "invitation.resend", now).await?;
-    txn.commit().await?;
-    Ok(accounts::invite(
+    // The new link first: if it cannot be sent, the old one still works.
+    let sent = accounts::invite(
         &app.db,
         &app.mailer,
         app.settings.public_url(),
@@ -267,7 +265,11 @@ pub async fn resend_invitation(
         app.settings.auth.invitation_days,
         now,
     )
-    .await?)
+    .await?;
+    let txn = app.db.begin().await?;
+    end_invitation(&txn, viewer, &found, "invitation.resend", now).await?;
+    txn.commit().await?;
+    Ok(sent)
 }
 
 pub struct OrganisationRow {

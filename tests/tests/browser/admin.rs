@@ -50,6 +50,29 @@ async fn an_admin_creates_a_space_and_limits_its_audience() {
     assert!(b.body_text().await.contains("new.staff@kent.example"));
     b.screenshot("admin-people", 1280).await;
     b.screenshot("admin-people", 375).await;
+    b.follow("form[action$='/resend'] button").await;
+    assert!(b
+        .body_text()
+        .await
+        .contains("A new invitation link is sent"));
+    let rows = b
+        .client
+        .find_all(fantoccini::Locator::Css(
+            ".rt-table-wrapper[aria-label='Invitations waiting to be used'] tbody tr",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        1,
+        "the old one is ended when the new one is sent"
+    );
+    b.follow("form[action$='/revoke'] button").await;
+    assert!(b.body_text().await.contains("The invitation is withdrawn"));
+    assert!(
+        !b.exists(".rt-table-wrapper[aria-label='Invitations waiting to be used']")
+            .await
+    );
     b.fill("#email", "not an address").await;
     b.follow("form[action='/admin/invitations'] button[type=submit]")
         .await;
