@@ -219,6 +219,8 @@ pub async fn show(
 #[template(path = "pages/person.html")]
 struct PersonPage {
     chrome: Chrome,
+    marking: String,
+    sensitive: bool,
     person: PersonRow,
     threads: Vec<ThreadRow>,
 }
@@ -230,12 +232,16 @@ pub async fn person(
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let found = directory::profile(&state, &who.viewer, id_from_path(&id)?).await?;
+    let threads = rows(found.recent_threads);
+    let (marking, sensitive) = super::views::page_marking(threads.iter().map(|t| &t.sensitive));
     render::page(
         &state,
         &PersonPage {
             chrome: who.chrome,
+            marking,
+            sensitive,
             person: found.person.into(),
-            threads: rows(found.recent_threads),
+            threads,
         },
     )
 }

@@ -157,3 +157,53 @@ pub fn capitalise(s: &str) -> String {
         None => String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(response: HttpResponse) -> String {
+        let bytes = response.into_body().try_into_bytes().unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[test]
+    fn our_failures_get_a_page_that_helps_and_says_nothing_of_the_cause() {
+        let failure = PageError::Api(ApiError::Internal(anyhow::anyhow!(
+            "database at 10.0.0.5 refused: password authentication failed for roundtable"
+        )));
+        let response = failure.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let page = body_of(response);
+        assert!(page.contains("Sorry, something went wrong"));
+        assert!(!page.contains("10.0.0.5") && !page.contains("password"));
+    }
+
+    #[test]
+    fn each_refusal_has_its_page() {
+        let too_many = PageError::Api(ApiError::TooManyRequests {
+            retry_after_secs: 7,
+        })
+        .error_response();
+        assert_eq!(too_many.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(too_many.headers().get(header::RETRY_AFTER).unwrap(), "7");
+        assert!(body_of(too_many).contains("wait 7 seconds"));
+        let forbidden =
+            PageError::Api(ApiError::Forbidden("this thread is locked".into())).error_response();
+        assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+        assert!(body_of(forbidden).contains("This thread is locked."));
+        let hidden = PageError::Api(ApiError::not_found()).error_response();
+        let missing = not_found_page();
+        assert_eq!(body_of(hidden), body_of(missing));
+        let lapsed = PageError::SignIn {
+            next: "/threads/4".into(),
+        }
+        .error_response();
+        assert_eq!(lapsed.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            lapsed.headers().get(header::LOCATION).unwrap(),
+            "/api/v1/auth/resume?next=%2Fthreads%2F4"
+        );
+    }
+}

@@ -39,6 +39,8 @@ pub struct Facet {
 #[template(path = "pages/search.html")]
 struct SearchPage {
     chrome: Chrome,
+    marking: String,
+    sensitive: bool,
     q: String,
     error: Option<String>,
     total: usize,
@@ -127,6 +129,8 @@ pub async fn show(
         .clamp(1, 1000);
     let mut view = SearchPage {
         chrome: who.chrome.with_query(&q),
+        marking: "OFFICIAL".into(),
+        sensitive: false,
         relevance_href: href(&q, "relevance", 1),
         date_href: href(&q, "date", 1),
         q: q.clone(),
@@ -172,6 +176,8 @@ pub async fn show(
             when: when(h.created_at),
         })
         .collect();
+    (view.marking, view.sensitive) =
+        super::views::page_marking(view.hits.iter().map(|h| &h.sensitive));
     view.facets = found
         .facets
         .into_iter()

@@ -2,7 +2,7 @@
 use super::errors::PageError;
 use super::render::{self, Chrome};
 use super::session::SignedIn;
-use super::views::{rows_marked, ThreadRow};
+use super::views::{page_marking, rows_marked, ThreadRow};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::use_cases;
@@ -16,6 +16,8 @@ const PAGE_SIZE: u64 = 25;
 #[template(path = "pages/space.html")]
 struct SpacePage {
     chrome: Chrome,
+    marking: String,
+    sensitive: bool,
     slug: String,
     name: String,
     description: String,
@@ -70,25 +72,29 @@ pub async fn show(
         }
         url
     });
+    let threads: Vec<ThreadRow> = rows_marked(found.threads, &found.unread)
+        .into_iter()
+        .map(|mut row| {
+            if let Some(names) = found.organisations.get(&row.id) {
+                row.organisations = names.join(", ");
+            }
+            row
+        })
+        .collect();
+    let (marking, sensitive) = page_marking(threads.iter().map(|t| &t.sensitive));
     render::page(
         &state,
         &SpacePage {
             chrome: who.chrome,
+            marking,
+            sensitive,
             slug: found.space.slug,
             name: found.space.name,
             description: found.space.description,
             archived: found.space.archived,
             can_post: found.can_post,
             tag,
-            threads: rows_marked(found.threads, &found.unread)
-                .into_iter()
-                .map(|mut row| {
-                    if let Some(names) = found.organisations.get(&row.id) {
-                        row.organisations = names.join(", ");
-                    }
-                    row
-                })
-                .collect(),
+            threads,
             next,
         },
     )

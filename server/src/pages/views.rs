@@ -108,3 +108,13 @@ pub fn password_hint() -> String {
         crate::auth::password::MIN_PASSWORD_CHARS
     )
 }
+
+/// The banner of a page that lists threads: the highest marking among what it shows, as
+/// (marking, whether it is OFFICIAL-SENSITIVE).
+pub fn page_marking<'a>(sensitive: impl IntoIterator<Item = &'a bool>) -> (String, bool) {
+    if sensitive.into_iter().any(|s| *s) {
+        ("OFFICIAL-SENSITIVE".into(), true)
+    } else {
+        ("OFFICIAL".into(), false)
+    }
+}
