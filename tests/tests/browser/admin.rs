@@ -78,9 +78,22 @@ async fn an_admin_creates_a_space_and_limits_its_audience() {
         .await;
     assert!(b.exists("#email-error").await, "a bad address is named");
 
-    for page in ["/admin/organisations", "/admin/spaces", "/admin/mail"] {
+    for page in [
+        "/admin",
+        "/admin/people",
+        "/admin/organisations",
+        "/admin/spaces",
+        "/admin/spaces/estates-group",
+        "/admin/mail",
+        "/admin/audit",
+    ] {
         b.open(page).await;
         assert_accessible(&b, page).await;
+        let wide = b.sideways_at(320).await;
+        assert!(
+            wide.is_empty(),
+            "{page} scrolls sideways at 320px: {wide:?}"
+        );
     }
     b.open("/admin/audit?action=space.").await;
     assert!(b.body_text().await.contains("space.create"));

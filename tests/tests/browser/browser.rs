@@ -258,6 +258,42 @@ impl Browser {
         self.client.get_alert_text().await.is_ok()
     }
 
+    /// What makes the page, at `width` CSS pixels (a 320px phone, or 640px: a 1280px window
+    /// at 200% zoom), wider than the window, so that the whole page would scroll sideways:
+    /// empty when nothing does. Tables and code blocks scroll inside their own boxes and do
+    /// not count.
+    pub async fn sideways_at(&self, width: u32) -> Vec<String> {
+        self.client
+            .set_window_size(width, 900)
+            .await
+            .expect("resize");
+        let found = self
+            .client
+            .execute(
+                "const root = document.documentElement;
+                 if (root.scrollWidth <= root.clientWidth) return [];
+                 const out = [];
+                 for (const el of document.body.querySelectorAll('*')) {
+                   const r = el.getBoundingClientRect();
+                   if (r.right > root.clientWidth + 1 && el.closest('.rt-table-wrapper, pre') === null) {
+                     out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                       (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+                       ' right=' + Math.round(r.right));
+                   }
+                   if (out.length >= 8) break;
+                 }
+                 return out.length ? out : ['the page (' + root.scrollWidth + 'px)'];",
+                vec![],
+            )
+            .await
+            .expect("measure the page");
+        self.client
+            .set_window_size(1280, 900)
+            .await
+            .expect("resize back");
+        serde_json::from_value(found).unwrap_or_default()
+    }
+
     /// Saves a screenshot of the page at `width` pixels to `target/screenshots/{name}-{width}.png`.
     pub async fn screenshot(&self, name: &str, width: u32) {
         self.client

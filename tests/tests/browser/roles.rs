@@ -56,6 +56,24 @@ async fn every_page_type_is_accessible_for_every_role() {
             .unwrap();
         b.open(&thread).await;
         assert_accessible(&b, &format!("thread as {role}")).await;
+        for (page, width) in [
+            ("home", 320),
+            ("space", 320),
+            ("thread", 320),
+            ("thread", 640),
+        ] {
+            let path = match page {
+                "home" => "/".to_string(),
+                "space" => space.clone(),
+                _ => thread.clone(),
+            };
+            b.open(&path).await;
+            let wide = b.sideways_at(width).await;
+            assert!(
+                wide.is_empty(),
+                "the {page} page as {role} at {width}px: {wide:?}"
+            );
+        }
         let mut pages = vec![
             "/search?q=procurement".to_string(),
             "/directory".into(),
@@ -78,6 +96,10 @@ async fn every_page_type_is_accessible_for_every_role() {
             assert_accessible(&b, &format!("{page} as {role}")).await;
             let errors = b.console_errors().await;
             assert!(errors.is_empty(), "{page} as {role}: {errors:#?}");
+            for width in [320, 640] {
+                let wide = b.sideways_at(width).await;
+                assert!(wide.is_empty(), "{page} as {role} at {width}px: {wide:?}");
+            }
             if role == "chief" {
                 let name = page
                     .trim_start_matches('/')
