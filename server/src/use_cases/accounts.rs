@@ -111,5 +111,6 @@ pub async fn change_password(
     sessions::revoke_all(&txn, viewer.id, now).await?;
     sessions::withdraw_standing_links(&txn, viewer.id, now).await?;
     txn.commit().await?;
+    crate::use_cases::password_reset::tell_of_change(app, &viewer.email);
     Ok(())
 }

@@ -50,6 +50,10 @@ pub async fn request(app: &AppState, email: &str) -> Result<(), ApiError> {
         tracing::warn!("password reset links are being asked for faster than {LINKS_A_MINUTE} a minute; not sending");
         return Ok(());
     }
+    password_reset::Entity::delete_many()
+        .filter(password_reset::Column::ExpiresAt.lt(now - Duration::days(1)))
+        .exec(&app.db)
+        .await?;
     let token = random_token();
     password_reset::ActiveModel {
         user_id: Set(account.id),
@@ -142,5 +146,33 @@ pub async fn complete(app: &AppState, token: &str, new_password: &str) -> Result
     )
     .await?;
     txn.commit().await?;
+    if let Some(account) = user::Entity::find_by_id(found.user_id).one(&app.db).await? {
+        tell_of_change(app, &account.email);
+    }
     Ok(())
+}
+
+/// Tells the account's owner that its password changed, so that a change they did not make
+/// does not go unnoticed. Sent after the change, in the background: a mail failure is logged,
+/// never undoes the change.
+pub fn tell_of_change(app: &AppState, email: &str) {
+    let mailer = app.mailer.clone();
+    let mail = Outgoing {
+        to: email.to_string(),
+        subject: "OFFICIAL: Your Roundtable password has changed".into(),
+        text: format!(
+            "The password of your Roundtable account was changed, and every device signed \
+             in to it was signed out.\n\n\
+             If you did this, there is nothing more to do.\n\n\
+             If you did not, choose a new password at once at {}/password/forgot and tell \
+             your Roundtable administrator.\n",
+            app.settings.public_url()
+        ),
+        ..Default::default()
+    };
+    tokio::spawn(async move {
+        if let Err(e) = mailer.send(mail).await {
+            tracing::error!(error = %e, "sending a password-change notice failed");
+        }
+    });
 }

@@ -281,6 +281,22 @@ async fn a_forgotten_password_is_reset_through_a_single_use_emailed_link() {
     b.fill("#confirm_password", "a brand new passphrase").await;
     b.follow("form button[type=submit]").await;
     assert!(b.body_text().await.contains("Your password has changed"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let told = std::fs::read_dir(world.app.data_dir.path().join("mail"))
+            .into_iter()
+            .flatten()
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .any(|m| m.contains("Your Roundtable password has changed") && m.contains(CHIEF));
+        if told {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the owner was not told of the change"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     b.fill("#email", CHIEF).await;
     b.fill("#password", THE_PASSWORD).await;
     b.follow("form[action='/login'] button[type=submit]").await;
