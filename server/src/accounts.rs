@@ -166,6 +166,8 @@ pub async fn add_user(
         disabled: Set(false),
         password_hash: Set(hash),
         created_at: Set(now),
+        portfolios: Set(String::new()),
+        feed_secret: Set(None),
         ..Default::default()
     }
     .insert(db)
@@ -370,6 +372,8 @@ pub async fn accept_invitation(
                 role: Set(role.as_str().to_string()),
                 organisation_id: Set(found.organisation_id),
                 job_title: Set(String::new()),
+                portfolios: Set(String::new()),
+                feed_secret: Set(None),
                 disabled: Set(false),
                 password_hash: Set(Some(hash)),
                 created_at: Set(now),
