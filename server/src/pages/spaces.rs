@@ -55,7 +55,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let asked: SpaceQuery = query(&req)?;
     let tag = asked.tag.filter(|t| !t.trim().is_empty());
-    let found = use_cases::threads::listing(
+    let found = use_cases::threads::listing_for_page(
         &state,
         &who.viewer,
         &slug,

@@ -89,8 +89,8 @@ pub async fn list(
     Ok((found.threads, found.next_cursor))
 }
 
-/// A space as its page shows it: the space, whether the viewer may start a thread, and one
-/// page of its threads.
+/// A space: the space, whether the viewer may start a thread, and one page of its threads
+/// (with unread state and organisations when made by `listing_for_page`).
 pub struct Listing {
     pub space: space::Model,
     pub can_post: bool,
@@ -121,19 +121,34 @@ pub async fn listing(
         .transpose()?;
     let (threads, next_cursor) =
         threads::list(&app.db, &space, cursor.as_ref(), tagged, limit).await?;
-    let ids: Vec<i32> = threads.iter().map(|t| t.id).collect();
-    let joined = crate::accounts::joined_at(&app.db, viewer.id).await?;
-    let since = crate::forum::unread::since(joined, Utc::now());
-    let unread = crate::forum::unread::among(&app.db, viewer.id, &[space.id], &ids, since).await?;
-    let organisations = crate::forum::people::organisations_taking_part(&app.db, &ids).await?;
     Ok(Listing {
         space,
         can_post,
         threads,
         next_cursor,
-        unread,
-        organisations,
+        unread: Default::default(),
+        organisations: Default::default(),
     })
+}
+
+/// `listing` with what only the space's page shows: which threads are unread and the
+/// organisations taking part (the JSON list and feeds do without these queries).
+pub async fn listing_for_page(
+    app: &AppState,
+    viewer: &Viewer,
+    space_slug: &str,
+    cursor: Option<&str>,
+    tagged: Option<&str>,
+    limit: u64,
+) -> Result<Listing, ApiError> {
+    let mut found = listing(app, viewer, space_slug, cursor, tagged, limit).await?;
+    let ids: Vec<i32> = found.threads.iter().map(|t| t.id).collect();
+    let joined = crate::accounts::joined_at(&app.db, viewer.id).await?;
+    let since = crate::forum::unread::since(joined, Utc::now());
+    found.unread =
+        crate::forum::unread::among(&app.db, viewer.id, &[found.space.id], &ids, since).await?;
+    found.organisations = crate::forum::people::organisations_taking_part(&app.db, &ids).await?;
+    Ok(found)
 }
 
 fn may_reply(viewer: &Viewer, access: &SpaceAccess, t: &thread::Model) -> bool {

@@ -150,29 +150,44 @@ async fn digest_links_open_pages_and_unsubscribe_confirms_with_a_button() {
     b.close().await;
 }
 
-fn invitation_token(world: &World) -> String {
-    invitation_token_for(world, "")
+/// Every mail written so far, with quoted-printable soft line breaks undone.
+fn mailed(world: &World) -> Vec<String> {
+    std::fs::read_dir(world.app.data_dir.path().join("mail"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        .map(|raw| raw.replace("=\r\n", "").replace("=\n", ""))
+        .collect()
 }
 
-/// The token in the invitation mailed to `to` (any address when empty).
-pub fn invitation_token_for(world: &World, to: &str) -> String {
-    let dir = world.app.data_dir.path().join("mail");
-    for entry in std::fs::read_dir(dir).expect("mail folder") {
-        let raw = std::fs::read_to_string(entry.unwrap().path())
-            .unwrap_or_default()
-            .replace("=\r\n", "")
-            .replace("=\n", "");
-        if !raw.contains(to) {
-            continue;
+/// The token after `prefix` (such as `/invitations/`) in a mail to `to` (any address when
+/// empty), waiting up to ten seconds for it to be written.
+async fn token_mailed(world: &World, to: &str, prefix: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let found = mailed(world).into_iter().find_map(|raw| {
+            let at = raw.find(prefix).filter(|_| raw.contains(to))?;
+            Some(
+                raw[at + prefix.len()..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect::<String>(),
+            )
+        });
+        if let Some(token) = found {
+            return token;
         }
-        if let Some(at) = raw.find("/invitations/") {
-            return raw[at + "/invitations/".len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                .collect();
-        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing with {prefix} was mailed to {to:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    panic!("no invitation was mailed");
+}
+
+/// The token in the invitation mailed to `to`.
+pub async fn invitation_token_for(world: &World, to: &str) -> String {
+    token_mailed(world, to, "/invitations/").await
 }
 
 #[tokio::test]
@@ -188,7 +203,7 @@ async fn an_invitation_link_opens_a_page_to_join_and_then_says_it_was_used() {
         )
         .await;
     assert!(status.is_success(), "{body}");
-    let token = invitation_token(&world);
+    let token = invitation_token_for(&world, "dana@kent.example").await;
 
     let b = Browser::start(world.base(), Scripts::Off).await;
     b.open(&format!("/invitations/{token}")).await;
@@ -230,34 +245,6 @@ async fn an_invitation_link_opens_a_page_to_join_and_then_says_it_was_used() {
     b.close().await;
 }
 
-/// The reset link in the newest mail to `to`, waiting for it to be written.
-async fn reset_link(world: &World, to: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let dir = world.app.data_dir.path().join("mail");
-        for entry in std::fs::read_dir(&dir).into_iter().flatten() {
-            let raw = std::fs::read_to_string(entry.unwrap().path())
-                .unwrap_or_default()
-                .replace("=\r\n", "")
-                .replace("=\n", "");
-            if raw.contains(to) {
-                if let Some(at) = raw.find("/password/reset/") {
-                    let token: String = raw[at + "/password/reset/".len()..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                        .collect();
-                    return format!("/password/reset/{token}");
-                }
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no reset link was mailed to {to}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_forgotten_password_is_reset_through_a_single_use_emailed_link() {
     let world = World::new(Backend::Sqlite).await;
@@ -275,7 +262,10 @@ async fn a_forgotten_password_is_reset_through_a_single_use_emailed_link() {
     b.follow("form[action='/password/forgot'] button").await;
     let known = b.text("main").await.replace(CHIEF, "ADDRESS");
     assert_eq!(known, unknown, "the answer does not tell members apart");
-    let link = reset_link(&world, CHIEF).await;
+    let link = format!(
+        "/password/reset/{}",
+        token_mailed(&world, CHIEF, "/password/reset/").await
+    );
     b.open(&link).await;
     b.fill("#password", "a brand new passphrase").await;
     b.fill("#confirm_password", "a brand new passphrase").await;
@@ -283,10 +273,8 @@ async fn a_forgotten_password_is_reset_through_a_single_use_emailed_link() {
     assert!(b.body_text().await.contains("Your password has changed"));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let told = std::fs::read_dir(world.app.data_dir.path().join("mail"))
-            .into_iter()
-            .flatten()
-            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+        let told = mailed(&world)
+            .iter()
             .any(|m| m.contains("Your Roundtable password has changed") && m.contains(CHIEF));
         if told {
             break;

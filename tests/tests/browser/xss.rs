@@ -73,7 +73,7 @@ async fn payloads_as_names_and_job_titles_stay_text() {
             )
             .await;
         assert!(status.is_success(), "{body}");
-        let token = crate::mail_links::invitation_token_for(&world, &email);
+        let token = crate::mail_links::invitation_token_for(&world, &email).await;
         b.open(&format!("/invitations/{token}")).await;
         b.set_value("#display_name", payload).await;
         b.fill("#password", "a long enough passphrase").await;
