@@ -16,6 +16,7 @@ mod m20261202_000011_login_failures;
 mod m20261202_000012_profiles_and_feeds;
 mod m20261202_000013_password_resets;
 mod m20261202_000014_thread_reads;
+mod m20261202_000015_documents;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000012_profiles_and_feeds::Migration),
             Box::new(m20261202_000013_password_resets::Migration),
             Box::new(m20261202_000014_thread_reads::Migration),
+            Box::new(m20261202_000015_documents::Migration),
         ]
     }
 }

@@ -108,6 +108,8 @@ fn filter_query(f: &Filter, fields: &Fields, names: &mut TextAnalyzer) -> Box<dy
         Filter::Author(who) => all_tokens(fields.author_name, who, names),
         Filter::Force(org) => all_tokens(fields.org_name, org, names),
         Filter::Marking(m) => term_query(fields.marking, m),
+        Filter::Kind(k) if k == "discussion" || k == "document" => term_query(fields.kind, k),
+        Filter::Kind(file_type) => term_query(fields.file_type, file_type),
         Filter::BestPractice => Box::new(TermQuery::new(
             Term::from_field_u64(fields.best_practice, 1),
             IndexRecordOption::Basic,

@@ -1,6 +1,7 @@
-//! One pass over what matched: each thread's best post (by score, best practice boosted) and
-//! newest post, and per-thread facets, all from fast fields. Thread-level facets (space, tags,
-//! year) are read once per thread; `force` counts each organisation whose posts matched.
+//! One pass over what matched: each group's (a thread's, or a document's) best match (by
+//! score, best practice boosted) and newest match, and per-group facets, all from fast
+//! fields. Group-level facets (space, tags, year, type) are read once per group; `force`
+//! counts each organisation whose posts matched.
 use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
@@ -33,6 +34,7 @@ struct ThreadFacets {
     tags: Vec<String>,
     orgs: Vec<String>,
     year: Option<u64>,
+    kind: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -71,6 +73,9 @@ impl Matches {
             if let Some(y) = t.year {
                 bump("year", &y.to_string());
             }
+            if let Some(k) = &t.kind {
+                bump("type", k);
+            }
         }
         out
     }
@@ -86,13 +91,14 @@ struct SegmentThread {
     tags: Vec<u64>,
     orgs: Vec<u64>,
     year: Option<u64>,
+    kind: Option<u64>,
 }
 
 /// Per segment: facet values as term ordinals, resolved to text once per ordinal at harvest.
 pub struct SegmentMatches {
     segment: u32,
     boost: f32,
-    thread_id: Column<u64>,
+    group: Column<u64>,
     post_id: Column<u64>,
     created_at: Column<i64>,
     best_practice: Column<u64>,
@@ -100,6 +106,7 @@ pub struct SegmentMatches {
     space: Option<StrColumn>,
     tag: Option<StrColumn>,
     org: Option<StrColumn>,
+    kind: Option<StrColumn>,
     threads: HashMap<u64, SegmentThread>,
 }
 
@@ -112,7 +119,7 @@ impl Collector for CountMatches {
         Ok(SegmentMatches {
             segment,
             boost: self.best_practice_boost,
-            thread_id: ff.u64("thread_id")?,
+            group: ff.u64("group")?,
             post_id: ff.u64("post_id")?,
             created_at: ff.i64("created_at")?,
             best_practice: ff.u64("best_practice")?,
@@ -120,6 +127,7 @@ impl Collector for CountMatches {
             space: ff.str("space_slug")?,
             tag: ff.str("tag_facet")?,
             org: ff.str("org")?,
+            kind: ff.str("kind")?,
             threads: HashMap::new(),
         })
     }
@@ -155,7 +163,7 @@ impl SegmentCollector for SegmentMatches {
     type Fruit = Matches;
 
     fn collect(&mut self, doc: u32, score: Score) {
-        let Some(thread) = self.thread_id.first(doc) else {
+        let Some(thread) = self.group.first(doc) else {
             return;
         };
         let score = if self.best_practice.first(doc) == Some(1) {
@@ -189,6 +197,7 @@ impl SegmentCollector for SegmentMatches {
                     .map(|c| c.term_ords(doc).collect())
                     .unwrap_or_default();
                 let year = self.year.first(doc);
+                let kind = self.kind.as_ref().and_then(|c| c.term_ords(doc).next());
                 self.threads.insert(
                     thread,
                     SegmentThread {
@@ -197,6 +206,7 @@ impl SegmentCollector for SegmentMatches {
                         tags,
                         orgs: org.into_iter().collect(),
                         year,
+                        kind,
                     },
                 );
             }
@@ -204,7 +214,7 @@ impl SegmentCollector for SegmentMatches {
     }
 
     fn harvest(self) -> Matches {
-        let mut cache: [HashMap<u64, String>; 3] = Default::default();
+        let mut cache: [HashMap<u64, String>; 4] = Default::default();
         let mut resolve = |which: usize, column: &Option<StrColumn>, ord: u64| -> Option<String> {
             if let Some(v) = cache[which].get(&ord) {
                 return Some(v.clone());
@@ -234,6 +244,7 @@ impl SegmentCollector for SegmentMatches {
                     .filter_map(|o| resolve(2, &self.org, o))
                     .collect(),
                 year: t.year,
+                kind: t.kind.and_then(|o| resolve(3, &self.kind, o)),
             };
             threads.insert(thread, facets);
         }

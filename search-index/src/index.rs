@@ -2,7 +2,7 @@
 //! reloaded after each commit, and the search itself.
 use crate::build::build;
 use crate::collect::{Best, CountMatches, Matches};
-use crate::schema::{self, Fields, SCHEMA_VERSION};
+use crate::schema::{self, Fields, GROUP_DOCUMENT, SCHEMA_VERSION};
 use crate::snippet;
 use crate::{
     query, Ranking, SearchDocument, SearchError, SearchHit, SearchRequest, SearchResults, SortOrder,
@@ -178,13 +178,27 @@ impl SearchIndex {
             .map_err(index_err)
     }
 
-    /// Adds or replaces posts (by post id).
+    /// Adds or replaces posts (by post id) and documents (by document id).
     pub fn upsert(&self, docs: &[SearchDocument]) -> Result<(), SearchError> {
         let writer = self.writer()?;
         for d in docs {
-            writer.delete_term(Term::from_field_u64(self.fields.post_id, d.post_id as u64));
+            let key = if d.document_id != 0 {
+                Term::from_field_u64(self.fields.document_id, d.document_id as u64)
+            } else {
+                Term::from_field_u64(self.fields.post_id, d.post_id as u64)
+            };
+            writer.delete_term(key);
             writer.add_document(self.document(d)).map_err(index_err)?;
         }
+        Ok(())
+    }
+
+    pub fn delete_document(&self, document_id: i32) -> Result<(), SearchError> {
+        let writer = self.writer()?;
+        writer.delete_term(Term::from_field_u64(
+            self.fields.document_id,
+            document_id as u64,
+        ));
         Ok(())
     }
 
@@ -248,8 +262,17 @@ impl SearchIndex {
     fn document(&self, d: &SearchDocument) -> TantivyDocument {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
-        doc.add_u64(f.post_id, d.post_id as u64);
-        doc.add_u64(f.thread_id, d.thread_id as u64);
+        if d.document_id != 0 {
+            doc.add_u64(f.document_id, d.document_id as u64);
+            doc.add_u64(f.group, GROUP_DOCUMENT + d.document_id as u64);
+            doc.add_text(f.kind, "document");
+            doc.add_text(f.file_type, &d.file_type);
+        } else {
+            doc.add_u64(f.post_id, d.post_id as u64);
+            doc.add_u64(f.thread_id, d.thread_id as u64);
+            doc.add_u64(f.group, d.thread_id as u64);
+            doc.add_text(f.kind, "discussion");
+        }
         doc.add_u64(f.space_id, d.space_id as u64);
         doc.add_text(f.space_slug, &d.space_slug);
         doc.add_text(f.title, &d.thread_title);
@@ -297,7 +320,7 @@ impl SearchIndex {
             None => None,
         };
         let mut out = Vec::with_capacity(page.len());
-        for (thread_id, best) in page {
+        for (_, best) in page {
             let doc: TantivyDocument = searcher.doc(best.doc).map_err(index_err)?;
             let text = |field| {
                 doc.get_first(field)
@@ -310,12 +333,16 @@ impl SearchIndex {
                 Some(s) if !s.is_empty() => snippet::to_html(&s),
                 _ => snippet::opening(&body, 180),
             };
-            out.push(SearchHit {
-                thread_id: thread_id as i32,
-                post_id: doc
-                    .get_first(self.fields.post_id)
+            let id = |field| {
+                doc.get_first(field)
                     .and_then(|v| v.as_u64())
-                    .unwrap_or_default() as i32,
+                    .unwrap_or_default() as i32
+            };
+            out.push(SearchHit {
+                thread_id: id(self.fields.thread_id),
+                post_id: id(self.fields.post_id),
+                document_id: id(self.fields.document_id),
+                file_type: text(self.fields.file_type),
                 title: text(self.fields.title),
                 space_slug: text(self.fields.space_slug),
                 snippet_html,
@@ -380,6 +407,7 @@ impl SearchIndex {
             .map_err(index_err)?;
         Ok(Self::ordered(&matches, SortOrder::Relevance)
             .into_iter()
+            .filter(|(group, _)| *group < GROUP_DOCUMENT)
             .take(limit)
             .map(|(t, _)| t as i32)
             .collect())

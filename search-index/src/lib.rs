@@ -35,11 +35,17 @@ mod store;
 pub use index::{OpenError, SearchIndex};
 pub use store::IndexStore;
 
-/// One post as the index sees it (denormalised: thread and space facts are copied in).
+/// One post, or one shared document, as the index sees it (denormalised: thread and space
+/// facts are copied in). A document has `document_id` set, its title in `thread_title`, its
+/// summary and extracted text in `body_text`, and no post or thread id.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchDocument {
     pub post_id: i32,
     pub thread_id: i32,
+    /// Non-zero for a shared document.
+    pub document_id: i32,
+    /// A document's file type (`pdf`, `docx`, …).
+    pub file_type: String,
     pub space_id: i32,
     pub space_slug: String,
     pub thread_title: String,
@@ -88,8 +94,14 @@ impl SearchRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchHit {
+    /// The thread of a discussion hit; 0 for a document.
     pub thread_id: i32,
+    /// The best matching post of a discussion hit; 0 for a document.
     pub post_id: i32,
+    /// The document of a document hit; 0 for a discussion.
+    pub document_id: i32,
+    /// A document's file type; empty for a discussion.
+    pub file_type: String,
     pub title: String,
     pub space_slug: String,
     /// HTML-escaped text with `<mark>` around matches; nothing else unescaped.
@@ -100,10 +112,12 @@ pub struct SearchHit {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SearchResults {
-    /// Matching threads (each thread counts once, whatever number of its posts matched).
+    /// Matching threads and documents (each thread counts once, whatever number of its posts
+    /// matched).
     pub total: usize,
     pub hits: Vec<SearchHit>,
-    /// Facet name (`space`, `tag`, `force`, `year`) to value counts, in threads.
+    /// Facet name (`space`, `tag`, `force`, `year`, `type`) to value counts, in threads and
+    /// documents.
     pub facets: Vec<(String, Vec<(String, u64)>)>,
 }
 

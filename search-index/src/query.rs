@@ -18,6 +18,8 @@ pub enum Filter {
     Author(String),
     Force(String),
     Marking(String),
+    /// `type:discussion`, `type:document`, or a document's file type (`type:pdf`).
+    Kind(String),
     BestPractice,
     /// Created strictly before this Unix time (start of the given day, UTC).
     Before(i64),
@@ -43,7 +45,22 @@ impl ParsedQuery {
 }
 
 pub const FILTERS: &[&str] = &[
-    "space", "tag", "author", "force", "marking", "is", "before", "after", "in",
+    "space", "tag", "author", "force", "marking", "type", "is", "before", "after", "in",
+];
+
+/// What `type:` takes: the two kinds of hit, and documents' file types.
+pub const TYPES: &[&str] = &[
+    "discussion",
+    "document",
+    "pdf",
+    "docx",
+    "odt",
+    "xlsx",
+    "ods",
+    "pptx",
+    "txt",
+    "md",
+    "csv",
 ];
 
 fn error(message: impl Into<String>, position: usize) -> SearchError {
@@ -143,6 +160,15 @@ fn filter(key: &str, value: &str, position: usize) -> Result<Option<Filter>, Sea
             _ => {
                 return Err(error(
                     "marking: is official or official-sensitive",
+                    value_pos,
+                ))
+            }
+        },
+        "type" => match v.to_lowercase().as_str() {
+            t if TYPES.contains(&t) => Filter::Kind(t.to_string()),
+            _ => {
+                return Err(error(
+                    format!("type: takes one of {}", TYPES.join(", ")),
                     value_pos,
                 ))
             }

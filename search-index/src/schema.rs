@@ -10,7 +10,11 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// Group keys at or above this are documents (`GROUP_DOCUMENT + document id`); below it,
+/// thread ids.
+pub const GROUP_DOCUMENT: u64 = 1 << 40;
 
 /// English: words, lower-cased, accents folded, stop words dropped, Porter-style stemming.
 pub const ENGLISH: &str = "rt_english";
@@ -21,6 +25,14 @@ pub const NAMES: &str = "rt_names";
 pub struct Fields {
     pub post_id: Field,
     pub thread_id: Field,
+    /// A shared document's id (documents have no post or thread id).
+    pub document_id: Field,
+    /// What a hit is grouped by: the thread, or the document.
+    pub group: Field,
+    /// `discussion` or `document`.
+    pub kind: Field,
+    /// A document's file type (`pdf`, `docx`, …); empty for posts.
+    pub file_type: Field,
     pub space_id: Field,
     pub space_slug: Field,
     pub title: Field,
@@ -59,7 +71,11 @@ pub fn build() -> (Schema, Fields) {
         .set_stored();
     let fields = Fields {
         post_id: b.add_u64_field("post_id", id.clone()),
-        thread_id: b.add_u64_field("thread_id", id),
+        thread_id: b.add_u64_field("thread_id", id.clone()),
+        document_id: b.add_u64_field("document_id", id),
+        group: b.add_u64_field("group", FAST),
+        kind: b.add_text_field("kind", STRING | FAST),
+        file_type: b.add_text_field("file_type", STRING | STORED),
         space_id: b.add_u64_field("space_id", INDEXED | FAST),
         space_slug: b.add_text_field("space_slug", STRING | STORED | FAST),
         title: b.add_text_field("title", text(ENGLISH, true)),

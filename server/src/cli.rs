@@ -67,6 +67,15 @@ enum Command {
     /// Weekly digests: preview one, send a week's now, or see the mail queue.
     #[command(subcommand)]
     Digest(DigestCommand),
+    /// Read the text of one file (on standard input) for search; run by the server in a
+    /// separate, limited process for each uploaded document.
+    #[command(hide = true)]
+    ExtractText {
+        /// pdf, docx, odt, xlsx, ods, pptx, txt, md or csv
+        file_type: String,
+        /// Most characters to print.
+        max_chars: String,
+    },
     /// Load data.
     Seed {
         /// The demo organisations, people, spaces and discussions.
@@ -211,6 +220,14 @@ enum SpaceCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::ExtractText {
+        file_type,
+        max_chars,
+    } = &cli.command
+    {
+        // No runtime, no settings, no logging: this process only reads one file.
+        return crate::library::isolate::child_main(file_type, max_chars);
+    }
     crate::private_files::restrict_new_files();
     crate::tls::use_ring();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -435,6 +452,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             crate::delivery::cli::status(&db).await
         }
+        Command::ExtractText { .. } => bail!("extract-text runs before settings are read"),
         Command::Seed { demo } => {
             if !demo {
                 bail!("say what to seed: roundtable seed --demo");

@@ -35,6 +35,15 @@ pub enum ApiError {
     Gone(String),
     #[error("request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// An uploaded file over its limit, with the limit in words.
+    #[error("{0}")]
+    FileTooLarge(String),
+    /// A person's allowance (uploads a day) is used up.
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// Something the request needs is down for now (the virus scanner); nothing was saved.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
@@ -74,7 +83,9 @@ impl ApiError {
             ApiError::Validation { .. } => "validation_failed",
             ApiError::Conflict(_) => "conflict",
             ApiError::Gone(_) => "gone",
-            ApiError::PayloadTooLarge { .. } => "payload_too_large",
+            ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge(_) => "payload_too_large",
+            ApiError::QuotaExceeded(_) => "quota_exceeded",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Upstream(_) => "upstream_failed",
@@ -113,7 +124,11 @@ impl ResponseError for ApiError {
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::PayloadTooLarge { .. } | ApiError::FileTooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            ApiError::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,

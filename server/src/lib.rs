@@ -17,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod forum;
 pub mod import;
+pub mod library;
 pub mod mail;
 pub mod markdown;
 pub mod notifications;

@@ -12,6 +12,8 @@ pub enum Change {
     Post(i32),
     /// A space's audience, member list or archived flag changed.
     Space(i32),
+    /// A document was shared, got a new version or text, changed or was deleted.
+    Document(i32),
 }
 
 impl Change {
@@ -20,6 +22,7 @@ impl Change {
             Change::Thread(id) => ("thread", id),
             Change::Post(id) => ("post", id),
             Change::Space(id) => ("space", id),
+            Change::Document(id) => ("document", id),
         }
     }
 }

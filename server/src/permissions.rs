@@ -78,6 +78,10 @@ pub enum Action {
     ChangePost { own: bool, thread_locked: bool },
     /// Pin, lock, endorse, or change any thread's settings.
     Moderate,
+    /// Share a document in the space's library, or attach one to a post.
+    AddDocument,
+    /// Add a version of a document, or change its details (`own`: the viewer owns it).
+    ChangeDocument { own: bool },
     /// Lower a thread's protective marking (OFFICIAL-SENSITIVE to OFFICIAL): once lowered,
     /// its text may leave the platform by email, so only an admin may.
     LowerMarking,
@@ -132,7 +136,10 @@ pub fn decide(subject: &Subject, space: &SpaceAccess, action: Action) -> Decisio
             && !(admin
                 && matches!(
                     action,
-                    Action::ChangePost { .. } | Action::Moderate | Action::LowerMarking
+                    Action::ChangePost { .. }
+                        | Action::ChangeDocument { .. }
+                        | Action::Moderate
+                        | Action::LowerMarking
                 )) =>
         {
             Decision::Forbidden("this space is archived: it can be read but not changed")
@@ -158,6 +165,18 @@ pub fn decide(subject: &Subject, space: &SpaceAccess, action: Action) -> Decisio
             ..
         } => Decision::Forbidden("this thread is locked"),
         Action::ChangePost { .. } => Decision::Allow,
+        Action::AddDocument if poster || admin => Decision::Allow,
+        Action::AddDocument => {
+            Decision::Forbidden("you may read this space but not share documents in it")
+        }
+        Action::ChangeDocument { .. } if admin => Decision::Allow,
+        Action::ChangeDocument { own: false } => {
+            Decision::Forbidden("only the document's owner or a moderator may change it")
+        }
+        Action::ChangeDocument { .. } if !poster => {
+            Decision::Forbidden("you may read this space but not share documents in it")
+        }
+        Action::ChangeDocument { .. } => Decision::Allow,
         Action::Moderate if admin => Decision::Allow,
         Action::Moderate => Decision::Forbidden("only a moderator may do this"),
         Action::LowerMarking if admin => Decision::Allow,

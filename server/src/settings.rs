@@ -35,6 +35,8 @@ pub struct Settings {
     pub digest: DigestSettings,
     pub clock: ClockSettings,
     pub limits: Limits,
+    pub library: LibrarySettings,
+    pub scan: ScanSettings,
     pub markdown: MarkdownSettings,
     pub log: LogSettings,
 }
@@ -155,6 +157,29 @@ pub struct Limits {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct LibrarySettings {
+    /// Content-addressed file store; empty in the file means `{data_dir}/files`.
+    pub files_dir: PathBuf,
+    pub max_file_bytes: u64,
+    pub daily_bytes_per_user: u64,
+    /// Wall time one file's text extraction may take.
+    pub extract_seconds: u64,
+    /// Memory the extraction process may use.
+    pub extract_memory_mb: u64,
+    /// Most characters of text kept from one file.
+    pub extract_max_chars: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSettings {
+    /// `unix:PATH` or `tcp:HOST:PORT` of clamd; empty: no scanning.
+    pub clamd: String,
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MarkdownSettings {
     /// Hosts whose images posts may show; any other image becomes a link.
     pub image_hosts: Vec<String>,
@@ -246,6 +271,9 @@ impl Settings {
         }
         if self.search.index_dir.as_os_str().is_empty() {
             self.search.index_dir = self.data_dir.join("index");
+        }
+        if self.library.files_dir.as_os_str().is_empty() {
+            self.library.files_dir = self.data_dir.join("files");
         }
         self.validate()?;
         self.server.public_origin = url::Url::parse(&self.server.public_url)
@@ -347,12 +375,24 @@ impl Settings {
             ("digest.max_attempts", u64::from(d.max_attempts)),
             ("digest.retry_base_seconds", d.retry_base_seconds),
             ("digest.lease_seconds", d.lease_seconds),
+            ("library.max_file_bytes", self.library.max_file_bytes),
+            (
+                "library.daily_bytes_per_user",
+                self.library.daily_bytes_per_user,
+            ),
+            ("library.extract_seconds", self.library.extract_seconds),
+            ("library.extract_memory_mb", self.library.extract_memory_mb),
+            ("scan.timeout_seconds", self.scan.timeout_seconds),
         ] {
             if value == 0 {
                 return Err(invalid(key, "must be at least 1"));
             }
         }
         self.clock_start()?;
+        if !self.scan.clamd.is_empty() {
+            crate::library::scan::Clamd::parse(&self.scan.clamd)
+                .map_err(|message| invalid("scan.clamd", message))?;
+        }
         if self.limits.title_chars == 0
             || self.limits.post_chars == 0
             || self.limits.body_bytes < 1024

@@ -29,6 +29,8 @@ impl Application {
         let mailer = Mailer::from_settings(&settings)?;
         let search = crate::search::SearchService::start(&db, &settings.search.index_dir).await?;
         search.clone().spawn_indexer(db.clone());
+        let library = crate::library::Library::from_settings(&settings)?;
+        crate::library::worker::spawn(library.clone(), db.clone(), search.clone());
         if settings.digest.scheduler {
             Arc::new(Delivery {
                 db: db.clone(),
@@ -47,6 +49,7 @@ impl Application {
                 keys,
                 mailer,
                 search,
+                library,
             },
         ));
         state.reads.clone().spawn_writer(state.db.clone());

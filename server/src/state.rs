@@ -24,6 +24,8 @@ pub struct AppState {
     pub previews: SearchesInFlight,
     /// Reads of threads noted by page views, written in batches.
     pub reads: crate::reads::ReadMarks,
+    /// Shared documents: the file store, the scanner, the extraction budget.
+    pub library: Arc<crate::library::Library>,
 }
 
 /// What `AppState::new` is built from, besides the settings.
@@ -32,6 +34,7 @@ pub struct Parts {
     pub keys: Keys,
     pub mailer: Mailer,
     pub search: Arc<SearchService>,
+    pub library: Arc<crate::library::Library>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             searches: SearchesInFlight::new(settings.search.max_concurrent_per_user),
             previews: SearchesInFlight::new(2),
             reads: crate::reads::ReadMarks::default(),
+            library: parts.library,
             settings,
         }
     }

@@ -163,7 +163,7 @@ pub async fn search(
             summary: h.snippet_html.clone(),
             summary_is_html: true,
             updated: h.created_at.to_rfc3339(),
-            url: format!("{base}/posts/{}", h.post_id),
+            url: format!("{base}{}", h.page_path()),
         })
         .collect();
     atom(Atom {

@@ -19,6 +19,8 @@ pub struct Hit {
     pub marking: String,
     pub sensitive: bool,
     pub href: String,
+    /// A document hit's kind of file ("PDF", "Word document"); `None` for a discussion.
+    pub file_type: Option<&'static str>,
     pub space: String,
     pub snippet_html: String,
     pub when: String,
@@ -90,6 +92,7 @@ fn filter(facet: &str, value: &str) -> Option<String> {
         "space" => format!("space:{}", quoted(value)),
         "tag" => format!("tag:{}", quoted(value)),
         "force" => format!("force:{}", quoted(value)),
+        "type" => format!("type:{}", quoted(value)),
         "year" => {
             let year: i32 = value.parse().ok()?;
             format!("after:{year}-01-01 before:{}-01-01", year + 1)
@@ -104,6 +107,7 @@ fn facet_title(name: &str) -> Option<&'static str> {
         "tag" => "Tag",
         "force" => "Organisation",
         "year" => "Year",
+        "type" => "Type",
         _ => return None,
     })
 }
@@ -167,7 +171,12 @@ pub async fn show(
         .hits
         .into_iter()
         .map(|h| Hit {
-            href: format!("/posts/{}", h.post_id),
+            href: h.page_path(),
+            file_type: h
+                .file_type
+                .as_deref()
+                .and_then(crate::library::file_type::FileType::parse)
+                .map(|t| t.label()),
             sensitive: h.marking != "OFFICIAL",
             marking: h.marking,
             title: h.title,

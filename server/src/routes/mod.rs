@@ -3,6 +3,7 @@
 pub mod audit_log;
 pub mod auth;
 pub mod directory;
+pub mod documents;
 pub mod health;
 pub mod invitations;
 pub mod json_body;
@@ -52,6 +53,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(spaces::list)
                 .service(spaces::create)
                 .service(spaces::update)
+                .service(documents::upload_to_library)
+                .service(documents::library)
+                .service(documents::attach_to_post)
+                .service(documents::add_version)
+                .service(documents::versions)
+                .service(documents::download)
+                .service(documents::show)
+                .service(documents::remove)
                 .service(threads::list)
                 .service(threads::start)
                 .service(threads::show)

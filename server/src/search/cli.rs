@@ -77,8 +77,9 @@ pub async fn search(
     Ok(())
 }
 
-/// Prints one JSON line: documents in the index, its outbox position, live posts and the
-/// outbox head. When the indexer has caught up, documents equal live posts.
+/// Prints one JSON line: documents in the index, its outbox position, live posts, live shared
+/// documents and the outbox head. When the indexer has caught up, documents equal live posts
+/// plus live shared documents.
 pub async fn status(db: &DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
     use sea_orm::{EntityTrait, QueryOrder};
     let dir = IndexStore::new(&settings.search.index_dir)
@@ -92,10 +93,11 @@ pub async fn status(db: &DatabaseConnection, settings: &Settings) -> anyhow::Res
         .map(|r| r.id)
         .unwrap_or(0);
     println!(
-        "{{\"documents\": {}, \"position\": {}, \"live_posts\": {}, \"outbox_head\": {}}}",
+        "{{\"documents\": {}, \"position\": {}, \"live_posts\": {}, \"live_shared_documents\": {}, \"outbox_head\": {}}}",
         index.num_docs(),
         index.position()?,
         super::documents::count_posts(db).await?,
+        super::shared_documents::count(db).await?,
         head
     );
     Ok(())

@@ -108,6 +108,7 @@ async fn documents(
                 marking: t.marking.clone(),
                 best_practice: t.best_practice,
                 created_at: p.created_at.timestamp(),
+                ..SearchDocument::default()
             })
         })
         .collect())

@@ -3,7 +3,7 @@
 //! most about once a second. Each commit records the outbox position it includes, in the same
 //! commit, so after a crash at any point the index restarts from exactly what it holds: changes
 //! are re-applied (idempotently, from the current database state), never lost or doubled.
-use super::documents;
+use super::{documents, shared_documents};
 use crate::db::entities::outbox;
 use anyhow::Context;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -88,6 +88,15 @@ pub async fn rebuild(
         tokio::task::spawn_blocking(move || writer.add_new(&batch.documents)).await??;
     }
     reading.await??;
+    let mut after = 0;
+    loop {
+        let (docs, last) = shared_documents::batch_after(db, after, 200).await?;
+        let Some(last) = last else { break };
+        after = last;
+        count += docs.len() as u64;
+        let writer = index.clone();
+        tokio::task::spawn_blocking(move || writer.add_new(&docs)).await??;
+    }
     let index = Arc::try_unwrap(index).map_err(|_| anyhow::anyhow!("index still shared"))?;
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         index.commit(position)?;
@@ -267,10 +276,12 @@ impl SearchService {
         }
         let mut threads: Vec<i32> = Vec::new();
         let mut posts: Vec<i32> = Vec::new();
+        let mut shared: Vec<i32> = Vec::new();
         for row in &rows {
             match row.kind.as_str() {
                 "thread" => threads.push(row.entity_id),
                 "post" => posts.push(row.entity_id),
+                "document" => shared.push(row.entity_id),
                 // Audiences are applied at query time from the database, so a space change
                 // needs nothing in the index.
                 _ => {}
@@ -280,6 +291,9 @@ impl SearchService {
         threads.dedup();
         posts.sort_unstable();
         posts.dedup();
+        shared.sort_unstable();
+        shared.dedup();
+        let shared_docs = shared_documents::for_documents(db, &shared).await?;
         let thread_docs = documents::for_threads(db, &threads).await?;
         let post_docs = documents::for_posts(db, &posts).await?;
         let index = self.index();
@@ -297,6 +311,12 @@ impl SearchService {
                 index.delete_post(*p)?;
             }
             index.upsert(&post_docs)?;
+            let found: std::collections::HashSet<i32> =
+                shared_docs.iter().map(|d| d.document_id).collect();
+            for d in shared.iter().filter(|d| !found.contains(d)) {
+                index.delete_document(*d)?;
+            }
+            index.upsert(&shared_docs)?;
             index.commit(position)
         })
         .await??;

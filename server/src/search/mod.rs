@@ -5,5 +5,6 @@ pub mod documents;
 pub mod eval;
 pub mod in_flight;
 pub mod indexer;
+pub mod shared_documents;
 
 pub use indexer::SearchService;

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod directory;
+pub mod documents;
 pub mod feeds;
 pub mod home;
 pub mod password_reset;

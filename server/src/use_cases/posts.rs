@@ -193,6 +193,7 @@ pub async fn delete(app: &AppState, viewer: &Viewer, post_id: i32) -> Result<(),
     let now = Utc::now();
     let txn = app.db.begin().await?;
     posts::soft_delete(&txn, &found, viewer.id, now).await?;
+    super::documents::withdraw_attachments(&txn, found.id, now).await?;
     if !own {
         moderation_audit(&txn, viewer, "post.delete", found.id, now).await?;
     }

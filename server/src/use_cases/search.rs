@@ -12,27 +12,52 @@ use std::collections::BTreeMap;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchHitView {
-    pub thread_id: i32,
-    pub post_id: i32,
+    /// `discussion` (a thread, with its best matching post) or `document` (a shared file).
+    pub kind: String,
+    /// A discussion hit's thread; absent for a document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thread_id: Option<i32>,
+    /// A discussion hit's best matching post; absent for a document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub post_id: Option<i32>,
+    /// A document hit's document; absent for a discussion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_id: Option<i32>,
+    /// A document hit's file type (`pdf`, `docx`, …); absent for a discussion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_type: Option<String>,
+    /// The thread's or document's title.
     pub title: String,
     pub space: String,
     /// Escaped text with `<mark>` around the matched words.
     pub snippet_html: String,
     pub score: f32,
     pub created_at: DateTime<Utc>,
-    /// The thread's protective marking as it is now.
+    /// The thread's or document's protective marking as it is now.
     #[schema(value_type = String, example = "OFFICIAL")]
     pub marking: String,
 }
 
+impl SearchHitView {
+    /// The page a hit opens: the matching post, or the document.
+    pub fn page_path(&self) -> String {
+        match (self.document_id, self.post_id) {
+            (Some(d), _) => format!("/documents/{d}"),
+            (None, Some(p)) => format!("/posts/{p}"),
+            (None, None) => "/".to_string(),
+        }
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchView {
-    /// Matching threads (each thread once, with its best post).
+    /// Matching threads (each thread once, with its best post) and documents.
     pub total: usize,
     pub page: usize,
     pub per_page: usize,
     pub hits: Vec<SearchHitView>,
-    /// `space`, `tag`, `force` and `year`, each value with its number of matching threads.
+    /// `space`, `tag`, `force`, `year` and `type` (`discussion`, `document`), each value with
+    /// its number of matching threads and documents.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
@@ -123,20 +148,49 @@ pub async fn run(
             },
             SearchError::Index(_) => ApiError::Internal(anyhow::Error::new(e)),
         })?;
-    let now_stored = stored_threads(app, results.hits.iter().map(|h| h.thread_id)).await?;
+    let now_stored = stored_threads(
+        app,
+        results
+            .hits
+            .iter()
+            .filter(|h| h.document_id == 0)
+            .map(|h| h.thread_id),
+    )
+    .await?;
+    let documents_now = stored_documents(
+        app,
+        results
+            .hits
+            .iter()
+            .filter(|h| h.document_id != 0)
+            .map(|h| h.document_id),
+    )
+    .await?;
     let hits = results
         .hits
         .into_iter()
-        // The index follows the database a moment behind: a thread moved since into a space
-        // the viewer may not read, or gone, is left out of the page of hits.
+        // The index follows the database a moment behind: a thread or document moved since
+        // into a space the viewer may not read, or gone, is left out of the page of hits.
         .filter_map(|h| {
-            let (space_id, marking) = now_stored.get(&h.thread_id)?;
+            let (space_id, marking) = if h.document_id != 0 {
+                documents_now.get(&h.document_id)?
+            } else {
+                now_stored.get(&h.thread_id)?
+            };
             readable.contains(space_id).then(|| (h, marking.clone()))
         })
         .map(|(h, marking)| SearchHitView {
             marking,
-            thread_id: h.thread_id,
-            post_id: h.post_id,
+            kind: if h.document_id != 0 {
+                "document"
+            } else {
+                "discussion"
+            }
+            .to_string(),
+            thread_id: (h.document_id == 0).then_some(h.thread_id),
+            post_id: (h.document_id == 0).then_some(h.post_id),
+            document_id: (h.document_id != 0).then_some(h.document_id),
+            file_type: (h.document_id != 0).then_some(h.file_type),
             title: h.title,
             space: h.space_slug,
             snippet_html: h.snippet_html,
@@ -185,5 +239,48 @@ async fn stored_threads(
     Ok(rows
         .into_iter()
         .map(|(id, space, marking)| (id, (space, marking)))
+        .collect())
+}
+
+/// Each live document's space and marking as the database holds them now; a document whose
+/// post was deleted is left out with it.
+async fn stored_documents(
+    app: &AppState,
+    ids: impl Iterator<Item = i32>,
+) -> Result<std::collections::HashMap<i32, (i32, String)>, ApiError> {
+    use crate::db::entities::{document, post};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let ids: Vec<i32> = ids.collect();
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(i32, i32, String, Option<i32>)> = document::Entity::find()
+        .select_only()
+        .column(document::Column::Id)
+        .column(document::Column::SpaceId)
+        .column(document::Column::Marking)
+        .column(document::Column::PostId)
+        .filter(document::Column::Id.is_in(ids))
+        .filter(document::Column::DeletedAt.is_null())
+        .into_tuple()
+        .all(&app.db)
+        .await?;
+    let post_ids: Vec<i32> = rows.iter().filter_map(|r| r.3).collect();
+    let deleted_posts: Vec<i32> = if post_ids.is_empty() {
+        Vec::new()
+    } else {
+        post::Entity::find()
+            .select_only()
+            .column(post::Column::Id)
+            .filter(post::Column::Id.is_in(post_ids))
+            .filter(post::Column::DeletedAt.is_not_null())
+            .into_tuple()
+            .all(&app.db)
+            .await?
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.3.is_none_or(|p| !deleted_posts.contains(&p)))
+        .map(|(id, space, marking, _)| (id, (space, marking)))
         .collect())
 }

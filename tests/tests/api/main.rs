@@ -12,6 +12,7 @@ mod digest_delivery;
 mod digests;
 mod directory;
 mod discussions;
+mod documents;
 mod headers;
 mod import;
 mod invitations;

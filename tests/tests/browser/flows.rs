@@ -234,7 +234,7 @@ async fn a_chief_searches_and_narrows_by_a_facet() {
         b.follow(".rt-header__search button").await;
         if b.text(".govuk-grid-column-two-thirds h2")
             .await
-            .contains("2 threads found")
+            .contains("2 results")
         {
             break;
         }
@@ -256,7 +256,7 @@ async fn a_chief_searches_and_narrows_by_a_facet() {
     assert!(
         b.text(".govuk-grid-column-two-thirds h2")
             .await
-            .contains("1 thread found"),
+            .contains("1 result"),
         "{}",
         b.body_text().await
     );

@@ -1,5 +1,7 @@
 //! sea-orm entities, one per table. They stay in the db layer: handlers take domain types.
 pub mod audit_log;
+pub mod document;
+pub mod document_version;
 pub mod import_source;
 pub mod invitation;
 pub mod login_failure;

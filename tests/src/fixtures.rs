@@ -1,0 +1,341 @@
+//! Small documents of every accepted type, made here so that each holds a given sentence:
+//! a PDF written by hand (one page, Helvetica), Office Open XML and OpenDocument packages
+//! with the parts their readers need, and plain text, Markdown and CSV. Also hostile files:
+//! a broken PDF, a zip bomb and an XML bomb.
+use std::io::{Cursor, Write};
+use zip::write::SimpleFileOptions;
+
+/// (type as the server names it, file name, bytes) for every accepted type, each holding
+/// `words` (plus the type's name, so each file has a word of its own when asked).
+pub fn every_type(words: &dyn Fn(&str) -> String) -> Vec<(&'static str, String, Vec<u8>)> {
+    vec![
+        ("pdf", "report.pdf".into(), pdf(&words("pdf"))),
+        ("docx", "terms.docx".into(), docx(&words("docx"))),
+        ("odt", "lessons.odt".into(), odt(&words("odt"))),
+        (
+            "xlsx",
+            "costs.xlsx".into(),
+            xlsx(&[&["Force", "Saving"], &[&words("xlsx"), "12"]]),
+        ),
+        (
+            "ods",
+            "costs.ods".into(),
+            ods(&[&["Force", "Saving"], &[&words("ods"), "9"]]),
+        ),
+        (
+            "pptx",
+            "briefing.pptx".into(),
+            pptx(&[&words("pptx"), "Second slide"]),
+        ),
+        (
+            "txt",
+            "notes.txt".into(),
+            format!("Meeting notes\n{}\n", words("txt")).into_bytes(),
+        ),
+        (
+            "md",
+            "guide.md".into(),
+            format!("# Guide\n\n- {}\n- second point\n", words("md")).into_bytes(),
+        ),
+        (
+            "csv",
+            "figures.csv".into(),
+            format!("force,note\nKent,{}\nEssex,other\n", words("csv")).into_bytes(),
+        ),
+    ]
+}
+
+/// A one-page PDF showing `text` in Helvetica.
+pub fn pdf(text: &str) -> Vec<u8> {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('(', "\\(")
+        .replace(')', "\\)");
+    let content = format!("BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
+         /Resources << /Font << /F1 5 0 R >> >> >>"
+            .to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_string(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn package(parts: &[(&str, String)]) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        for (name, body) in parts {
+            // OpenDocument wants its `mimetype` first and stored, not compressed.
+            let options = if *name == "mimetype" {
+                SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored)
+            } else {
+                SimpleFileOptions::default()
+            };
+            zip.start_file(*name, options).expect("zip entry");
+            zip.write_all(body.as_bytes()).expect("zip write");
+        }
+        zip.finish().expect("zip finish");
+    }
+    out.into_inner()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const RELS_NS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
+const DOC_REL: &str =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument";
+
+fn content_types(overrides: &[(&str, &str)]) -> String {
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>"#,
+    );
+    for (part, ct) in overrides {
+        s.push_str(&format!(
+            r#"<Override PartName="{part}" ContentType="{ct}"/>"#
+        ));
+    }
+    s.push_str("</Types>");
+    s
+}
+
+fn root_rels(target: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS_NS}"><Relationship Id="rId1" Type="{DOC_REL}" Target="{target}"/></Relationships>"#
+    )
+}
+
+/// A Word document with one paragraph.
+pub fn docx(text: &str) -> Vec<u8> {
+    docx_with_body(&format!(
+        r#"<w:p><w:r><w:t>{}</w:t></w:r></w:p>"#,
+        xml_escape(text)
+    ))
+}
+
+fn docx_with_body(body: &str) -> Vec<u8> {
+    let doc = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    );
+    package(&[
+        (
+            "[Content_Types].xml",
+            content_types(&[(
+                "/word/document.xml",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+            )]),
+        ),
+        ("_rels/.rels", root_rels("word/document.xml")),
+        ("word/document.xml", doc),
+    ])
+}
+
+/// A presentation with one slide per text.
+pub fn pptx(slides: &[&str]) -> Vec<u8> {
+    let mut parts = vec![
+        (
+            "[Content_Types].xml".to_string(),
+            content_types(&[(
+                "/ppt/presentation.xml",
+                "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml",
+            )]),
+        ),
+        ("_rels/.rels".to_string(), root_rels("ppt/presentation.xml")),
+        (
+            "ppt/presentation.xml".to_string(),
+            r#"<?xml version="1.0" encoding="UTF-8"?><p:presentation xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"/>"#.to_string(),
+        ),
+    ];
+    for (i, text) in slides.iter().enumerate() {
+        parts.push((
+            format!("ppt/slides/slide{}.xml", i + 1),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><p:sld xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>{}</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>"#,
+                xml_escape(text)
+            ),
+        ));
+    }
+    let borrowed: Vec<(&str, String)> =
+        parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    package(&borrowed)
+}
+
+/// An Excel workbook with one sheet of inline-string cells.
+pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in rows.iter().enumerate() {
+        sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
+        for (c, cell) in row.iter().enumerate() {
+            let col = (b'A' + c as u8) as char;
+            sheet.push_str(&format!(
+                r#"<c r="{col}{}" t="inlineStr"><is><t>{}</t></is></c>"#,
+                r + 1,
+                xml_escape(cell)
+            ));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    package(&[
+        (
+            "[Content_Types].xml",
+            content_types(&[
+                (
+                    "/xl/workbook.xml",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                ),
+                (
+                    "/xl/worksheets/sheet1.xml",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
+                ),
+            ]),
+        ),
+        ("_rels/.rels", root_rels("xl/workbook.xml")),
+        (
+            "xl/workbook.xml",
+            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Costs" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{RELS_NS}"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+            ),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ])
+}
+
+const ODF_MANIFEST_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">"#;
+const ODF_NS: &str = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" office:version="1.2""#;
+
+fn opendocument(mime: &str, body: &str) -> Vec<u8> {
+    package(&[
+        ("mimetype", mime.to_string()),
+        (
+            "META-INF/manifest.xml",
+            format!(
+                r#"{ODF_MANIFEST_HEAD}<manifest:file-entry manifest:full-path="/" manifest:media-type="{mime}"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#
+            ),
+        ),
+        (
+            "content.xml",
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODF_NS}><office:body>{body}</office:body></office:document-content>"#
+            ),
+        ),
+    ])
+}
+
+/// An OpenDocument text with one paragraph.
+pub fn odt(text: &str) -> Vec<u8> {
+    opendocument(
+        "application/vnd.oasis.opendocument.text",
+        &format!(
+            "<office:text><text:p>{}</text:p></office:text>",
+            xml_escape(text)
+        ),
+    )
+}
+
+/// An OpenDocument spreadsheet with one sheet of string cells.
+pub fn ods(rows: &[&[&str]]) -> Vec<u8> {
+    let mut table = String::from(r#"<office:spreadsheet><table:table table:name="Costs">"#);
+    for row in rows {
+        table.push_str("<table:table-row>");
+        for cell in *row {
+            table.push_str(&format!(
+                r#"<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>"#,
+                xml_escape(cell)
+            ));
+        }
+        table.push_str("</table:table-row>");
+    }
+    table.push_str("</table:table></office:spreadsheet>");
+    opendocument("application/vnd.oasis.opendocument.spreadsheet", &table)
+}
+
+/// A file that starts like a PDF and is nothing of the kind after.
+pub fn corrupt_pdf() -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 9 0 R".to_vec();
+    out.extend(std::iter::repeat_n(0xAB, 4096));
+    out
+}
+
+/// A Word document whose one XML part expands to `megabytes` MB of spaces (a few hundred
+/// KB compressed).
+pub fn zip_bomb(megabytes: usize) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = SimpleFileOptions::default();
+        zip.start_file("[Content_Types].xml", options).unwrap();
+        zip.write_all(content_types(&[]).as_bytes()).unwrap();
+        zip.start_file("word/document.xml", options).unwrap();
+        zip.write_all(b"<w:document xmlns:w=\"x\"><w:body><w:p><w:t>")
+            .unwrap();
+        let block = vec![b' '; 1024 * 1024];
+        for _ in 0..megabytes {
+            zip.write_all(&block).unwrap();
+        }
+        zip.write_all(b"</w:t></w:p></w:body></w:document>")
+            .unwrap();
+        zip.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+/// A Word document whose XML declares "billion laughs" entities and uses them.
+pub fn xml_bomb() -> Vec<u8> {
+    let mut dtd = String::from("<!ENTITY lol \"lol\">");
+    let mut prev = "lol".to_string();
+    for i in 1..=9 {
+        let name = format!("lol{i}");
+        dtd.push_str(&format!(
+            "<!ENTITY {name} \"{}\">",
+            format!("&{prev};").repeat(10)
+        ));
+        prev = name;
+    }
+    let doc = format!(
+        r#"<?xml version="1.0"?><!DOCTYPE w:document [{dtd}]><w:document xmlns:w="x"><w:body><w:p><w:t>&{prev};</w:t></w:p></w:body></w:document>"#
+    );
+    package(&[
+        ("[Content_Types].xml", content_types(&[])),
+        ("word/document.xml", doc),
+    ])
+}
+
+/// The EICAR anti-virus test string: harmless, and detected by every scanner.
+pub const EICAR: &str = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
