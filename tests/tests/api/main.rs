@@ -25,5 +25,6 @@ mod permission_matrix;
 mod posting_limits;
 mod preferences;
 mod probing;
+mod scanning;
 mod search;
 mod tokens;
