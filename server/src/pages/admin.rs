@@ -70,12 +70,24 @@ fn done_message(code: Option<&str>) -> Option<&'static str> {
 #[template(path = "pages/admin/index.html")]
 struct IndexPage {
     chrome: Chrome,
+    /// `None`: uploads are not scanned; otherwise whether clamd answers now.
+    scanner_up: Option<bool>,
 }
 
 #[get("/admin")]
 pub async fn index(state: web::Data<AppState>, who: SignedIn) -> Result<HttpResponse, PageError> {
     uc::may_administer(&who.viewer)?;
-    render::page(&state, &IndexPage { chrome: who.chrome })
+    let scanner_up = match &state.library.scanner {
+        Some(clamd) => Some(clamd.ping(std::time::Duration::from_secs(2)).await),
+        None => None,
+    };
+    render::page(
+        &state,
+        &IndexPage {
+            chrome: who.chrome,
+            scanner_up,
+        },
+    )
 }
 
 // ---- People and invitations ---------------------------------------------------------------

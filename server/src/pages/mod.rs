@@ -18,6 +18,7 @@ pub mod form;
 pub mod help;
 pub mod home;
 pub mod invitations;
+pub mod library;
 pub mod password_reset;
 pub mod render;
 pub mod search;
@@ -41,6 +42,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(writing::new_thread_form)
         .service(writing::start_thread)
         .service(spaces::show)
+        .service(library::show)
+        .service(library::upload)
+        .service(library::document)
+        .service(library::new_version)
         .service(threads::show)
         .service(threads::watch)
         .service(threads::moderate)

@@ -21,13 +21,15 @@ const FRAMING_ALLOWANCE: u64 = 64 * 1024;
 
 /// Reads a multipart upload: the `file` field streamed into staging within the ticket's limit,
 /// and the small text fields. A declared length over the limit is refused before reading.
+/// With `csrf` (a page's form), the first field must be `csrf_token` and pass it, so nothing
+/// else of a forged form is read.
 pub async fn receive(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
     ticket: &UploadTicket,
-    extra_fields: &[&str],
-) -> Result<(ReceivedFile, UploadDetails, Vec<(String, String)>), ApiError> {
+    csrf: Option<&dyn Fn(&str) -> bool>,
+) -> Result<(ReceivedFile, UploadDetails), ApiError> {
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
@@ -52,10 +54,27 @@ pub async fn receive(
     };
     let mut file: Option<ReceivedFile> = None;
     let mut details = UploadDetails::default();
-    let mut extra = Vec::new();
+    let mut gate = csrf;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(bad)?;
         let name = field.name().unwrap_or_default().to_string();
+        if let Some(passes) = gate.take() {
+            let mut token = Vec::new();
+            while let Some(chunk) = field.next().await {
+                token.extend_from_slice(&chunk.map_err(bad)?);
+                if token.len() > 512 {
+                    break;
+                }
+            }
+            if name != "csrf_token" || !passes(&String::from_utf8_lossy(&token)) {
+                return Err(ApiError::Forbidden(
+                    "this form has expired or did not come from Roundtable: go back, reload \
+                     the page and try again"
+                        .into(),
+                ));
+            }
+            continue;
+        }
         if name == "file" {
             if file.is_some() {
                 return Err(ApiError::validation("file", "send one file per upload"));
@@ -79,7 +98,10 @@ pub async fn receive(
                 .finish()
                 .await
                 .map_err(|e| ApiError::Internal(anyhow::anyhow!("staging: {e}")))?;
-            file = Some(ReceivedFile { staged, filename });
+            // A browser sends an empty, nameless file part when none was chosen.
+            if !(filename.is_empty() && staged.size == 0) {
+                file = Some(ReceivedFile { staged, filename });
+            }
             continue;
         }
         let mut value = Vec::new();
@@ -103,7 +125,6 @@ pub async fn receive(
             "title" => details.title = Some(value),
             "summary" => details.summary = Some(value),
             "marking" => details.marking = Some(value),
-            other if extra_fields.contains(&other) => extra.push((name, value)),
             other => {
                 return Err(ApiError::validation(
                     other,
@@ -113,7 +134,7 @@ pub async fn receive(
         }
     }
     let file = file.ok_or_else(|| ApiError::validation("file", "choose a file to upload"))?;
-    Ok((file, details, extra))
+    Ok((file, details))
 }
 
 async fn upload(
@@ -124,7 +145,7 @@ async fn upload(
     dest: Destination,
 ) -> Result<HttpResponse, ApiError> {
     let ticket = docs::prepare(&state, &viewer, dest).await?;
-    let (file, details, _) = receive(&state, &req, payload, &ticket, &[]).await?;
+    let (file, details) = receive(&state, &req, payload, &ticket, None).await?;
     let uploaded = docs::complete(&state, &viewer, ticket, file, details).await?;
     Ok(HttpResponse::Created()
         .insert_header((

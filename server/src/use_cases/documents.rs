@@ -559,6 +559,19 @@ pub async fn show(app: &AppState, viewer: &Viewer, id: i32) -> Result<DocumentVi
     })
 }
 
+/// Whether the viewer may add a version of the document or delete it (for the page).
+pub async fn may_change(app: &AppState, viewer: &Viewer, id: i32) -> Result<bool, ApiError> {
+    let (doc, space) = readable_document(app, viewer, id, Action::Read).await?;
+    let access = load_access(&app.db, &Subject::from(viewer), &space).await?;
+    let own = doc.owner_id == viewer.id;
+    Ok(decide(
+        &Subject::from(viewer),
+        &access,
+        Action::ChangeDocument { own },
+    )
+    .allowed())
+}
+
 /// A file to send: its bytes, type and name.
 pub struct Download {
     pub reader: BlobReader,

@@ -87,7 +87,15 @@ async fn the_eicar_file_is_refused_and_recorded_and_clean_files_pass() {
     .await;
     let chief = app.chief_with_space("library").await;
     let path = "/api/v1/spaces/library/documents";
-    let (status, body) = upload(&app, &chief, path, "invoice.txt", EICAR.as_bytes().to_vec(), &[]).await;
+    let (status, body) = upload(
+        &app,
+        &chief,
+        path,
+        "invoice.txt",
+        EICAR.as_bytes().to_vec(),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("Eicar-Test-Signature"), "{message}");
@@ -99,13 +107,35 @@ async fn the_eicar_file_is_refused_and_recorded_and_clean_files_pass() {
     );
     let kept: usize = walk_files(&app.data_dir.path().join("files"));
     assert_eq!(kept, 0, "nothing of the infected file is kept");
-    let (status, body) = upload(&app, &chief, path, "minutes.txt", b"Clean minutes".to_vec(), &[]).await;
+    let (status, body) = upload(
+        &app,
+        &chief,
+        path,
+        "minutes.txt",
+        b"Clean minutes".to_vec(),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     drop(clamd);
     // The scanner gone: uploads wait for it (refused, nothing kept), never pass unscanned.
-    let (status, body) = upload(&app, &chief, path, "later.txt", b"Later minutes".to_vec(), &[]).await;
+    let (status, body) = upload(
+        &app,
+        &chief,
+        path,
+        "later.txt",
+        b"Later minutes".to_vec(),
+        &[],
+    )
+    .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("virus scanner"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("virus scanner"),
+        "{body}"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM documents").await, 1);
 }
 

@@ -12,6 +12,7 @@ mod admin;
 mod feeds;
 mod flows;
 mod keyboard;
+mod library;
 mod mail_links;
 mod roles;
 mod xss;
