@@ -156,7 +156,8 @@ async fn upload(
 }
 
 /// The multipart body of an upload.
-#[derive(utoipa::ToSchema)]
+#[derive(utoipa::ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct UploadForm {
     /// The file: PDF, DOCX, ODT, XLSX, ODS, PPTX, plain text, Markdown or CSV, decided from
@@ -306,7 +307,7 @@ pub async fn versions(
 #[serde(deny_unknown_fields)]
 pub struct DownloadQuery {
     /// A version number; default: the current version.
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 2147483647)]
     pub version: Option<i32>,
 }
 
@@ -314,6 +315,7 @@ pub struct DownloadQuery {
 #[utoipa::path(get, path = "/api/v1/documents/{id}/download", tag = "documents",
     params(("id" = i32, Path, minimum = 1, description = "The document's id"), DownloadQuery),
     responses((status = 200, content_type = "application/octet-stream", description = "The file"),
+        (status = 400, body = ErrorBody, description = "The query cannot be read"),
         (status = 401, body = ErrorBody, description = "Not signed in"),
         (status = 404, body = ErrorBody, description = "No such document or version, or you may not read it")))]
 #[get("/documents/{id}/download")]
@@ -381,6 +383,7 @@ fn content_disposition(name: &str) -> String {
 #[utoipa::path(get, path = "/api/v1/spaces/{slug}/documents", tag = "documents",
     params(("slug" = String, Path, description = "The space's slug"), PageQuery),
     responses((status = 200, body = LibraryPage, description = "One page of documents"),
+        (status = 400, body = ErrorBody, description = "The query cannot be read"),
         (status = 401, body = ErrorBody, description = "Not signed in"),
         (status = 404, body = ErrorBody, description = "No such space, or you may not read it"),
         (status = 422, body = ErrorBody, description = "A bad cursor or limit")))]
