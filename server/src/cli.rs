@@ -61,6 +61,9 @@ enum Command {
     /// Import discussions from elsewhere.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Shared documents.
+    #[command(subcommand)]
+    Library(LibraryCommand),
     /// Measure search quality.
     #[command(subcommand)]
     Eval(EvalCommand),
@@ -125,6 +128,21 @@ enum ImportCommand {
         /// The site, for source links (default: from the dump's folder name).
         #[arg(long)]
         site: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LibraryCommand {
+    /// Share every file of a folder (and its sub-folders) in a space's library, with a
+    /// progress bar and a summary; files that are refused are listed with the reason.
+    Import {
+        folder: PathBuf,
+        /// The space (its slug).
+        #[arg(long)]
+        space: String,
+        /// Who shares them; default: the first admin.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_user: Option<String>,
     },
 }
 
@@ -427,6 +445,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = open(&settings).await?;
             import_stackexchange(&db, &posts, &space, as_user.as_deref(), site).await
         }
+        Command::Library(LibraryCommand::Import {
+            folder,
+            space,
+            as_user,
+        }) => {
+            let db = open(&settings).await?;
+            import_library(&db, &settings, &folder, &space, as_user.as_deref()).await
+        }
         Command::IndexStatus => {
             let db = open(&settings).await?;
             crate::search::cli::status(&db, &settings).await
@@ -495,6 +521,68 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         .context("server stopped with an error")
 }
 
+async fn import_library(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    folder: &std::path::Path,
+    space: &str,
+    as_user: Option<&str>,
+) -> anyhow::Result<()> {
+    use crate::import::library;
+    let account = importer(db, as_user, "--as").await?;
+    if !folder.is_dir() {
+        bail!("{} is not a folder", folder.display());
+    }
+    let files = library::files_in(folder)?;
+    let bar = indicatif::ProgressBar::new(files.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} importing [{bar:40}] {pos}/{len} files ({eta} left)",
+        )
+        .context("progress bar template")?
+        .progress_chars("=> "),
+    );
+    let summary = library::import(db, settings, &account, space, &files, |_| bar.inc(1)).await?;
+    bar.finish_and_clear();
+    println!(
+        "imported {} of {} files ({:.1} MB) into {space}; their text is read for search by the \
+         running server",
+        summary.imported,
+        files.len(),
+        summary.bytes as f64 / 1024.0 / 1024.0
+    );
+    for (path, why) in &summary.refused {
+        println!("refused {}: {why}", path.display());
+    }
+    if summary.imported == 0 && !summary.refused.is_empty() {
+        bail!("no file was imported");
+    }
+    Ok(())
+}
+
+/// The account an import acts as: `email`, or the first admin.
+async fn importer(
+    db: &DatabaseConnection,
+    email: Option<&str>,
+    flag: &str,
+) -> anyhow::Result<crate::db::entities::user::Model> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    match email {
+        Some(email) => {
+            let email = Email::parse(email).with_context(|| flag.to_string())?;
+            accounts::find_user(db, &email)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("{flag}: no user with email {email}"))
+        }
+        None => crate::db::entities::user::Entity::find()
+            .filter(crate::db::entities::user::Column::Role.eq(Role::Admin.as_str()))
+            .order_by_asc(crate::db::entities::user::Column::Id)
+            .one(db)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no admin to import as: give {flag} EMAIL")),
+    }
+}
+
 async fn import_stackexchange(
     db: &DatabaseConnection,
     posts: &std::path::Path,
@@ -503,24 +591,10 @@ async fn import_stackexchange(
     site: Option<String>,
 ) -> anyhow::Result<()> {
     use crate::import::stackexchange;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let target = spaces::find_by_slug(db, space)
         .await?
         .ok_or_else(|| anyhow::anyhow!("--space: no space with slug {space:?}"))?;
-    let author = match as_user {
-        Some(email) => {
-            let email = Email::parse(email).context("--as-user")?;
-            accounts::find_user(db, &email)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("--as-user: no user with email {email}"))?
-        }
-        None => crate::db::entities::user::Entity::find()
-            .filter(crate::db::entities::user::Column::Role.eq(Role::Admin.as_str()))
-            .order_by_asc(crate::db::entities::user::Column::Id)
-            .one(db)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no admin to import as: give --as-user EMAIL"))?,
-    };
+    let author = importer(db, as_user, "--as-user").await?;
     let rows = stackexchange::read_rows(posts).context("--posts")?;
     let site = site
         .or_else(|| stackexchange::site_from_folder(posts))

@@ -403,6 +403,62 @@ mod tests {
     }
 
     #[test]
+    fn documents_are_shared_by_posters_and_changed_by_their_owner_or_an_admin() {
+        let open = space(
+            "chief_officer,supplier",
+            "chief_officer",
+            false,
+            false,
+            false,
+        );
+        let chief = who(Role::ChiefOfficer);
+        assert_eq!(decide(&chief, &open, Action::AddDocument), Allow);
+        assert!(matches!(
+            decide(&who(Role::Supplier), &open, Action::AddDocument),
+            Forbidden(_)
+        ));
+        assert_eq!(
+            decide(&who(Role::Staff), &open, Action::AddDocument),
+            Hidden
+        );
+        assert_eq!(
+            decide(&chief, &open, Action::ChangeDocument { own: true }),
+            Allow
+        );
+        assert!(matches!(
+            decide(&chief, &open, Action::ChangeDocument { own: false }),
+            Forbidden(_)
+        ));
+        assert_eq!(
+            decide(
+                &who(Role::Admin),
+                &open,
+                Action::ChangeDocument { own: false }
+            ),
+            Allow
+        );
+        let archived = space("chief_officer", "chief_officer", false, false, true);
+        assert!(matches!(
+            decide(&chief, &archived, Action::AddDocument),
+            Forbidden(_)
+        ));
+        assert!(matches!(
+            decide(&chief, &archived, Action::ChangeDocument { own: true }),
+            Forbidden(_)
+        ));
+        assert_eq!(
+            decide(
+                &who(Role::Admin),
+                &archived,
+                Action::ChangeDocument { own: false }
+            ),
+            Allow
+        );
+        let group = space("chief_officer", "chief_officer", true, false, false);
+        assert_eq!(decide(&chief, &group, Action::AddDocument), Hidden);
+    }
+
+    #[test]
     fn only_admins_run_the_platform_and_chiefs_invite_their_own_staff() {
         use PlatformAction::*;
         for action in [

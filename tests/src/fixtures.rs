@@ -45,26 +45,52 @@ pub fn every_type(words: &dyn Fn(&str) -> String) -> Vec<(&'static str, String, 
     ]
 }
 
-/// A one-page PDF showing `text` in Helvetica.
+/// A PDF showing `text` in Helvetica, a line of the page for each line of the text, 50 lines
+/// to a page.
 pub fn pdf(text: &str) -> Vec<u8> {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('(', "\\(")
-        .replace(')', "\\)");
-    let content = format!("BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-         /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_string(),
-        format!(
-            "<< /Length {} >>\nstream\n{content}\nendstream",
-            content.len()
-        ),
+    let escape = |l: &str| {
+        l.replace('\\', "\\\\")
+            .replace('(', "\\(")
+            .replace(')', "\\)")
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let pages: Vec<&[&str]> = if lines.is_empty() {
+        vec![&[][..]]
+    } else {
+        lines.chunks(50).collect()
+    };
+    // Objects: 1 catalog, 2 pages, 3 font, then a page and its content for each page.
+    let mut objects = vec![
+        String::new(),
+        String::new(),
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
             .to_string(),
     ];
+    let mut kids = Vec::new();
+    for page in &pages {
+        let mut content = String::from("BT /F1 10 Tf 14 TL 40 760 Td");
+        for line in *page {
+            content.push_str(&format!(" ({}) Tj T*", escape(line)));
+        }
+        content.push_str(" ET");
+        let page_no = objects.len() + 1;
+        kids.push(format!("{page_no} 0 R"));
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {} 0 R \
+             /Resources << /Font << /F1 3 0 R >> >> >>",
+            page_no + 1
+        ));
+        objects.push(format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ));
+    }
+    objects[0] = "<< /Type /Catalog /Pages 2 0 R >>".to_string();
+    objects[1] = format!(
+        "<< /Type /Pages /Kids [{}] /Count {} >>",
+        kids.join(" "),
+        kids.len()
+    );
     let mut out = b"%PDF-1.4\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
@@ -135,12 +161,14 @@ fn root_rels(target: &str) -> String {
     )
 }
 
-/// A Word document with one paragraph.
+/// A Word document with a paragraph for each line of `text`.
 pub fn docx(text: &str) -> Vec<u8> {
-    docx_with_body(&format!(
-        r#"<w:p><w:r><w:t>{}</w:t></w:r></w:p>"#,
-        xml_escape(text)
-    ))
+    docx_with_body(
+        &text
+            .lines()
+            .map(|l| format!(r#"<w:p><w:r><w:t>{}</w:t></w:r></w:p>"#, xml_escape(l)))
+            .collect::<String>(),
+    )
 }
 
 fn docx_with_body(body: &str) -> Vec<u8> {
@@ -258,14 +286,15 @@ fn opendocument(mime: &str, body: &str) -> Vec<u8> {
     ])
 }
 
-/// An OpenDocument text with one paragraph.
+/// An OpenDocument text with a paragraph for each line of `text`.
 pub fn odt(text: &str) -> Vec<u8> {
+    let paragraphs: String = text
+        .lines()
+        .map(|l| format!("<text:p>{}</text:p>", xml_escape(l)))
+        .collect();
     opendocument(
         "application/vnd.oasis.opendocument.text",
-        &format!(
-            "<office:text><text:p>{}</text:p></office:text>",
-            xml_escape(text)
-        ),
+        &format!("<office:text>{paragraphs}</office:text>"),
     )
 }
 

@@ -476,6 +476,11 @@ pub async fn change(
     if any {
         update.exec(db).await?;
     }
+    let moved = changes.space_id.filter(|s| *s != t.space_id);
+    let raised = changes
+        .marking
+        .filter(|m| t.marking.parse::<Marking>().map_or(true, |old| *m > old));
+    crate::use_cases::documents::follow_thread(db, t.id, moved, raised, now).await?;
     if let Some(tags) = &changes.tags {
         set_thread_tags(db, t.id, tags).await?;
         any = true;

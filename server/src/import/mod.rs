@@ -1,2 +1,3 @@
-//! Importing discussions from elsewhere.
+//! Importing discussions and documents from elsewhere.
+pub mod library;
 pub mod stackexchange;

@@ -191,7 +191,8 @@ pub async fn upload_from_form(
         None => Err(PageError::Api(e)),
     };
     let empty = UploadDetails::default();
-    let ticket = docs::prepare(state, &who.viewer, dest)
+    let uploads = state.uploads();
+    let ticket = docs::prepare(&uploads, &who.viewer, dest)
         .await
         .map_err(|e| fail(e, &empty))?;
     let key = &state.keys.csrf;
@@ -205,10 +206,12 @@ pub async fn upload_from_form(
         summary: details.summary.clone(),
         marking: details.marking.clone(),
     };
-    docs::complete(state, &who.viewer, ticket, file, details)
+    let id = docs::complete(&uploads, &who.viewer, ticket, file, details)
         .await
         .map(|up| up.id)
-        .map_err(|e| fail(e, &kept))
+        .map_err(|e| fail(e, &kept))?;
+    state.search.changed();
+    Ok(id)
 }
 
 #[post("/spaces/{slug}/library")]

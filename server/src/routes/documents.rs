@@ -144,9 +144,11 @@ async fn upload(
     payload: web::Payload,
     dest: Destination,
 ) -> Result<HttpResponse, ApiError> {
-    let ticket = docs::prepare(&state, &viewer, dest).await?;
+    let uploads = state.uploads();
+    let ticket = docs::prepare(&uploads, &viewer, dest).await?;
     let (file, details) = receive(&state, &req, payload, &ticket, None).await?;
-    let uploaded = docs::complete(&state, &viewer, ticket, file, details).await?;
+    let uploaded = docs::complete(&uploads, &viewer, ticket, file, details).await?;
+    state.search.changed();
     Ok(HttpResponse::Created()
         .insert_header((
             actix_web::http::header::LOCATION,

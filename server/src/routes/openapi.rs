@@ -50,7 +50,8 @@ impl Modify for OptionalRefreshBody {
         Errors are always {\"error\": {\"code\", \"message\", \"field\"?}}. Send the access token as \
         `Authorization: Bearer …` or the access cookie; a write made with the cookie must come from \
         Roundtable's own site and carry the session's `X-CSRF-Token` header. Request bodies are JSON \
-        (`Content-Type: application/json`, else 415) and refuse unknown fields (400). A method a path \
+        (`Content-Type: application/json`, else 415) and refuse unknown fields (400), except uploads, \
+        which are `multipart/form-data` with a `file` field. A method a path \
         does not list answers 405 with `Allow`."),
     paths(
         super::health::healthz, super::health::readyz, document,

@@ -12,14 +12,15 @@ use crate::forum::people::{authors, AuthorView};
 use crate::library::file_type::{self, FileType};
 use crate::library::scan::Verdict;
 use crate::library::store::{BlobKey, BlobReader, Staged};
+use crate::library::Library;
 use crate::outbox::{self, Change};
 use crate::permissions::{check, decide, load_access, Action, Subject};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -63,24 +64,24 @@ pub struct ReceivedFile {
 }
 
 async fn readable_document(
-    app: &AppState,
+    db: &DatabaseConnection,
     viewer: &Viewer,
     id: i32,
     action: Action,
 ) -> Result<(document::Model, space::Model), ApiError> {
     let doc = document::Entity::find_by_id(id)
-        .one(&app.db)
+        .one(db)
         .await?
         .filter(|d| d.deleted_at.is_none())
         .ok_or_else(ApiError::not_found)?;
     let space = space::Entity::find_by_id(doc.space_id)
-        .one(&app.db)
+        .one(db)
         .await?
         .ok_or_else(ApiError::not_found)?;
     if let Some(post_id) = doc.post_id {
         // An attachment goes with its post: a deleted post's files are gone with it.
         let live = post::Entity::find_by_id(post_id)
-            .one(&app.db)
+            .one(db)
             .await?
             .is_some_and(|p| p.deleted_at.is_none());
         if !live {
@@ -88,9 +89,9 @@ async fn readable_document(
         }
     }
     // Reading first, so a refusal of the action itself (403) is only told to readers.
-    check(&app.db, viewer, &space, Action::Read).await?;
+    check(db, viewer, &space, Action::Read).await?;
     if action != Action::Read {
-        let access = load_access(&app.db, &Subject::from(viewer), &space).await?;
+        let access = load_access(db, &Subject::from(viewer), &space).await?;
         decide(&Subject::from(viewer), &access, action)
             .into_result()
             .map_err(ApiError::from)?;
@@ -119,37 +120,58 @@ async fn bytes_uploaded_today(
     Ok(sizes.into_iter().map(|s| s.max(0) as u64).sum())
 }
 
+/// What uploads need: the database, the library, the title rule, and whether the day's
+/// allowance applies (not to an operator's bulk import).
+pub struct Uploads<'a> {
+    pub db: &'a DatabaseConnection,
+    pub library: &'a Library,
+    pub title_chars: usize,
+    pub daily_allowance: bool,
+}
+
+impl AppState {
+    /// Uploads as people make them, through the API and the pages.
+    pub fn uploads(&self) -> Uploads<'_> {
+        Uploads {
+            db: &self.db,
+            library: &self.library,
+            title_chars: self.settings.limits.title_chars,
+            daily_allowance: true,
+        }
+    }
+}
+
 /// Checks that the viewer may upload to `dest` and has allowance left today.
 pub async fn prepare(
-    app: &AppState,
+    up: &Uploads<'_>,
     viewer: &Viewer,
     dest: Destination,
 ) -> Result<UploadTicket, ApiError> {
     let (space, thread, post_id, existing) = match dest {
         Destination::Library { space_slug } => {
-            let space = crate::spaces::find_by_slug(&app.db, &space_slug)
+            let space = crate::spaces::find_by_slug(up.db, &space_slug)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
-            check(&app.db, viewer, &space, Action::AddDocument).await?;
+            check(up.db, viewer, &space, Action::AddDocument).await?;
             (space, None, None, None)
         }
         Destination::Post { post_id } => {
             let post = post::Entity::find_by_id(post_id)
-                .one(&app.db)
+                .one(up.db)
                 .await?
                 .filter(|p| p.deleted_at.is_none())
                 .ok_or_else(ApiError::not_found)?;
             let thread = thread::Entity::find_by_id(post.thread_id)
-                .one(&app.db)
+                .one(up.db)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
             let space = space::Entity::find_by_id(thread.space_id)
-                .one(&app.db)
+                .one(up.db)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
-            check(&app.db, viewer, &space, Action::Read).await?;
+            check(up.db, viewer, &space, Action::Read).await?;
             check(
-                &app.db,
+                up.db,
                 viewer,
                 &space,
                 Action::ChangePost {
@@ -162,19 +184,27 @@ pub async fn prepare(
         }
         Destination::Version { document_id } => {
             let doc = document::Entity::find_by_id(document_id)
-                .one(&app.db)
+                .one(up.db)
                 .await?
                 .filter(|d| d.deleted_at.is_none())
                 .ok_or_else(ApiError::not_found)?;
             let own = doc.owner_id == viewer.id;
             let (doc, space) =
-                readable_document(app, viewer, doc.id, Action::ChangeDocument { own }).await?;
+                readable_document(up.db, viewer, doc.id, Action::ChangeDocument { own }).await?;
             (space, None, doc.post_id, Some(doc))
         }
     };
-    let library = &app.library;
-    let used = bytes_uploaded_today(&app.db, viewer.id, Utc::now()).await?;
-    let left = library.daily_bytes_per_user.saturating_sub(used);
+    let library = up.library;
+    let used = if up.daily_allowance {
+        bytes_uploaded_today(up.db, viewer.id, Utc::now()).await?
+    } else {
+        0
+    };
+    let left = if up.daily_allowance {
+        library.daily_bytes_per_user.saturating_sub(used)
+    } else {
+        u64::MAX
+    };
     if left == 0 {
         return Err(ApiError::QuotaExceeded(format!(
             "you have uploaded {} today, the most one person may upload in a day; try again \
@@ -252,15 +282,15 @@ pub struct Uploaded {
 }
 
 /// Sniffs, scans and keeps the file, then records the document (or its new version) with an
-/// outbox row so it is found by its title at once and by its text once extracted.
+/// outbox row so it is found by its title at once and by its text once extracted. The caller
+/// tells the search indexer (`search.changed()`), if there is one in the process.
 pub async fn complete(
-    app: &AppState,
+    up: &Uploads<'_>,
     viewer: &Viewer,
     ticket: UploadTicket,
     file: ReceivedFile,
     details: UploadDetails,
 ) -> Result<Uploaded, ApiError> {
-    let limits = &app.settings.limits;
     let path = file.staged.path().to_path_buf();
     let kind = tokio::task::spawn_blocking(move || -> Result<FileType, file_type::Refused> {
         let f =
@@ -272,10 +302,10 @@ pub async fn complete(
     .map_err(|why| ApiError::UnsupportedMediaType(why.to_string()))?;
     let filename = clean_filename(&file.filename, kind);
     let title = match (&details.title, &ticket.existing) {
-        (Some(t), _) if !t.trim().is_empty() => Some(Title::parse(t, limits.title_chars)?),
+        (Some(t), _) if !t.trim().is_empty() => Some(Title::parse(t, up.title_chars)?),
         (_, Some(_)) => None,
         _ => Some(
-            Title::parse(&title_from_filename(&filename), limits.title_chars)
+            Title::parse(&title_from_filename(&filename), up.title_chars)
                 .map_err(|_| ApiError::validation("title", "give the document a title"))?,
         ),
     };
@@ -301,7 +331,7 @@ pub async fn complete(
             .map_err(|e| ApiError::validation("marking", e.0))?,
     };
     if marking < inherited {
-        check(&app.db, viewer, &ticket.space, Action::LowerMarking)
+        check(up.db, viewer, &ticket.space, Action::LowerMarking)
             .await
             .map_err(|_| {
                 ApiError::Forbidden(format!(
@@ -309,15 +339,15 @@ pub async fn complete(
                 ))
             })?;
     }
-    if let Some(scanner) = &app.library.scanner {
+    if let Some(scanner) = &up.library.scanner {
         match scanner
-            .scan_file(file.staged.path(), app.library.scan_timeout)
+            .scan_file(file.staged.path(), up.library.scan_timeout)
             .await
         {
             Ok(Verdict::Clean) => {}
             Ok(Verdict::Infected(signature)) => {
                 audit::record(
-                    &app.db,
+                    up.db,
                     AuditEntry {
                         actor_id: Some(viewer.id),
                         action: "document.infected",
@@ -352,14 +382,14 @@ pub async fn complete(
         }
     }
     let size = file.staged.size;
-    let key = app
+    let key = up
         .library
         .store
         .keep(file.staged)
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("keeping an upload: {e}")))?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = up.db.begin().await?;
     let (doc_id, number) = match &ticket.existing {
         Some(doc) => {
             let last: Option<i32> = version::Entity::find()
@@ -446,8 +476,7 @@ pub async fn complete(
     }
     outbox::record(&txn, Change::Document(doc_id), now).await?;
     txn.commit().await?;
-    app.library.wake.notify_one();
-    app.search.changed();
+    up.library.wake.notify_one();
     Ok(Uploaded {
         id: doc_id,
         version: number,
@@ -507,7 +536,7 @@ fn download_url(id: i32, number: Option<i32>) -> String {
 
 /// A document's details and its versions.
 pub async fn show(app: &AppState, viewer: &Viewer, id: i32) -> Result<DocumentView, ApiError> {
-    let (doc, space) = readable_document(app, viewer, id, Action::Read).await?;
+    let (doc, space) = readable_document(&app.db, viewer, id, Action::Read).await?;
     let versions = version::Entity::find()
         .filter(version::Column::DocumentId.eq(doc.id))
         .order_by_desc(version::Column::Number)
@@ -561,7 +590,7 @@ pub async fn show(app: &AppState, viewer: &Viewer, id: i32) -> Result<DocumentVi
 
 /// Whether the viewer may add a version of the document or delete it (for the page).
 pub async fn may_change(app: &AppState, viewer: &Viewer, id: i32) -> Result<bool, ApiError> {
-    let (doc, space) = readable_document(app, viewer, id, Action::Read).await?;
+    let (doc, space) = readable_document(&app.db, viewer, id, Action::Read).await?;
     let access = load_access(&app.db, &Subject::from(viewer), &space).await?;
     let own = doc.owner_id == viewer.id;
     Ok(decide(
@@ -587,7 +616,7 @@ pub async fn download(
     id: i32,
     number: Option<i32>,
 ) -> Result<Download, ApiError> {
-    let (doc, _) = readable_document(app, viewer, id, Action::Read).await?;
+    let (doc, _) = readable_document(&app.db, viewer, id, Action::Read).await?;
     let mut q = version::Entity::find().filter(version::Column::DocumentId.eq(doc.id));
     q = match (number, doc.current_version_id) {
         (Some(n), _) => q.filter(version::Column::Number.eq(n)),
@@ -735,7 +764,7 @@ pub async fn delete(app: &AppState, viewer: &Viewer, id: i32) -> Result<(), ApiE
         .filter(|d| d.deleted_at.is_none())
         .ok_or_else(ApiError::not_found)?;
     let own = doc.owner_id == viewer.id;
-    readable_document(app, viewer, id, Action::ChangeDocument { own }).await?;
+    readable_document(&app.db, viewer, id, Action::ChangeDocument { own }).await?;
     let now = Utc::now();
     let txn = app.db.begin().await?;
     document::Entity::update_many()
@@ -758,6 +787,45 @@ pub async fn delete(app: &AppState, viewer: &Viewer, id: i32) -> Result<(), ApiE
     outbox::record(&txn, Change::Document(id), now).await?;
     txn.commit().await?;
     app.search.changed();
+    Ok(())
+}
+
+/// Keeps a thread's attachments with it when it moves to another space, and raises their
+/// marking when the thread's is raised (a lowered thread leaves them as they are: lowering a
+/// document is an admin's own decision). In the caller's transaction, with outbox rows.
+pub async fn follow_thread(
+    txn: &impl ConnectionTrait,
+    thread_id: i32,
+    space_id: Option<i32>,
+    raised_to: Option<Marking>,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    if space_id.is_none() && raised_to.is_none() {
+        return Ok(());
+    }
+    let ids: Vec<i32> = document::Entity::find()
+        .select_only()
+        .column(document::Column::Id)
+        .filter(document::Column::ThreadId.eq(thread_id))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let mut update = document::Entity::update_many()
+        .filter(document::Column::Id.is_in(ids.clone()))
+        .col_expr(document::Column::UpdatedAt, Expr::value(now));
+    if let Some(space) = space_id {
+        update = update.col_expr(document::Column::SpaceId, Expr::value(space));
+    }
+    if let Some(marking) = raised_to {
+        update = update.col_expr(document::Column::Marking, Expr::value(marking.as_str()));
+    }
+    update.exec(txn).await?;
+    for id in ids {
+        outbox::record(txn, Change::Document(id), now).await?;
+    }
     Ok(())
 }
 

@@ -572,3 +572,79 @@ async fn a_crash_during_extraction_loses_nothing_and_doubles_nothing() {
         "one index entry per post and document: {status}"
     );
 }
+
+#[tokio::test]
+async fn a_folder_is_imported_with_a_summary_and_its_files_are_found() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (chief, outsider) = library_and_outsider(&app).await;
+    let folder = tempfile::tempdir().unwrap();
+    let nested = folder.path().join("contracts");
+    std::fs::create_dir(&nested).unwrap();
+    let files =
+        fixtures::every_type(&|kind| format!("Imported {}", word_for(&format!("imp{kind}"))));
+    for (i, (_, name, bytes)) in files.iter().enumerate() {
+        let dir = if i % 2 == 0 {
+            folder.path()
+        } else {
+            nested.as_path()
+        };
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    std::fs::write(folder.path().join("photo.png"), b"\x89PNG\r\n\x1a\n\0\0").unwrap();
+    std::fs::write(folder.path().join(".hidden.txt"), b"left out").unwrap();
+    let folder_arg = folder.path().display().to_string();
+    let out = app.cli(
+        &[
+            "library",
+            "import",
+            &folder_arg,
+            "--space",
+            "library",
+            "--as",
+            "chief@kent.example",
+        ],
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("imported 9 of 10 files"), "{stdout}");
+    assert!(
+        stdout.contains("photo.png") && stdout.contains("not accepted"),
+        "{stdout}"
+    );
+    for (kind, _, _) in &files {
+        let word = word_for(&format!("imp{kind}"));
+        assert_eq!(
+            search_until(&app, &chief, &word, 1).await["total"],
+            1,
+            "{kind}"
+        );
+        let (_, hidden) = app
+            .get(&format!("/api/v1/search?q={word}"), &outsider)
+            .await;
+        assert_eq!(hidden["total"], 0);
+    }
+    // A space that does not exist stops the import with a clear error.
+    let out = app.cli(
+        &[
+            "library",
+            "import",
+            &folder_arg,
+            "--space",
+            "nowhere",
+            "--as",
+            "chief@kent.example",
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--space"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
