@@ -142,6 +142,10 @@ async fn every_type_is_found_by_its_own_words_and_downloaded_only_by_readers() {
                 .unwrap()
                 .starts_with("attachment;"));
             assert_eq!(h["x-content-type-options"], "nosniff");
+            assert_eq!(
+                h["content-security-policy"], "default-src 'none'; sandbox",
+                "a download can never run as a page"
+            );
             let ct = h["content-type"].to_str().unwrap().to_string();
             assert!(!ct.contains("html"), "{name} served as {ct}");
             assert_eq!(res.bytes().await.unwrap().as_ref(), &bytes[..], "{name}");
@@ -647,4 +651,95 @@ async fn a_folder_is_imported_with_a_summary_and_its_files_are_found() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[tokio::test]
+async fn uploads_riding_on_cookies_need_our_origin_and_the_token_first() {
+    use crate::csrf::cookie_login;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.chief_with_space("library").await;
+    let (cookies, login) = cookie_login(&app, "chief@kent.example").await;
+    let token = login["csrf_token"].as_str().unwrap().to_string();
+    let own = "http://127.0.0.1:8080";
+    let send =
+        |path: &'static str, origin: &'static str, form: Form, header_token: Option<String>| {
+            let mut req = app
+                .client
+                .post(app.url(path))
+                .header("cookie", &cookies)
+                .header("origin", origin)
+                .multipart(form);
+            if let Some(t) = header_token {
+                req = req.header("x-csrf-token", t);
+            }
+            req.send()
+        };
+    let file = || Part::bytes(b"Cookie upload zqcookieword".to_vec()).file_name("c.txt");
+    // The API: another site's page, or no token, is refused.
+    let res = send(
+        "/api/v1/spaces/library/documents",
+        "https://evil.example",
+        Form::new().part("file", file()),
+        Some(token.clone()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = send(
+        "/api/v1/spaces/library/documents",
+        own,
+        Form::new().part("file", file()),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // The page's form: the token must be the first field, and right.
+    let res = send(
+        "/spaces/library/library",
+        own,
+        Form::new()
+            .text("csrf_token", "forged")
+            .part("file", file()),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = send(
+        "/spaces/library/library",
+        own,
+        Form::new()
+            .part("file", file())
+            .text("csrf_token", token.clone()),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "a token after the file is too late"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM documents").await, 0);
+    let res = app
+        .client
+        .post(app.url("/spaces/library/library"))
+        .header("cookie", &cookies)
+        .header("origin", own)
+        .multipart(
+            Form::new()
+                .text("csrf_token", token.clone())
+                .part("file", file()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status() == StatusCode::SEE_OTHER || res.url().path().starts_with("/documents/"),
+        "{} {}",
+        res.status(),
+        res.url()
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM documents").await, 1);
 }
