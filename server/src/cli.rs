@@ -484,7 +484,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("say what to seed: roundtable seed --demo");
             }
             let db = open(&settings).await?;
-            crate::seed::demo(&db).await
+            crate::seed::demo(&db).await?;
+            let added = crate::seed::documents::load(&db, &settings).await?;
+            println!("demo library: {added} documents added");
+            Ok(())
         }
     }
 }
@@ -512,6 +515,8 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
     if demo {
         let db = open(&settings).await?;
         crate::seed::demo(&db).await?;
+        let added = crate::seed::documents::load(&db, &settings).await?;
+        println!("demo library: {added} documents added");
     }
     let app = crate::startup::Application::build(settings).await?;
     println!("Roundtable listening on http://{}", app.addr());

@@ -47,6 +47,35 @@ pub fn files_in(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// Someone an operator's command acts as.
+pub fn acting_as(account: &user::Model) -> anyhow::Result<Viewer> {
+    Ok(Viewer {
+        id: account.id,
+        email: account.email.clone(),
+        display_name: account.display_name.clone(),
+        role: account
+            .role
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{}: {e:?}", account.email))?,
+        organisation_id: account.organisation_id,
+        session_id: String::new(),
+    })
+}
+
+/// Uploads as an operator's command makes them: no daily allowance.
+pub fn operator_uploads<'a>(
+    db: &'a DatabaseConnection,
+    library: &'a Library,
+    settings: &Settings,
+) -> Uploads<'a> {
+    Uploads {
+        db,
+        library,
+        title_chars: settings.limits.title_chars,
+        daily_allowance: false,
+    }
+}
+
 /// Imports `files` into `space` as `account`; `progress` is told after each file.
 pub async fn import(
     db: &DatabaseConnection,
@@ -57,26 +86,29 @@ pub async fn import(
     mut progress: impl FnMut(&Path),
 ) -> anyhow::Result<Summary> {
     let library = Library::from_settings(settings)?;
-    let viewer = Viewer {
-        id: account.id,
-        email: account.email.clone(),
-        display_name: account.display_name.clone(),
-        role: account
-            .role
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{}: {e:?}", account.email))?,
-        organisation_id: account.organisation_id,
-        session_id: String::new(),
-    };
-    let uploads = Uploads {
-        db,
-        library: &library,
-        title_chars: settings.limits.title_chars,
-        daily_allowance: false,
-    };
+    let viewer = acting_as(account)?;
+    let uploads = operator_uploads(db, &library, settings);
     let mut summary = Summary::default();
     for path in files {
-        match one(&uploads, &viewer, space, path).await {
+        let filename = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let shared = match tokio::fs::File::open(path).await {
+            Ok(file) => {
+                share(
+                    &uploads,
+                    &viewer,
+                    space,
+                    &filename,
+                    file,
+                    UploadDetails::default(),
+                )
+                .await
+            }
+            Err(e) => Err(Refusal::File(format!("cannot be read: {e}"))),
+        };
+        match shared {
             Ok(size) => {
                 summary.imported += 1;
                 summary.bytes += size;
@@ -89,18 +121,22 @@ pub async fn import(
     Ok(summary)
 }
 
-enum Refusal {
+pub enum Refusal {
     /// This file only.
     File(String),
     /// The import cannot go on (no such space, the database is down).
     Stop(anyhow::Error),
 }
 
-async fn one(
+/// Shares what `reader` holds as `filename` in `space`'s library: staged within the file
+/// limit, then the upload's usual steps.
+pub async fn share(
     uploads: &Uploads<'_>,
     viewer: &Viewer,
     space: &str,
-    path: &Path,
+    filename: &str,
+    mut reader: impl tokio::io::AsyncRead + Unpin,
+    details: UploadDetails,
 ) -> Result<u64, Refusal> {
     use crate::error::ApiError;
     let stop_or_refuse = |e: ApiError| match e {
@@ -117,15 +153,12 @@ async fn one(
     let ticket = docs::prepare(uploads, viewer, dest)
         .await
         .map_err(stop_or_refuse)?;
-    let mut file = tokio::fs::File::open(path)
-        .await
-        .map_err(|e| Refusal::File(format!("cannot be read: {e}")))?;
     let mut staging = Staging::create(uploads.library.store.as_ref(), ticket.limit)
         .await
         .map_err(|e| Refusal::Stop(e.into()))?;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = file
+        let n = reader
             .read(&mut buf)
             .await
             .map_err(|e| Refusal::File(format!("cannot be read: {e}")))?;
@@ -144,12 +177,9 @@ async fn one(
     let size = staged.size;
     let received = ReceivedFile {
         staged,
-        filename: path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        filename: filename.to_string(),
     };
-    docs::complete(uploads, viewer, ticket, received, UploadDetails::default())
+    docs::complete(uploads, viewer, ticket, received, details)
         .await
         .map_err(stop_or_refuse)?;
     Ok(size)

@@ -9,6 +9,7 @@
 pub mod extract;
 pub mod file_type;
 pub mod isolate;
+pub mod samples;
 pub mod scan;
 pub mod store;
 pub mod worker;

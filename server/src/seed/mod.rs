@@ -1,5 +1,6 @@
 //! `roundtable seed --demo`: organisations, people, spaces and discussions written for the
 //! demo, loaded idempotently (what exists already is left alone).
+pub mod documents;
 use crate::accounts::{self, NewUser};
 use crate::auth::password;
 use crate::db::entities::{thread, user};

@@ -225,6 +225,19 @@ async fn the_demo_seed_is_idempotent_and_readable() {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM threads").await, threads);
     assert_eq!(app.count("SELECT COUNT(*) FROM posts").await, posts);
+    // The demo library: every accepted type once, labelled as demo, loaded once.
+    assert!(text.contains("demo library: 9 documents added"), "{text}");
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT file_type) FROM document_versions")
+            .await,
+        9
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM documents WHERE title NOT LIKE '%(demo%'")
+            .await,
+        0
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM documents").await, 9);
     // Every role signs in and sees only its spaces.
     let supplier = app
         .count("SELECT COUNT(*) FROM users WHERE role = 'supplier'")

@@ -114,6 +114,15 @@ async fn share_find_and_download(scripts: Scripts) {
 
     b.open("/spaces/chiefs/library").await;
     assert!(b.body_text().await.contains("Fleet contract terms"));
+    for page in ["/spaces/chiefs/library", path.as_str()] {
+        b.open(page).await;
+        let wide = b.sideways_at(320).await;
+        assert!(
+            wide.is_empty(),
+            "{page} scrolls sideways at 320px: {wide:?}"
+        );
+    }
+    b.open("/spaces/chiefs/library").await;
     b.screenshot("library", 1280).await;
     b.screenshot("library", 375).await;
     b.close().await;
