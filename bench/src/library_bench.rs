@@ -14,7 +14,7 @@
 //! webmasters corpus, 2 MB, 5 rounds.
 use anyhow::{bail, Context};
 use roundtable::library::extract;
-use roundtable::library::file_type::FileType;
+use roundtable::library::file_type::{FileType, ALL as TYPES};
 use roundtable::settings::Settings;
 use roundtable_bench::webmasters::{self, Doc};
 use roundtable_bench::{median, sign_in, user_and_space};
@@ -111,18 +111,6 @@ fn main() -> anyhow::Result<()> {
         .build()?
         .block_on(findable(&text, rounds))
 }
-
-const TYPES: [FileType; 9] = [
-    FileType::Pdf,
-    FileType::Docx,
-    FileType::Odt,
-    FileType::Xlsx,
-    FileType::Ods,
-    FileType::Pptx,
-    FileType::Text,
-    FileType::Markdown,
-    FileType::Csv,
-];
 
 /// About `target` bytes of the corpus's lines, at most 90 characters each.
 fn text_of_size(lines: &[String], target: usize) -> String {

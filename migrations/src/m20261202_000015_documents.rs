@@ -107,6 +107,14 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(index(
+                "ix_documents_thread",
+                Documents::Table,
+                vec![Documents::ThreadId.into_iden()],
+                false,
+            ))
+            .await?;
+        manager
+            .create_index(index(
                 "ix_documents_post",
                 Documents::Table,
                 vec![Documents::PostId.into_iden()],

@@ -14,6 +14,18 @@ use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+/// The most of a hit's text searched for its snippet.
+const SNIPPET_SOURCE_MAX: usize = 100_000;
+
+fn floor_char_boundary(s: &str, max: usize) -> usize {
+    if s.len() <= max {
+        return s.len();
+    }
+    (0..=max)
+        .rev()
+        .find(|i| s.is_char_boundary(*i))
+        .unwrap_or(0)
+}
 
 enum Writer {
     None,
@@ -329,7 +341,10 @@ impl SearchIndex {
                     .to_string()
             };
             let body = text(self.fields.body);
-            let snippet_html = match snippets.as_ref().map(|g| g.snippet(&body)) {
+            // A shared document's text can run to millions of characters: the snippet is
+            // looked for in its opening part only, so a page of hits costs what posts cost.
+            let head = &body[..floor_char_boundary(&body, SNIPPET_SOURCE_MAX)];
+            let snippet_html = match snippets.as_ref().map(|g| g.snippet(head)) {
                 Some(s) if !s.is_empty() => snippet::to_html(&s),
                 _ => snippet::opening(&body, 180),
             };

@@ -53,12 +53,15 @@ fn tidy(raw: &str, max_chars: usize) -> String {
         let line = words.join(" ");
         let n = line.chars().count();
         if chars + n > max_chars {
-            out.extend(line.chars().take(max_chars - chars));
+            out.extend(line.chars().take(max_chars.saturating_sub(chars)));
             break;
         }
         out.push_str(&line);
         out.push('\n');
         chars += n + 1;
+        if chars >= max_chars {
+            break;
+        }
     }
     out
 }
@@ -214,6 +217,8 @@ mod tests {
     fn text_is_cut_at_the_limit() {
         assert_eq!(tidy("one   two\n\n\nthree four", 9), "one two\nt");
         assert_eq!(tidy("a\nb", 100), "a\nb\n");
+        // A line ending right at the limit stops there (no underflow).
+        assert_eq!(tidy("abc\ndef\nghi", 4), "abc\n");
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub enum Refused {
     OtherZip,
     #[error("the file looks like a ZIP archive but cannot be opened: {0}")]
     BrokenZip(String),
+    #[error("the file holds more than {MAX_PARTS} parts, far more than any document has")]
+    TooManyParts,
     #[error(
         "this kind of file is not accepted; upload PDF, Word (.docx), Excel (.xlsx), \
          PowerPoint (.pptx), OpenDocument text or spreadsheet (.odt, .ods), plain text, \
@@ -146,7 +148,40 @@ pub fn sniff<R: Read + Seek>(mut file: R) -> Result<FileType, Refused> {
     text_type(&head, filled == 8192)
 }
 
-fn office_type<R: Read + Seek>(file: R) -> Result<FileType, Refused> {
+/// Most entries a ZIP container may have: office documents have tens or hundreds; opening
+/// one reads every entry's name into memory, so an archive of millions is refused unopened.
+pub const MAX_PARTS: u64 = 10_000;
+
+/// The entry count in a ZIP's end-of-central-directory record (`None` when there is none);
+/// ZIP64's "see elsewhere" marker counts as too many.
+fn zip_entries<R: Read + Seek>(file: &mut R) -> Result<Option<u64>, Refused> {
+    let io = |e: std::io::Error| Refused::BrokenZip(e.to_string());
+    let len = file.seek(std::io::SeekFrom::End(0)).map_err(io)?;
+    let tail = len.min(22 + 65_535);
+    file.seek(std::io::SeekFrom::Start(len - tail))
+        .map_err(io)?;
+    let mut buf = Vec::with_capacity(tail as usize);
+    file.take(tail).read_to_end(&mut buf).map_err(io)?;
+    file.rewind().map_err(io)?;
+    let Some(at) = buf
+        .windows(4)
+        .rposition(|w| w == b"PK\x05\x06")
+        .filter(|at| at + 22 <= buf.len())
+    else {
+        return Ok(None);
+    };
+    let total = u16::from_le_bytes([buf[at + 10], buf[at + 11]]);
+    Ok(Some(if total == u16::MAX {
+        u64::MAX
+    } else {
+        u64::from(total)
+    }))
+}
+
+fn office_type<R: Read + Seek>(mut file: R) -> Result<FileType, Refused> {
+    if zip_entries(&mut file)?.is_some_and(|n| n > MAX_PARTS) {
+        return Err(Refused::TooManyParts);
+    }
     let mut zip = zip::ZipArchive::new(file).map_err(|e| Refused::BrokenZip(e.to_string()))?;
     if let Ok(entry) = zip.by_name("mimetype") {
         let mut raw = String::new();
@@ -314,6 +349,11 @@ mod tests {
             sniffed(b"PK\x03\x04 not really a zip"),
             Err(Refused::BrokenZip(_))
         ));
+        let many: Vec<(String, String)> = (0..10_001)
+            .map(|i| (format!("p{i}"), String::new()))
+            .collect();
+        let refs: Vec<(&str, &str)> = many.iter().map(|(n, b)| (n.as_str(), b.as_str())).collect();
+        assert_eq!(sniffed(&zip_with(&refs)), Err(Refused::TooManyParts));
     }
 
     #[test]

@@ -127,7 +127,14 @@ pub async fn extract(
         // The child's output is as untrusted as the file: no NUL reaches the database.
         return Ok(String::from_utf8_lossy(&out).replace('\0', ""));
     }
-    let said = String::from_utf8_lossy(&err).trim().to_string();
+    // The child's words may echo bytes of the file: printable text only, and not much of it.
+    let said: String = String::from_utf8_lossy(&err)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(500)
+        .collect::<String>()
+        .trim()
+        .to_string();
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;

@@ -1,6 +1,8 @@
 //! Extracts the text of new versions, one at a time, in the extraction process. The queue is
 //! the database itself (versions whose `extraction` is `pending`), so a crash at any point
-//! loses nothing: on restart the version is still pending and is extracted again. Finishing a
+//! loses nothing: on restart the version is still pending and is extracted again once its
+//! claim (its `extracted_at`, a lease of the wall-time limit plus 5 s) has lapsed; while it
+//! holds, no other process reads the same version. Finishing a
 //! version writes its text, its state and an outbox row in one transaction; the indexer then
 //! replaces the document in the index (by document id, so nothing is doubled).
 use super::file_type::FileType;
@@ -12,6 +14,7 @@ use crate::outbox::{self, Change};
 use crate::search::SearchService;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
+use sea_orm::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
     TransactionTrait,
@@ -20,6 +23,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 const POLL: Duration = Duration::from_secs(2);
+/// How long after the extraction's wall-time limit a claim lapses.
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 /// A version whose extraction was cut short this many times (the server died each time) is
 /// given up on.
 const MAX_ATTEMPTS: i32 = 3;
@@ -52,8 +57,18 @@ pub async fn next(
     db: &DatabaseConnection,
     search: &SearchService,
 ) -> anyhow::Result<bool> {
+    let now = Utc::now();
+    // A pending version's `extracted_at` is its claim: another process is reading it until
+    // the lease runs out (its child is killed at the wall-time limit, before that).
+    let lease = chrono::Duration::from_std(library.budget.wall + LEASE_MARGIN)
+        .unwrap_or(chrono::Duration::minutes(5));
     let Some(pending) = version::Entity::find()
         .filter(version::Column::Extraction.eq("pending"))
+        .filter(
+            version::Column::ExtractedAt
+                .is_null()
+                .or(version::Column::ExtractedAt.lt(now - lease)),
+        )
         .order_by_asc(version::Column::Id)
         .one(db)
         .await?
@@ -66,6 +81,7 @@ pub async fn next(
             version::Column::ExtractionAttempts,
             Expr::value(pending.extraction_attempts + 1),
         )
+        .col_expr(version::Column::ExtractedAt, Expr::value(Some(now)))
         .filter(version::Column::Id.eq(pending.id))
         .filter(version::Column::Extraction.eq("pending"))
         .filter(version::Column::ExtractionAttempts.eq(pending.extraction_attempts))
@@ -74,7 +90,7 @@ pub async fn next(
         .rows_affected
         == 1;
     if !claimed {
-        return Ok(true);
+        return Ok(false);
     }
     let outcome = if pending.extraction_attempts >= MAX_ATTEMPTS {
         Err(Failure::Unreadable(format!(
@@ -85,8 +101,17 @@ pub async fn next(
     };
     if let Err(f) = &outcome {
         if f.is_transient() {
+            // Our failure, not the file's: the attempt is given back, and the lease makes
+            // the next one wait.
             tracing::warn!(version = pending.id, error = %f, "text extraction will be retried");
-            tokio::time::sleep(POLL).await;
+            version::Entity::update_many()
+                .col_expr(
+                    version::Column::ExtractionAttempts,
+                    Expr::value(pending.extraction_attempts),
+                )
+                .filter(version::Column::Id.eq(pending.id))
+                .exec(db)
+                .await?;
             return Ok(false);
         }
     }

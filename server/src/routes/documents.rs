@@ -18,6 +18,8 @@ use tokio::io::AsyncReadExt;
 const FIELD_MAX: usize = 16 * 1024;
 /// Room for the multipart framing and the text fields around the file.
 const FRAMING_ALLOWANCE: u64 = 64 * 1024;
+/// Most parts one upload may have (a file, three fields and a token, with room to spare).
+const MAX_PARTS: usize = 16;
 
 /// Reads a multipart upload: the `file` field streamed into staging within the ticket's limit,
 /// and the small text fields. A declared length over the limit is refused before reading.
@@ -55,8 +57,17 @@ pub async fn receive(
     let mut file: Option<ReceivedFile> = None;
     let mut details = UploadDetails::default();
     let mut gate = csrf;
+    let mut parts = 0;
+    // Fields other than the file, all together.
+    let mut field_bytes: u64 = 0;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(bad)?;
+        parts += 1;
+        if parts > MAX_PARTS {
+            return Err(ApiError::bad_request(format!(
+                "an upload has at most {MAX_PARTS} parts: the file, title, summary and marking"
+            )));
+        }
         let name = field.name().unwrap_or_default().to_string();
         if let Some(passes) = gate.take() {
             let mut token = Vec::new();
@@ -107,6 +118,10 @@ pub async fn receive(
         let mut value = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(bad)?;
+            field_bytes += chunk.len() as u64;
+            if field_bytes > FRAMING_ALLOWANCE {
+                return Err(docs::too_large(ticket));
+            }
             if value.len() + chunk.len() > FIELD_MAX {
                 return Err(ApiError::validation(
                     &name,

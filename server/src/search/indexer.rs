@@ -90,7 +90,7 @@ pub async fn rebuild(
     reading.await??;
     let mut after = 0;
     loop {
-        let (docs, last) = shared_documents::batch_after(db, after, 200).await?;
+        let (docs, last) = shared_documents::batch_after(db, after, 20).await?;
         let Some(last) = last else { break };
         after = last;
         count += docs.len() as u64;

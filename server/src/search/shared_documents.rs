@@ -1,7 +1,7 @@
 //! Reads what the index needs of shared documents: one `SearchDocument` per live document,
 //! with its current version's extracted text, its space, owner and organisation.
-use crate::db::entities::{document, document_version, organisation, space, user};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use crate::db::entities::{document, document_version, organisation, post, space, user};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use search_index::SearchDocument;
 use std::collections::HashMap;
 
@@ -11,7 +11,8 @@ pub async fn for_documents(
     ids: &[i32],
 ) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
     let mut out = Vec::new();
-    for chunk in ids.chunks(100) {
+    // Each may carry megabytes of text: a few at a time.
+    for chunk in ids.chunks(20) {
         let docs = document::Entity::find()
             .filter(document::Column::Id.is_in(chunk.to_vec()))
             .filter(document::Column::DeletedAt.is_null())
@@ -29,7 +30,7 @@ pub async fn batch_after(
     after: i32,
     limit: u64,
 ) -> Result<(Vec<SearchDocument>, Option<i32>), sea_orm::DbErr> {
-    use sea_orm::{QueryOrder, QuerySelect};
+    use sea_orm::QueryOrder;
     let docs = document::Entity::find()
         .filter(document::Column::Id.gt(after))
         .order_by_asc(document::Column::Id)
@@ -48,6 +49,24 @@ async fn build(
     db: &impl ConnectionTrait,
     docs: Vec<document::Model>,
 ) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
+    // An attachment goes with its post: a deleted post's documents are not indexed.
+    let post_ids: Vec<i32> = docs.iter().filter_map(|d| d.post_id).collect();
+    let deleted_posts: Vec<i32> = if post_ids.is_empty() {
+        Vec::new()
+    } else {
+        post::Entity::find()
+            .select_only()
+            .column(post::Column::Id)
+            .filter(post::Column::Id.is_in(post_ids))
+            .filter(post::Column::DeletedAt.is_not_null())
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let docs: Vec<document::Model> = docs
+        .into_iter()
+        .filter(|d| d.post_id.is_none_or(|p| !deleted_posts.contains(&p)))
+        .collect();
     if docs.is_empty() {
         return Ok(Vec::new());
     }

@@ -24,6 +24,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+/// The longest document title the database column holds.
+const TITLE_COLUMN_CHARS: usize = 200;
+
 /// Longest summary, in characters.
 pub const SUMMARY_CHARS: usize = 2000;
 
@@ -281,6 +284,43 @@ pub struct Uploaded {
     pub size_bytes: u64,
 }
 
+/// The marking an upload inherits as the database holds it now; 404 when the post or document
+/// was deleted meanwhile, 409 when the thread moved to another space.
+async fn target_now(db: &DatabaseConnection, ticket: &UploadTicket) -> Result<Marking, ApiError> {
+    let stored = |raw: &str| raw.parse().unwrap_or(Marking::OfficialSensitive);
+    let (space_id, marking) = match (&ticket.existing, ticket.post_id) {
+        (Some(doc), _) => {
+            let doc = document::Entity::find_by_id(doc.id)
+                .one(db)
+                .await?
+                .filter(|d| d.deleted_at.is_none())
+                .ok_or_else(ApiError::not_found)?;
+            (doc.space_id, stored(&doc.marking))
+        }
+        (None, Some(post_id)) => {
+            let post = post::Entity::find_by_id(post_id)
+                .one(db)
+                .await?
+                .filter(|p| p.deleted_at.is_none())
+                .ok_or_else(ApiError::not_found)?;
+            let thread = thread::Entity::find_by_id(post.thread_id)
+                .one(db)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            (thread.space_id, stored(&thread.marking))
+        }
+        (None, None) => (ticket.space.id, Marking::Official),
+    };
+    if space_id != ticket.space.id {
+        return Err(ApiError::Conflict(
+            "the thread moved to another space while the file was uploading; nothing was \
+             saved: upload it again"
+                .into(),
+        ));
+    }
+    Ok(marking)
+}
+
 /// Sniffs, scans and keeps the file, then records the document (or its new version) with an
 /// outbox row so it is found by its title at once and by its text once extracted. The caller
 /// tells the search indexer (`search.changed()`), if there is one in the process.
@@ -301,12 +341,15 @@ pub async fn complete(
     .map_err(|e| ApiError::Internal(anyhow::anyhow!("sniffing task: {e}")))?
     .map_err(|why| ApiError::UnsupportedMediaType(why.to_string()))?;
     let filename = clean_filename(&file.filename, kind);
+    // The column holds 200 characters, whatever `limits.title_chars` allows threads.
+    let title_max = up.title_chars.min(TITLE_COLUMN_CHARS);
     let title = match (&details.title, &ticket.existing) {
-        (Some(t), _) if !t.trim().is_empty() => Some(Title::parse(t, up.title_chars)?),
+        (Some(t), _) if !t.trim().is_empty() => Some(Title::parse(t, title_max)?),
         (_, Some(_)) => None,
         _ => Some(
-            Title::parse(&title_from_filename(&filename), up.title_chars)
-                .map_err(|_| ApiError::validation("title", "give the document a title"))?,
+            Title::parse(&title_from_filename(&filename), title_max).map_err(|e| {
+                ApiError::validation("title", format!("give the document a title ({e})"))
+            })?,
         ),
     };
     let summary = details.summary.map(|s| s.trim().to_string());
@@ -318,26 +361,6 @@ pub async fn complete(
             "summary",
             format!("the summary must be at most {SUMMARY_CHARS} characters"),
         ));
-    }
-    let inherited = match (&ticket.existing, &ticket.thread) {
-        (Some(doc), _) => doc.marking.parse().unwrap_or(Marking::OfficialSensitive),
-        (None, Some(t)) => t.marking.parse().unwrap_or(Marking::OfficialSensitive),
-        (None, None) => Marking::Official,
-    };
-    let marking = match details.marking.as_deref().map(str::trim) {
-        None | Some("") => inherited,
-        Some(raw) => raw
-            .parse::<Marking>()
-            .map_err(|e| ApiError::validation("marking", e.0))?,
-    };
-    if marking < inherited {
-        check(up.db, viewer, &ticket.space, Action::LowerMarking)
-            .await
-            .map_err(|_| {
-                ApiError::Forbidden(format!(
-                    "only an administrator may mark this document lower than {inherited}"
-                ))
-            })?;
     }
     if let Some(scanner) = &up.library.scanner {
         match scanner
@@ -371,6 +394,13 @@ pub async fn complete(
                     field: Some("file".into()),
                 });
             }
+            Err(crate::library::scan::ScanError::Refused(why)) if why.contains("size limit") => {
+                return Err(ApiError::FileTooLarge(
+                    "the file is larger than the virus scanner accepts (its StreamMaxLength), \
+                     so it was not accepted"
+                        .into(),
+                ));
+            }
             Err(e) => {
                 tracing::error!(error = %e, "upload refused: scanning failed");
                 return Err(ApiError::Unavailable(
@@ -380,6 +410,24 @@ pub async fn complete(
                 ));
             }
         }
+    }
+    // Scanning (and the upload before it) may have taken a while: the thread, post or
+    // document is read again, so the file goes where it stands now, at least as marked.
+    let inherited = target_now(up.db, &ticket).await?;
+    let marking = match details.marking.as_deref().map(str::trim) {
+        None | Some("") => inherited,
+        Some(raw) => raw
+            .parse::<Marking>()
+            .map_err(|e| ApiError::validation("marking", e.0))?,
+    };
+    if marking < inherited {
+        check(up.db, viewer, &ticket.space, Action::LowerMarking)
+            .await
+            .map_err(|_| {
+                ApiError::Forbidden(format!(
+                    "only an administrator may mark this document lower than {inherited}"
+                ))
+            })?;
     }
     let size = file.staged.size;
     let key = up
@@ -426,7 +474,7 @@ pub async fn complete(
             (doc.id, 1)
         }
     };
-    let v = version::ActiveModel {
+    let inserted = version::ActiveModel {
         document_id: Set(doc_id),
         number: Set(number),
         blob_key: Set(key.as_str().to_string()),
@@ -443,7 +491,23 @@ pub async fn complete(
         ..Default::default()
     }
     .insert(&txn)
-    .await?;
+    .await;
+    let v = match inserted {
+        Ok(v) => v,
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            return Err(ApiError::Conflict(
+                "another version of this document was uploaded at the same moment; upload \
+                 yours again to make it the newest"
+                    .into(),
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut changes = document::Entity::update_many()
         .col_expr(document::Column::CurrentVersionId, Expr::value(v.id))
         .col_expr(document::Column::UpdatedAt, Expr::value(now))
@@ -483,6 +547,39 @@ pub async fn complete(
         file_type: kind.as_str().to_string(),
         size_bytes: size,
     })
+}
+
+/// A version's row without its extracted text (which may be megabytes): what pages, lists
+/// and downloads read.
+#[derive(Debug, Clone, sea_orm::FromQueryResult)]
+pub struct VersionMeta {
+    pub id: i32,
+    pub document_id: i32,
+    pub number: i32,
+    pub blob_key: String,
+    pub size_bytes: i64,
+    pub file_type: String,
+    pub filename: String,
+    pub uploaded_by: i32,
+    pub created_at: DateTime<Utc>,
+    pub extraction: String,
+    pub extraction_error: Option<String>,
+}
+
+fn version_meta() -> sea_orm::Select<version::Entity> {
+    version::Entity::find().select_only().columns([
+        version::Column::Id,
+        version::Column::DocumentId,
+        version::Column::Number,
+        version::Column::BlobKey,
+        version::Column::SizeBytes,
+        version::Column::FileType,
+        version::Column::Filename,
+        version::Column::UploadedBy,
+        version::Column::CreatedAt,
+        version::Column::Extraction,
+        version::Column::ExtractionError,
+    ])
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -537,9 +634,10 @@ fn download_url(id: i32, number: Option<i32>) -> String {
 /// A document's details and its versions.
 pub async fn show(app: &AppState, viewer: &Viewer, id: i32) -> Result<DocumentView, ApiError> {
     let (doc, space) = readable_document(&app.db, viewer, id, Action::Read).await?;
-    let versions = version::Entity::find()
+    let versions = version_meta()
         .filter(version::Column::DocumentId.eq(doc.id))
         .order_by_desc(version::Column::Number)
+        .into_model::<VersionMeta>()
         .all(&app.db)
         .await?;
     let people = authors(
@@ -617,13 +715,17 @@ pub async fn download(
     number: Option<i32>,
 ) -> Result<Download, ApiError> {
     let (doc, _) = readable_document(&app.db, viewer, id, Action::Read).await?;
-    let mut q = version::Entity::find().filter(version::Column::DocumentId.eq(doc.id));
+    let mut q = version_meta().filter(version::Column::DocumentId.eq(doc.id));
     q = match (number, doc.current_version_id) {
         (Some(n), _) => q.filter(version::Column::Number.eq(n)),
         (None, Some(current)) => q.filter(version::Column::Id.eq(current)),
         (None, None) => return Err(ApiError::not_found()),
     };
-    let v = q.one(&app.db).await?.ok_or_else(ApiError::not_found)?;
+    let v = q
+        .into_model::<VersionMeta>()
+        .one(&app.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let key = BlobKey::parse(&v.blob_key)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("version {} has a bad key", v.id)))?;
     let file_type = FileType::parse(&v.file_type)
@@ -722,8 +824,9 @@ pub async fn summaries(
     docs: Vec<document::Model>,
 ) -> Result<Vec<DocumentSummary>, ApiError> {
     let ids: Vec<i32> = docs.iter().map(|d| d.id).collect();
-    let versions = version::Entity::find()
+    let versions = version_meta()
         .filter(version::Column::DocumentId.is_in(ids))
+        .into_model::<VersionMeta>()
         .all(db)
         .await?;
     let people = authors(db, docs.iter().map(|d| d.owner_id)).await?;

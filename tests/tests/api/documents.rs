@@ -517,7 +517,12 @@ async fn attachments_inherit_the_threads_marking_and_go_with_their_post() {
 
 #[tokio::test]
 async fn a_crash_during_extraction_loses_nothing_and_doubles_nothing() {
-    let mut app = TestApp::spawn(Backend::Sqlite).await;
+    // A short wall-time limit keeps the claim's lease (limit + 5 s) short after the restart.
+    let mut app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[("ROUNDTABLE__LIBRARY__EXTRACT_SECONDS", "3")],
+    )
+    .await;
     // The first server's extractor waits before reading, so the kill lands mid-extraction.
     let slow = app.data_dir.path().join("slow-extractor.sh");
     std::fs::write(
