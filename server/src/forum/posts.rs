@@ -166,3 +166,22 @@ pub async fn revisions(
         })
         .collect())
 }
+
+/// Which of `ids` are deleted posts (an attachment goes with its post), in one query.
+pub async fn deleted_among(
+    db: &impl ConnectionTrait,
+    ids: Vec<i32>,
+) -> Result<Vec<i32>, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(post::Column::Id.is_in(ids))
+        .filter(post::Column::DeletedAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await
+}

@@ -1,6 +1,6 @@
 //! Reads what the index needs of shared documents: one `SearchDocument` per live document,
 //! with its current version's extracted text, its space, owner and organisation.
-use crate::db::entities::{document, document_version, organisation, post, space, user};
+use crate::db::entities::{document, document_version, organisation, space, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use search_index::SearchDocument;
 use std::collections::HashMap;
@@ -51,18 +51,7 @@ async fn build(
 ) -> Result<Vec<SearchDocument>, sea_orm::DbErr> {
     // An attachment goes with its post: a deleted post's documents are not indexed.
     let post_ids: Vec<i32> = docs.iter().filter_map(|d| d.post_id).collect();
-    let deleted_posts: Vec<i32> = if post_ids.is_empty() {
-        Vec::new()
-    } else {
-        post::Entity::find()
-            .select_only()
-            .column(post::Column::Id)
-            .filter(post::Column::Id.is_in(post_ids))
-            .filter(post::Column::DeletedAt.is_not_null())
-            .into_tuple()
-            .all(db)
-            .await?
-    };
+    let deleted_posts = crate::forum::posts::deleted_among(db, post_ids).await?;
     let docs: Vec<document::Model> = docs
         .into_iter()
         .filter(|d| d.post_id.is_none_or(|p| !deleted_posts.contains(&p)))

@@ -248,7 +248,7 @@ async fn stored_documents(
     app: &AppState,
     ids: impl Iterator<Item = i32>,
 ) -> Result<std::collections::HashMap<i32, (i32, String)>, ApiError> {
-    use crate::db::entities::{document, post};
+    use crate::db::entities::document;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let ids: Vec<i32> = ids.collect();
     if ids.is_empty() {
@@ -266,18 +266,7 @@ async fn stored_documents(
         .all(&app.db)
         .await?;
     let post_ids: Vec<i32> = rows.iter().filter_map(|r| r.3).collect();
-    let deleted_posts: Vec<i32> = if post_ids.is_empty() {
-        Vec::new()
-    } else {
-        post::Entity::find()
-            .select_only()
-            .column(post::Column::Id)
-            .filter(post::Column::Id.is_in(post_ids))
-            .filter(post::Column::DeletedAt.is_not_null())
-            .into_tuple()
-            .all(&app.db)
-            .await?
-    };
+    let deleted_posts = crate::forum::posts::deleted_among(&app.db, post_ids).await?;
     Ok(rows
         .into_iter()
         .filter(|r| r.3.is_none_or(|p| !deleted_posts.contains(&p)))
