@@ -17,6 +17,7 @@ mod m20261202_000012_profiles_and_feeds;
 mod m20261202_000013_password_resets;
 mod m20261202_000014_thread_reads;
 mod m20261202_000015_documents;
+mod m20261202_000016_case_studies_and_endorsements;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_password_resets::Migration),
             Box::new(m20261202_000014_thread_reads::Migration),
             Box::new(m20261202_000015_documents::Migration),
+            Box::new(m20261202_000016_case_studies_and_endorsements::Migration),
         ]
     }
 }

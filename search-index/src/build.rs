@@ -1,6 +1,6 @@
 //! Turns a parsed query into a tantivy query. The viewer's readable spaces are always a
 //! required clause, so nothing outside them can match, be counted or be shown.
-use crate::query::{Filter, ParsedQuery, Text};
+use crate::query::{Comparison, Filter, ParsedQuery, Text};
 use crate::schema::{self, Fields};
 use crate::Ranking;
 use std::ops::Bound;
@@ -88,6 +88,19 @@ fn unit_query(
     }
 }
 
+/// The documents whose number compares with `term` as asked; documents without the number
+/// (anything but a case study) never match.
+fn compared(op: &Comparison, term: Term) -> Box<dyn Query> {
+    let (lower, upper) = match op {
+        Comparison::Less => (Bound::Unbounded, Bound::Excluded(term)),
+        Comparison::AtMost => (Bound::Unbounded, Bound::Included(term)),
+        Comparison::Equal => (Bound::Included(term.clone()), Bound::Included(term)),
+        Comparison::AtLeast => (Bound::Included(term), Bound::Unbounded),
+        Comparison::More => (Bound::Excluded(term), Bound::Unbounded),
+    };
+    Box::new(RangeQuery::new(lower, upper))
+}
+
 fn filter_query(f: &Filter, fields: &Fields, names: &mut TextAnalyzer) -> Box<dyn Query> {
     let all_tokens = |field: Field, text: &str, names: &mut TextAnalyzer| -> Box<dyn Query> {
         let tokens = schema::tokens(names, text);
@@ -114,6 +127,14 @@ fn filter_query(f: &Filter, fields: &Fields, names: &mut TextAnalyzer) -> Box<dy
             Term::from_field_u64(fields.best_practice, 1),
             IndexRecordOption::Basic,
         )),
+        Filter::Superseded => Box::new(TermQuery::new(
+            Term::from_field_u64(fields.best_practice, 2),
+            IndexRecordOption::Basic,
+        )),
+        Filter::Area(slug) => term_query(fields.area, slug),
+        Filter::Supplier(name) => all_tokens(fields.supplier, name, names),
+        Filter::Saving(op, v) => compared(op, Term::from_field_f64(fields.saving, *v)),
+        Filter::Value(op, v) => compared(op, Term::from_field_i64(fields.value, *v)),
         Filter::Before(t) => Box::new(RangeQuery::new(
             Bound::Unbounded,
             Bound::Excluded(Term::from_field_i64(fields.created_at, *t)),

@@ -83,6 +83,7 @@ impl Matches {
 
 pub struct CountMatches {
     pub best_practice_boost: f32,
+    pub superseded_factor: f32,
 }
 
 struct SegmentThread {
@@ -98,6 +99,7 @@ struct SegmentThread {
 pub struct SegmentMatches {
     segment: u32,
     boost: f32,
+    superseded_factor: f32,
     group: Column<u64>,
     post_id: Column<u64>,
     created_at: Column<i64>,
@@ -119,6 +121,7 @@ impl Collector for CountMatches {
         Ok(SegmentMatches {
             segment,
             boost: self.best_practice_boost,
+            superseded_factor: self.superseded_factor,
             group: ff.u64("group")?,
             post_id: ff.u64("post_id")?,
             created_at: ff.i64("created_at")?,
@@ -166,10 +169,10 @@ impl SegmentCollector for SegmentMatches {
         let Some(thread) = self.group.first(doc) else {
             return;
         };
-        let score = if self.best_practice.first(doc) == Some(1) {
-            score * self.boost
-        } else {
-            score
+        let score = match self.best_practice.first(doc) {
+            Some(1) => score * self.boost,
+            Some(2) => score * self.superseded_factor,
+            _ => score,
         };
         let best = Best {
             doc: DocAddress::new(self.segment, doc),

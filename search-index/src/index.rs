@@ -299,7 +299,20 @@ impl SearchIndex {
         doc.add_text(f.org, &d.organisation);
         doc.add_text(f.org_name, &d.organisation);
         doc.add_text(f.marking, d.marking.to_lowercase());
-        doc.add_u64(f.best_practice, u64::from(d.best_practice));
+        let standing = match (d.best_practice, d.superseded) {
+            (_, true) => 2,
+            (true, false) => 1,
+            (false, false) => 0,
+        };
+        doc.add_u64(f.best_practice, standing);
+        if let Some(c) = &d.case_study {
+            doc.add_text(f.area, c.area.to_lowercase());
+            for s in &c.suppliers {
+                doc.add_text(f.supplier, s);
+            }
+            doc.add_f64(f.saving, c.saving_percent);
+            doc.add_i64(f.value, c.contract_value);
+        }
         doc.add_i64(f.created_at, d.created_at);
         let year = chrono::DateTime::from_timestamp(d.created_at, 0)
             .map(|t| chrono::Datelike::year(&t))
@@ -388,6 +401,7 @@ impl SearchIndex {
     fn collector(&self) -> CountMatches {
         CountMatches {
             best_practice_boost: self.ranking.best_practice_boost,
+            superseded_factor: self.ranking.superseded_factor,
         }
     }
 
@@ -432,6 +446,122 @@ impl SearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::CaseStudyFacts;
+
+    fn post(id: i32, title: &str, case: Option<CaseStudyFacts>) -> SearchDocument {
+        SearchDocument {
+            post_id: id,
+            thread_id: id,
+            space_id: 1,
+            space_slug: "commercial".into(),
+            thread_title: title.into(),
+            body_text: "custody contract renewal".into(),
+            marking: "OFFICIAL".into(),
+            created_at: 1_700_000_000 + i64::from(id),
+            case_study: case,
+            ..SearchDocument::default()
+        }
+    }
+
+    fn titles(index: &SearchIndex, q: &str) -> Vec<String> {
+        index
+            .search(&SearchRequest::new(q, vec![1]))
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.title)
+            .collect()
+    }
+
+    #[test]
+    fn case_study_filters_compare_numbers_and_match_names() {
+        let index = SearchIndex::in_memory().unwrap();
+        let facts = |area: &str, supplier: &str, saving: f64, value: i64| CaseStudyFacts {
+            area: area.into(),
+            suppliers: vec![supplier.into()],
+            saving_percent: saving,
+            contract_value: value,
+        };
+        index
+            .upsert(&[
+                post(
+                    1,
+                    "Kent custody",
+                    Some(facts("custody", "Custodia Services Ltd", 15.0, 400_000)),
+                ),
+                post(
+                    2,
+                    "Essex custody",
+                    Some(facts("custody", "Other Co", 9.9, 2_000_000)),
+                ),
+                post(
+                    3,
+                    "Fleet",
+                    Some(facts("fleet", "Custodia Services Ltd", 30.0, 100_000)),
+                ),
+                post(4, "Plain thread", None),
+            ])
+            .unwrap();
+        index.commit(1).unwrap();
+        let mut got = titles(&index, "saving>=10");
+        got.sort();
+        assert_eq!(got, vec!["Fleet", "Kent custody"]);
+        assert_eq!(
+            titles(&index, "area:custody saving>10"),
+            vec!["Kent custody"]
+        );
+        assert_eq!(
+            titles(&index, "value<500k area:custody"),
+            vec!["Kent custody"]
+        );
+        assert_eq!(
+            titles(&index, "supplier:custodia area:fleet"),
+            vec!["Fleet"]
+        );
+        assert_eq!(titles(&index, "saving=9.9"), vec!["Essex custody"]);
+        assert_eq!(
+            titles(&index, "value<=£2m saving<10"),
+            vec!["Essex custody"]
+        );
+        let mut not_custody = titles(&index, "custody -area:custody");
+        not_custody.sort();
+        assert_eq!(not_custody, vec!["Fleet", "Plain thread"]);
+        assert!(
+            titles(&index, "saving<0").is_empty(),
+            "posts without figures never match"
+        );
+    }
+
+    #[test]
+    fn current_best_practice_ranks_above_superseded() {
+        let index = SearchIndex::in_memory().unwrap();
+        let mut old = post(1, "Custody guidance", None);
+        old.best_practice = true;
+        old.superseded = true;
+        let mut new = post(2, "Custody guidance", None);
+        new.best_practice = true;
+        let plain = post(3, "Custody guidance", None);
+        index.upsert(&[old, new, plain]).unwrap();
+        index.commit(1).unwrap();
+        let order: Vec<i32> = index
+            .search(&SearchRequest::new("custody", vec![1]))
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.thread_id)
+            .collect();
+        assert_eq!(order, vec![2, 3, 1]);
+        assert_eq!(titles(&index, "is:superseded").len(), 1);
+        assert_eq!(
+            index
+                .search(&SearchRequest::new("is:best-practice", vec![1]))
+                .unwrap()
+                .hits[0]
+                .thread_id,
+            2
+        );
+    }
 
     #[test]
     fn payload_round_trips() {

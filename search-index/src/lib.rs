@@ -58,8 +58,24 @@ pub struct SearchDocument {
     /// `OFFICIAL` or `OFFICIAL-SENSITIVE`.
     pub marking: String,
     pub best_practice: bool,
+    /// Endorsed once, now superseded by something newer (ranks below current material).
+    pub superseded: bool,
+    /// Set for a case study's posts.
+    pub case_study: Option<CaseStudyFacts>,
     /// Seconds since the Unix epoch, UTC.
     pub created_at: i64,
+}
+
+/// What search can filter a case study by (`area:`, `supplier:`, `saving>=`, `value<`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CaseStudyFacts {
+    /// The service area's slug.
+    pub area: String,
+    pub suppliers: Vec<String>,
+    /// Percent of the annual cost before.
+    pub saving_percent: f64,
+    /// Pounds.
+    pub contract_value: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -134,6 +150,8 @@ pub struct Ranking {
     pub all_terms_bonus: f32,
     /// Score multiplier for endorsed best practice.
     pub best_practice_boost: f32,
+    /// Score multiplier for superseded best practice (below 1: it ranks under what replaced it).
+    pub superseded_factor: f32,
 }
 
 impl Default for Ranking {
@@ -145,6 +163,7 @@ impl Default for Ranking {
             tie_breaker: 0.1,
             all_terms_bonus: 0.5,
             best_practice_boost: 1.5,
+            superseded_factor: 0.5,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The query language people type: words, "phrases", -exclusion, OR, prefix*, and filters
-//! (`space:`, `tag:`, `author:`, `force:`, `marking:`, `is:best-practice`, `before:`, `after:`,
-//! `in:title`). Parsing is pure; errors say what is wrong and at which character.
+//! (`space:`, `tag:`, `author:`, `force:`, `marking:`, `is:best-practice`, `is:superseded`,
+//! `before:`, `after:`, `in:title`, and for case studies `area:`, `supplier:`, `saving>=10`,
+//! `value<500000`). Parsing is pure; errors say what is wrong and at which character.
 use crate::SearchError;
 
 /// A unit of text to match.
@@ -11,7 +12,7 @@ pub enum Text {
     Phrase(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
     Space(String),
     Tag(String),
@@ -20,14 +21,34 @@ pub enum Filter {
     Marking(String),
     /// `type:discussion`, `type:document`, or a document's file type (`type:pdf`).
     Kind(String),
+    /// Endorsed best practice that is current (or under review).
     BestPractice,
+    /// Endorsed best practice that something newer replaced.
+    Superseded,
+    /// A case study's service area (slug).
+    Area(String),
+    /// A case study's supplier (every word of the name).
+    Supplier(String),
+    /// A case study's saving in percent, compared.
+    Saving(Comparison, f64),
+    /// A case study's contract value in pounds, compared.
+    Value(Comparison, i64),
     /// Created strictly before this Unix time (start of the given day, UTC).
     Before(i64),
     /// Created on or after this Unix time (start of the given day, UTC).
     After(i64),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Less,
+    AtMost,
+    Equal,
+    AtLeast,
+    More,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ParsedQuery {
     /// Groups of alternatives: `a b OR c` is `[[a], [b, c]]`. Matching more groups ranks higher.
     pub groups: Vec<Vec<Text>>,
@@ -45,8 +66,12 @@ impl ParsedQuery {
 }
 
 pub const FILTERS: &[&str] = &[
-    "space", "tag", "author", "force", "marking", "type", "is", "before", "after", "in",
+    "space", "tag", "author", "force", "marking", "type", "is", "before", "after", "in", "area",
+    "supplier",
 ];
+
+/// Numbers that can be compared (`saving>=10`, `value<500000`).
+pub const COMPARABLE: &[&str] = &["saving", "value"];
 
 /// What `type:` takes: the two kinds of hit, and documents' file types.
 pub const TYPES: &[&str] = &[
@@ -175,8 +200,11 @@ fn filter(key: &str, value: &str, position: usize) -> Result<Option<Filter>, Sea
         },
         "is" => match v.to_lowercase().as_str() {
             "best-practice" | "best_practice" => Filter::BestPractice,
-            _ => return Err(error("is: takes best-practice", value_pos)),
+            "superseded" => Filter::Superseded,
+            _ => return Err(error("is: takes best-practice or superseded", value_pos)),
         },
+        "area" => Filter::Area(v.to_lowercase().replace([' ', '_'], "-")),
+        "supplier" => Filter::Supplier(v),
         "before" => Filter::Before(parse_day(&v, value_pos)?),
         "after" => Filter::After(parse_day(&v, value_pos)?),
         "in" => match v.to_lowercase().as_str() {
@@ -184,6 +212,67 @@ fn filter(key: &str, value: &str, position: usize) -> Result<Option<Filter>, Sea
             _ => return Err(error("in: takes title", value_pos)),
         },
         _ => unreachable!("only known keys reach here"),
+    }))
+}
+
+/// `saving>=10`, `value<500k`, `saving=15%`, `value<=£1.2m`: `None` when the token is not a
+/// comparison of a known number; an error when it is one but malformed.
+fn as_comparison(token: &str, position: usize) -> Result<Option<Filter>, SearchError> {
+    let Some(key) = COMPARABLE.iter().find(|k| {
+        token.len() > k.len()
+            && token
+                .get(..k.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(k))
+    }) else {
+        return Ok(None);
+    };
+    let rest = &token[key.len()..];
+    let (op, number) = if let Some(n) = rest.strip_prefix(">=") {
+        (Comparison::AtLeast, n)
+    } else if let Some(n) = rest.strip_prefix("<=") {
+        (Comparison::AtMost, n)
+    } else if let Some(n) = rest.strip_prefix('>') {
+        (Comparison::More, n)
+    } else if let Some(n) = rest.strip_prefix('<') {
+        (Comparison::Less, n)
+    } else if let Some(n) = rest.strip_prefix('=') {
+        (Comparison::Equal, n)
+    } else {
+        return Ok(None);
+    };
+    let at = position + key.len();
+    let cleaned = number
+        .trim_start_matches('£')
+        .trim_end_matches('%')
+        .replace(',', "");
+    let (digits, scale) = match cleaned.chars().last().map(|c| c.to_ascii_lowercase()) {
+        Some('k') => (&cleaned[..cleaned.len() - 1], 1e3),
+        Some('m') => (&cleaned[..cleaned.len() - 1], 1e6),
+        _ => (cleaned.as_str(), 1.0),
+    };
+    let value = digits
+        .parse::<f64>()
+        .ok()
+        .filter(|v| {
+            v.is_finite()
+                && digits
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        })
+        .map(|v| v * scale)
+        .ok_or_else(|| {
+            error(
+                format!(
+                    "{key} needs a number after {}",
+                    &rest[..rest.len() - number.len()]
+                ),
+                at,
+            )
+        })?;
+    Ok(Some(if *key == "saving" {
+        Filter::Saving(op, value)
+    } else {
+        Filter::Value(op, value.round().clamp(-1e15, 1e15) as i64)
     }))
 }
 
@@ -250,7 +339,9 @@ pub fn parse(src: &str) -> Result<ParsedQuery, SearchError> {
                 pending_or = Some(start);
                 continue;
             }
-            match as_filter(&token) {
+            let compared = as_comparison(&token, start + 1 + usize::from(negated))?;
+            match as_filter(&token).filter(|_| compared.is_none()) {
+                _ if compared.is_some() => (None, compared),
                 Some((key, value)) => {
                     let key_lower = key.to_lowercase();
                     if !FILTERS.contains(&key_lower.as_str()) {
@@ -405,6 +496,34 @@ mod tests {
         assert_eq!(pos("abc* def* ghi* jkl* mno*"), 4);
         assert_eq!(pos("marking:secret"), 9);
         assert_eq!(pos("is:"), 4);
+    }
+
+    #[test]
+    fn comparisons_and_case_study_filters() {
+        let q =
+            parse("saving>=10 value<500k -saving>50% area:\"Control room\" supplier:Acme").unwrap();
+        assert_eq!(q.filters[0], Filter::Saving(Comparison::AtLeast, 10.0));
+        assert_eq!(q.filters[1], Filter::Value(Comparison::Less, 500_000));
+        assert_eq!(q.filters[2], Filter::Area("control-room".into()));
+        assert_eq!(q.filters[3], Filter::Supplier("Acme".into()));
+        assert_eq!(
+            q.excluded_filters,
+            vec![Filter::Saving(Comparison::More, 50.0)]
+        );
+        assert_eq!(
+            parse("value<=£1.5m").unwrap().filters,
+            vec![Filter::Value(Comparison::AtMost, 1_500_000)]
+        );
+        assert_eq!(
+            parse("saving=15").unwrap().filters,
+            vec![Filter::Saving(Comparison::Equal, 15.0)]
+        );
+        assert_eq!(pos("saving>=lots"), 7);
+        assert_eq!(pos("value<"), 6);
+        assert!(
+            parse("savings").unwrap().filters.is_empty(),
+            "a word, not a comparison"
+        );
     }
 
     #[test]

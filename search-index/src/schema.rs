@@ -10,7 +10,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Group keys at or above this are documents (`GROUP_DOCUMENT + document id`); below it,
 /// thread ids.
@@ -45,7 +45,15 @@ pub struct Fields {
     pub org: Field,
     pub org_name: Field,
     pub marking: Field,
+    /// 0: not endorsed; 1: endorsed best practice (current or under review); 2: superseded.
     pub best_practice: Field,
+    /// A case study's service area (its slug); empty otherwise.
+    pub area: Field,
+    pub supplier: Field,
+    /// A case study's saving, percent.
+    pub saving: Field,
+    /// A case study's contract value, pounds.
+    pub value: Field,
     pub created_at: Field,
     pub year: Field,
 }
@@ -89,6 +97,10 @@ pub fn build() -> (Schema, Fields) {
         org_name: b.add_text_field("org_name", text(NAMES, false)),
         marking: b.add_text_field("marking", STRING),
         best_practice: b.add_u64_field("best_practice", INDEXED | FAST),
+        area: b.add_text_field("area", STRING),
+        supplier: b.add_text_field("supplier", text(NAMES, false)),
+        saving: b.add_f64_field("saving", INDEXED | FAST),
+        value: b.add_i64_field("value", INDEXED | FAST),
         created_at: b.add_i64_field("created_at", INDEXED | FAST | STORED),
         year: b.add_u64_field("year", FAST),
     };

@@ -287,7 +287,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             dismax: dismax.unwrap_or(defaults.dismax),
             tie_breaker: tie_breaker.unwrap_or(defaults.tie_breaker),
             all_terms_bonus: all_terms_bonus.unwrap_or(defaults.all_terms_bonus),
-            best_practice_boost: defaults.best_practice_boost,
+            ..defaults
         };
         let (corpus, queries, qrels, k) = (corpus.clone(), queries.clone(), qrels.clone(), *k);
         let scores = tokio::task::spawn_blocking(move || {

@@ -7,6 +7,8 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod best_practice;
+pub mod case_studies;
 pub mod cli;
 pub mod client_addr;
 pub mod clock;

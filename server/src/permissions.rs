@@ -82,6 +82,9 @@ pub enum Action {
     AddDocument,
     /// Add a version of a document, or change its details (`own`: the viewer owns it).
     ChangeDocument { own: bool },
+    /// Change an endorsement's review date or status (`owner`: the viewer owns it). Endorsing
+    /// and withdrawing are `Moderate`.
+    ReviewEndorsement { owner: bool },
     /// Lower a thread's protective marking (OFFICIAL-SENSITIVE to OFFICIAL): once lowered,
     /// its text may leave the platform by email, so only an admin may.
     LowerMarking,
@@ -179,6 +182,11 @@ pub fn decide(subject: &Subject, space: &SpaceAccess, action: Action) -> Decisio
         Action::ChangeDocument { .. } => Decision::Allow,
         Action::Moderate if admin => Decision::Allow,
         Action::Moderate => Decision::Forbidden("only a moderator may do this"),
+        Action::ReviewEndorsement { .. } if admin => Decision::Allow,
+        Action::ReviewEndorsement { owner: true } => Decision::Allow,
+        Action::ReviewEndorsement { owner: false } => {
+            Decision::Forbidden("only the owner of this best practice or a moderator may review it")
+        }
         Action::LowerMarking if admin => Decision::Allow,
         Action::LowerMarking => {
             Decision::Forbidden("only an administrator may lower a thread's protective marking")
@@ -201,6 +209,8 @@ pub enum PlatformAction {
     ReadMailQueue,
     /// Read the earlier texts of a post that has been deleted.
     ReadDeletedRevisions,
+    /// Add to the managed list of case-study service areas.
+    ManageServiceAreas,
     /// Invite someone as `role`; `own_organisation`: into the inviter's own organisation.
     Invite {
         role: Role,
@@ -227,6 +237,9 @@ pub fn decide_platform(role: Role, action: PlatformAction) -> Decision {
             Decision::Forbidden("only an admin may see the mail queue")
         }
         PlatformAction::ReadDeletedRevisions => Decision::Hidden,
+        PlatformAction::ManageServiceAreas => {
+            Decision::Forbidden("only an admin may add service areas")
+        }
         PlatformAction::Invite {
             role: Role::Staff,
             own_organisation: true,

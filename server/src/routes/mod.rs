@@ -2,6 +2,8 @@
 //! domain step inside one transaction, and shape the JSON answer.
 pub mod audit_log;
 pub mod auth;
+pub mod best_practice;
+pub mod case_studies;
 pub mod directory;
 pub mod documents;
 pub mod health;
@@ -61,6 +63,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(documents::download)
                 .service(documents::show)
                 .service(documents::remove)
+                .service(best_practice::endorse_document)
+                .service(best_practice::withdraw_document)
+                .service(best_practice::endorse_thread)
+                .service(best_practice::withdraw_thread)
+                .service(best_practice::library)
+                .service(case_studies::start)
+                .service(case_studies::export)
+                .service(case_studies::compare)
+                .service(case_studies::show)
+                .service(case_studies::update)
+                .service(case_studies::areas)
+                .service(case_studies::add_area)
                 .service(threads::list)
                 .service(threads::start)
                 .service(threads::show)

@@ -84,6 +84,13 @@ async fn documents(
             .collect()
     };
     let tags = tags_of(db, &thread_ids).await?;
+    let cases = crate::case_studies::store::of_threads(db, &thread_ids).await?;
+    let areas: HashMap<i32, String> = crate::case_studies::store::service_areas(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.slug))
+        .collect();
+    let endorsed = crate::best_practice::store::of_threads(db, &thread_ids).await?;
     Ok(live
         .into_iter()
         .filter_map(|p| {
@@ -107,6 +114,16 @@ async fn documents(
                 organisation: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
                 marking: t.marking.clone(),
                 best_practice: t.best_practice,
+                superseded: endorsed.get(&t.id).is_some_and(|e| {
+                    crate::best_practice::store::status_of(e)
+                        == crate::best_practice::Status::Superseded
+                }),
+                case_study: cases.get(&t.id).map(|c| search_index::CaseStudyFacts {
+                    area: areas.get(&c.service_area_id).cloned().unwrap_or_default(),
+                    suppliers: crate::case_studies::store::list(&c.suppliers),
+                    saving_percent: c.saving_percent,
+                    contract_value: c.contract_value,
+                }),
                 created_at: p.created_at.timestamp(),
                 ..SearchDocument::default()
             })

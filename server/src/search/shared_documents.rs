@@ -84,9 +84,14 @@ async fn build(
         .into_iter()
         .map(|(u, o)| (u.id, (u, o)))
         .collect();
+    let ids: Vec<i32> = docs.iter().map(|d| d.id).collect();
+    let endorsed = crate::best_practice::store::of_documents(db, &ids).await?;
     Ok(docs
         .into_iter()
         .filter_map(|d| {
+            let standing = endorsed
+                .get(&d.id)
+                .map(crate::best_practice::store::status_of);
             let space = spaces.get(&d.space_id)?;
             let version = versions.get(&d.current_version_id?)?;
             let (owner, org) = owners.get(&d.owner_id)?;
@@ -106,6 +111,8 @@ async fn build(
                 author_email: owner.email.clone(),
                 organisation: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
                 marking: d.marking.clone(),
+                best_practice: standing.is_some(),
+                superseded: standing == Some(crate::best_practice::Status::Superseded),
                 created_at: version.created_at.timestamp(),
                 ..SearchDocument::default()
             })

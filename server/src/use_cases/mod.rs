@@ -5,6 +5,8 @@
 //! call these; neither decides, validates or writes anything itself.
 pub mod accounts;
 pub mod admin;
+pub mod best_practice;
+pub mod case_studies;
 pub mod directory;
 pub mod documents;
 pub mod feeds;

@@ -2,6 +2,7 @@
 //! post, with facets to narrow by. The permission filter is applied inside the index query.
 use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
+use crate::best_practice::Item;
 use crate::error::ApiError;
 use crate::permissions::{readable_spaces, Subject};
 use crate::state::AppState;
@@ -36,6 +37,16 @@ pub struct SearchHitView {
     /// The thread's or document's protective marking as it is now.
     #[schema(value_type = String, example = "OFFICIAL")]
     pub marking: String,
+    /// Set when the hit is endorsed best practice: its status, and what supersedes it (when
+    /// the viewer may read that).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub best_practice: Option<HitStanding>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HitStanding {
+    pub status: crate::best_practice::Status,
+    pub superseded_by: Option<crate::use_cases::best_practice::ItemRef>,
 }
 
 impl SearchHitView {
@@ -115,6 +126,10 @@ pub async fn run(
         spaces.retain(|r| !r.as_admin);
     }
     let as_admin = spaces.iter().any(|r| r.as_admin);
+    let slugs: std::collections::HashMap<i32, String> = spaces
+        .iter()
+        .map(|r| (r.space.id, r.space.slug.clone()))
+        .collect();
     let readable: Vec<i32> = spaces.into_iter().map(|r| r.space.id).collect();
     if as_admin {
         audit::record(
@@ -166,6 +181,18 @@ pub async fn run(
             .map(|h| h.document_id),
     )
     .await?;
+    let items: Vec<Item> = results
+        .hits
+        .iter()
+        .map(|h| {
+            if h.document_id != 0 {
+                Item::Document(h.document_id)
+            } else {
+                Item::Thread(h.thread_id)
+            }
+        })
+        .collect();
+    let mut standings = crate::use_cases::best_practice::standings(&app.db, &items, &slugs).await?;
     let hits = results
         .hits
         .into_iter()
@@ -180,6 +207,16 @@ pub async fn run(
             readable.contains(space_id).then(|| (h, marking.clone()))
         })
         .map(|(h, marking)| SearchHitView {
+            best_practice: standings
+                .remove(&if h.document_id != 0 {
+                    Item::Document(h.document_id)
+                } else {
+                    Item::Thread(h.thread_id)
+                })
+                .map(|v| HitStanding {
+                    status: v.status,
+                    superseded_by: v.superseded_by,
+                }),
             marking,
             kind: if h.document_id != 0 {
                 "document"

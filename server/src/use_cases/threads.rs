@@ -43,17 +43,7 @@ pub async fn start(
 ) -> Result<Started, ApiError> {
     let space = space_by_slug(app, space_slug).await?;
     check(&app.db, viewer, &space, Action::StartThread).await?;
-    let limits = &app.settings.limits;
-    let title = Title::parse(&new.title, limits.title_chars)?;
-    let tags =
-        TagList::parse(&new.tags, limits.tags).map_err(|e| ApiError::validation("tags", e.0))?;
-    let text = PostBody::parse(&new.body, limits.post_chars)?;
-    let thread = NewThread {
-        title,
-        body: app.render(text).await?,
-        tags,
-        marking: new.marking,
-    };
+    let thread = prepare(app, new).await?;
     let txn = app.db.begin().await?;
     let (thread_id, post_id) =
         threads::start(&txn, space.id, viewer.id, thread, Utc::now()).await?;
@@ -63,6 +53,22 @@ pub async fn start(
         thread_id,
         post_id,
         space_slug: space.slug,
+    })
+}
+
+/// Checks a new thread's title, tags and body, and renders the body (outside any
+/// transaction: rendering is bounded but not instant).
+pub async fn prepare(app: &AppState, new: NewThreadRequest) -> Result<NewThread, ApiError> {
+    let limits = &app.settings.limits;
+    let title = Title::parse(&new.title, limits.title_chars)?;
+    let tags =
+        TagList::parse(&new.tags, limits.tags).map_err(|e| ApiError::validation("tags", e.0))?;
+    let text = PostBody::parse(&new.body, limits.post_chars)?;
+    Ok(NewThread {
+        title,
+        body: app.render(text).await?,
+        tags,
+        marking: new.marking,
     })
 }
 
@@ -280,6 +286,12 @@ pub async fn change(
     let now = Utc::now();
     let txn = app.db.begin().await?;
     threads::change(&txn, &thread, &changes, now).await?;
+    if let Some(endorsed) = changes.best_practice {
+        crate::use_cases::best_practice::follow_thread_flag(
+            &txn, &thread, endorsed, viewer.id, now,
+        )
+        .await?;
+    }
     if let Some(to) = marking_change {
         audit::record(
             &txn,

@@ -1,7 +1,9 @@
 //! sea-orm entities, one per table. They stay in the db layer: handlers take domain types.
 pub mod audit_log;
+pub mod case_study;
 pub mod document;
 pub mod document_version;
+pub mod endorsement;
 pub mod import_source;
 pub mod invitation;
 pub mod login_failure;
@@ -13,6 +15,7 @@ pub mod post;
 pub mod post_revision;
 pub mod preference;
 pub mod retired_refresh_token;
+pub mod service_area;
 pub mod session;
 pub mod space;
 pub mod space_member;
