@@ -239,6 +239,20 @@ impl MigrationTrait for Migration {
                 ))
                 .await?;
         }
+        // Threads endorsed before endorsements had owners: their author owns them, reviewed a
+        // year from now.
+        let review_due = (chrono::Utc::now() + chrono::Duration::days(365))
+            .date_naive()
+            .to_string();
+        manager
+            .get_connection()
+            .execute_unprepared(&format!(
+                "INSERT INTO endorsements (thread_id, owner_id, review_due, status, endorsed_by, \
+                 endorsed_at, updated_at) SELECT id, author_id, '{review_due}', 'current', \
+                 author_id, COALESCE(best_practice_at, created_at), \
+                 COALESCE(best_practice_at, created_at) FROM threads WHERE best_practice = TRUE"
+            ))
+            .await?;
         manager
             .create_index(index(
                 "ix_endorsements_owner_review",

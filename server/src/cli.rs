@@ -487,6 +487,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::seed::demo(&db).await?;
             let added = crate::seed::documents::load(&db, &settings).await?;
             println!("demo library: {added} documents added");
+            let added = crate::seed::case_studies::load(&db).await?;
+            println!("demo case studies: {added} added");
             Ok(())
         }
     }
@@ -517,6 +519,8 @@ async fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
         crate::seed::demo(&db).await?;
         let added = crate::seed::documents::load(&db, &settings).await?;
         println!("demo library: {added} documents added");
+        let added = crate::seed::case_studies::load(&db).await?;
+        println!("demo case studies: {added} added");
     }
     let app = crate::startup::Application::build(settings).await?;
     println!("Roundtable listening on http://{}", app.addr());

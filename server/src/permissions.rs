@@ -141,6 +141,7 @@ pub fn decide(subject: &Subject, space: &SpaceAccess, action: Action) -> Decisio
                     action,
                     Action::ChangePost { .. }
                         | Action::ChangeDocument { .. }
+                        | Action::ReviewEndorsement { .. }
                         | Action::Moderate
                         | Action::LowerMarking
                 )) =>

@@ -201,3 +201,52 @@ pub async fn due_for(
         .all(db)
         .await
 }
+
+/// An endorsed item whose review falls due, as the digest lists it.
+#[derive(Debug, Clone)]
+pub struct DueItem {
+    pub item: Item,
+    pub title: String,
+    pub space_id: i32,
+    pub marking: String,
+    pub review_due: NaiveDate,
+}
+
+/// What `owner_id` owns that falls due by `by` (not superseded), with titles and spaces; items
+/// deleted since are left out.
+pub async fn due_items(
+    db: &impl ConnectionTrait,
+    owner_id: i32,
+    by: NaiveDate,
+) -> Result<Vec<DueItem>, sea_orm::DbErr> {
+    use crate::db::entities::document;
+    let mut out = Vec::new();
+    for row in due_for(db, owner_id, by).await? {
+        if let Some(id) = row.thread_id {
+            if let Some(t) = thread::Entity::find_by_id(id).one(db).await? {
+                out.push(DueItem {
+                    item: Item::Thread(id),
+                    title: t.title,
+                    space_id: t.space_id,
+                    marking: t.marking,
+                    review_due: row.review_due,
+                });
+            }
+        } else if let Some(id) = row.document_id {
+            if let Some(d) = document::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .filter(|d| d.deleted_at.is_none())
+            {
+                out.push(DueItem {
+                    item: Item::Document(id),
+                    title: d.title,
+                    space_id: d.space_id,
+                    marking: d.marking,
+                    review_due: row.review_due,
+                });
+            }
+        }
+    }
+    Ok(out)
+}

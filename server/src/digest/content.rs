@@ -10,6 +10,9 @@
 //! - Newly endorsed best practice (endorsed during the week, followed spaces) comes first, then
 //!   replies to the user's own threads and posts (any readable space), then each followed
 //!   space's most active threads by [`activity_score`]. A thread is listed once.
+//! - Best practice the user owns whose review falls due within [`REVIEW_NOTICE_DAYS`] of the
+//!   digest (or is overdue) is listed first, in readable spaces only; an OFFICIAL-SENSITIVE
+//!   item's title only to an accredited domain.
 //! - OFFICIAL-SENSITIVE threads are only counted, per space, with one link to the space; the
 //!   user's replies there are counted too. Recipients in an accredited domain
 //!   (`mail.sensitive_title_domains`) see their titles, never bodies, excerpts or authors.
@@ -21,6 +24,32 @@ use crate::permissions::{self, Subject};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// How far ahead a best-practice review is mentioned to its owner.
+pub const REVIEW_NOTICE_DAYS: i64 = 14;
+
+/// An endorsed item the recipient owns whose review falls due.
+#[derive(Debug, Clone)]
+pub struct ReviewDue {
+    /// Its page (`/threads/…`, `/documents/…`).
+    pub path: String,
+    pub title: String,
+    pub space_id: i32,
+    pub sensitive: bool,
+    pub review_due: chrono::NaiveDate,
+}
+
+/// A review as the digest shows it.
+#[derive(Debug, Clone)]
+pub struct ReviewItem {
+    pub path: String,
+    /// Empty when the title may not be mailed (OFFICIAL-SENSITIVE).
+    pub title: String,
+    pub space_name: String,
+    pub due: String,
+    pub overdue: bool,
+    pub sensitive: bool,
+}
 
 /// Threads listed per space; the rest are counted ("and 4 more").
 pub const THREADS_PER_SPACE: usize = 5;
@@ -82,6 +111,8 @@ pub struct Inputs {
     pub shared: std::sync::Arc<SharedWeek>,
     pub muted: HashSet<i32>,
     pub sensitive_titles: bool,
+    /// Best practice the recipient owns that falls due, in any space.
+    pub reviews: Vec<ReviewDue>,
 }
 
 #[derive(Debug, Clone)]
@@ -118,6 +149,7 @@ pub struct Digest {
     pub week: IsoWeek,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    pub reviews: Vec<ReviewItem>,
     pub endorsed: Vec<ThreadItem>,
     pub replies: Vec<ThreadItem>,
     /// Replies to the user in OFFICIAL-SENSITIVE threads whose titles are not shown.
@@ -129,7 +161,8 @@ pub struct Digest {
 
 impl Digest {
     pub fn is_empty(&self) -> bool {
-        self.endorsed.is_empty()
+        self.reviews.is_empty()
+            && self.endorsed.is_empty()
             && self.replies.is_empty()
             && self.sensitive_replies == 0
             && self
@@ -313,16 +346,37 @@ pub fn assemble(inputs: &Inputs) -> Digest {
         })
         .filter(|s| !s.threads.is_empty() || s.sensitive > 0)
         .collect();
+    let reviews: Vec<ReviewItem> = inputs
+        .reviews
+        .iter()
+        .filter_map(|r| {
+            let space = space_names.get(&r.space_id)?;
+            Some(ReviewItem {
+                path: r.path.clone(),
+                title: if r.sensitive && !inputs.sensitive_titles {
+                    String::new()
+                } else {
+                    r.title.clone()
+                },
+                space_name: space.name.clone(),
+                due: r.review_due.format("%-d %B %Y").to_string(),
+                overdue: r.review_due < inputs.to.date_naive(),
+                sensitive: r.sensitive,
+            })
+        })
+        .collect();
     let shows_sensitive = endorsed
         .iter()
         .chain(&replies)
         .chain(spaces.iter().flat_map(|s| &s.threads))
-        .any(|i| i.sensitive);
+        .any(|i| i.sensitive)
+        || reviews.iter().any(|r| r.sensitive && !r.title.is_empty());
     Digest {
         recipient: inputs.recipient.clone(),
         week: inputs.week,
         from: inputs.from,
         to: inputs.to,
+        reviews,
         endorsed,
         replies,
         sensitive_replies,
@@ -557,7 +611,20 @@ pub async fn gather(
     } else {
         cache.week(db, from, to).await?
     };
+    let due_by = (to + Duration::days(REVIEW_NOTICE_DAYS)).date_naive();
+    let reviews = crate::best_practice::store::due_items(db, account.id, due_by)
+        .await?
+        .into_iter()
+        .map(|d| ReviewDue {
+            path: d.item.path(),
+            title: d.title,
+            space_id: d.space_id,
+            sensitive: d.marking != Marking::Official.as_str(),
+            review_due: d.review_due,
+        })
+        .collect();
     Ok(Inputs {
+        reviews,
         recipient: Recipient {
             id: account.id,
             email: account.email.clone(),
@@ -649,6 +716,7 @@ mod tests {
             }),
             muted: HashSet::new(),
             sensitive_titles: false,
+            reviews: Vec::new(),
         }
     }
 
@@ -657,6 +725,43 @@ mod tests {
             .iter()
             .flat_map(|s| s.threads.iter().map(|t| t.thread_id))
             .collect()
+    }
+
+    #[test]
+    fn owners_are_reminded_of_reviews_in_spaces_they_read_with_sensitive_titles_withheld() {
+        let review = |path: &str, space_id: i32, sensitive: bool, day: u32| ReviewDue {
+            path: path.into(),
+            title: format!("Title of {path}"),
+            space_id,
+            sensitive,
+            review_due: chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap(),
+        };
+        let mut i = inputs(Vec::new(), Vec::new());
+        i.reviews = vec![
+            review("/threads/1", 10, false, 20),
+            review("/documents/2", 20, true, 30),
+            review("/threads/3", 99, false, 25),
+        ];
+        let d = assemble(&i);
+        assert!(!d.is_empty(), "a reminder alone is worth a digest");
+        let shown: Vec<(&str, &str, bool)> = d
+            .reviews
+            .iter()
+            .map(|r| (r.path.as_str(), r.title.as_str(), r.overdue))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("/threads/1", "Title of /threads/1", true),
+                ("/documents/2", "", false)
+            ],
+            "space 99 is not readable; the sensitive title stays on the platform"
+        );
+        assert_eq!(d.marking, Marking::Official);
+        i.sensitive_titles = true;
+        let d = assemble(&i);
+        assert_eq!(d.reviews[1].title, "Title of /documents/2");
+        assert_eq!(d.marking, Marking::OfficialSensitive);
     }
 
     #[test]

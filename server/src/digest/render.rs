@@ -17,6 +17,11 @@ impl Links {
         format!("{}/threads/{id}", self.public_url)
     }
 
+    /// A page of the site by its path (`/documents/3`).
+    pub fn page(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+
     pub fn space(&self, slug: &str) -> String {
         format!("{}/spaces/{slug}", self.public_url)
     }

@@ -7,10 +7,12 @@ use super::render::{self, when, Chrome};
 use super::session::SignedIn;
 use super::spaces::query;
 use super::views::page_marking;
+use crate::best_practice::Item;
 use crate::error::ApiError;
 use crate::routes::documents::receive;
 use crate::routes::id_from_path;
 use crate::state::AppState;
+use crate::use_cases::best_practice::{self, EndorsementView};
 use crate::use_cases::documents::{self as docs, human_size, Destination, UploadDetails};
 use actix_web::{get, post, web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
@@ -273,6 +275,10 @@ struct DocumentPage {
     errors: FormErrors,
     action: String,
     is_version: bool,
+    endorsement: Option<EndorsementView>,
+    may_endorse: bool,
+    may_review: bool,
+    endorse_action: String,
 }
 
 async fn document_page(
@@ -283,6 +289,10 @@ async fn document_page(
 ) -> Result<DocumentPage, PageError> {
     let doc = docs::show(state, &who.viewer, id).await?;
     let may_change = docs::may_change(state, &who.viewer, id).await?;
+    let item = Item::Document(id);
+    let endorsement = best_practice::show(state, &who.viewer, item).await?;
+    let (may_endorse, may_review) =
+        best_practice::abilities(state, &who.viewer, item, endorsement.as_ref()).await?;
     let file_type_label = |t: &str| {
         crate::library::file_type::FileType::parse(t)
             .map(|k| k.label())
@@ -347,6 +357,10 @@ async fn document_page(
         errors: FormErrors::default(),
         action: format!("/documents/{id}/versions"),
         is_version: true,
+        endorsement,
+        may_endorse,
+        may_review,
+        endorse_action: format!("/documents/{id}/endorsement"),
     })
 }
 
@@ -379,4 +393,14 @@ pub async fn new_version(
         }
         Err(Err(e)) => Err(e),
     }
+}
+
+#[post("/documents/{id}/endorsement")]
+pub async fn endorse(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    form: super::form::Submitted,
+) -> Result<HttpResponse, PageError> {
+    super::threads::endorsement_form(&state, &who, Item::Document(id_from_path(&id)?), form).await
 }

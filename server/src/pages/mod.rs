@@ -11,6 +11,8 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod best_practice;
+pub mod case_studies;
 pub mod directory;
 pub mod errors;
 pub mod feeds;
@@ -46,9 +48,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(library::upload)
         .service(library::document)
         .service(library::new_version)
+        .service(library::endorse)
+        .service(best_practice::overall)
+        .service(best_practice::in_space)
+        .service(case_studies::compare)
+        .service(case_studies::export)
+        .service(case_studies::new_form)
+        .service(case_studies::create)
         .service(threads::show)
         .service(threads::watch)
         .service(threads::moderate)
+        .service(threads::endorse)
         .service(writing::reply_form)
         .service(writing::reply)
         .service(threads::permalink)

@@ -24,6 +24,10 @@ pub struct Hit {
     pub space: String,
     pub snippet_html: String,
     pub when: String,
+    /// "Best practice", "Best practice: under review" or "Superseded".
+    pub standing: Option<&'static str>,
+    /// What supersedes it: (link, title), when the viewer may read it.
+    pub superseded_by: Option<(String, String)>,
 }
 
 pub struct FacetValue {
@@ -171,6 +175,16 @@ pub async fn show(
         .hits
         .into_iter()
         .map(|h| Hit {
+            standing: h.best_practice.as_ref().map(|b| match b.status {
+                crate::best_practice::Status::Current => "Best practice",
+                crate::best_practice::Status::UnderReview => "Best practice: under review",
+                crate::best_practice::Status::Superseded => "Superseded",
+            }),
+            superseded_by: h
+                .best_practice
+                .as_ref()
+                .and_then(|b| b.superseded_by.as_ref())
+                .map(|s| (s.path.clone(), s.title.clone())),
             href: h.page_path(),
             file_type: h
                 .file_type

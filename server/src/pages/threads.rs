@@ -5,11 +5,14 @@ use super::render::{self, Chrome};
 use super::session::SignedIn;
 use super::spaces::query;
 use super::tree::{self, PostItem, Rights, SHOWN_LEVELS};
+use crate::best_practice::Item;
 use crate::digest::preferences::WatchState;
 use crate::error::ApiError;
 use crate::routes::id_from_path;
 use crate::state::AppState;
 use crate::use_cases;
+use crate::use_cases::best_practice::{EndorsementInput, EndorsementView};
+use crate::use_cases::case_studies::CaseStudyView;
 use crate::use_cases::preferences::PreferencesEdit;
 use crate::use_cases::threads::ThreadChangeRequest;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -39,6 +42,11 @@ struct ThreadPage {
     may_watch: bool,
     move_targets: Vec<(String, String)>,
     done: Option<&'static str>,
+    case_study: Option<CaseStudyView>,
+    endorsement: Option<EndorsementView>,
+    may_endorse: bool,
+    may_review: bool,
+    endorse_action: String,
 }
 
 #[derive(Deserialize)]
@@ -65,6 +73,7 @@ fn done_message(code: &str) -> Option<&'static str> {
         "unlock" => "The thread is unlocked.",
         "endorse" => "The thread is endorsed as best practice.",
         "unendorse" => "The endorsement is removed.",
+        "reviewed" => "The best-practice endorsement is saved.",
         "move" => "The thread has moved.",
         "watch" => "You are watching this thread.",
         "mute" => "You have muted this thread.",
@@ -100,6 +109,14 @@ pub async fn show(
     };
     let (head, items) = tree::build(&view.posts, root, &rights);
     let extras = use_cases::threads::page_extras(&state, &who.viewer, &view).await?;
+    let item = Item::Thread(view.summary.id);
+    let endorsement = use_cases::best_practice::show(&state, &who.viewer, item).await?;
+    let (may_endorse, may_review) =
+        use_cases::best_practice::abilities(&state, &who.viewer, item, endorsement.as_ref())
+            .await?;
+    let case_study = use_cases::case_studies::show(&state, &who.viewer, view.summary.id)
+        .await
+        .ok();
     let s = view.summary;
     render::page(
         &state,
@@ -124,6 +141,11 @@ pub async fn show(
             may_watch: extras.may_watch,
             move_targets: extras.move_targets,
             done: asked.done.as_deref().and_then(done_message),
+            endorse_action: format!("/threads/{}/endorsement", s.id),
+            case_study,
+            endorsement,
+            may_endorse,
+            may_review,
         },
     )
 }
@@ -193,4 +215,48 @@ pub async fn moderate(
     }
     use_cases::threads::change(&state, &who.viewer, thread_id, change).await?;
     Ok(see_other(&format!("/threads/{thread_id}?done={code}")))
+}
+
+/// Endorses, reviews or withdraws (`action=withdraw`) the best practice of a thread or a
+/// document, from the form on its page.
+pub async fn endorsement_form(
+    state: &AppState,
+    who: &SignedIn,
+    item: Item,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let fields = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
+    let back = match item {
+        Item::Thread(id) => format!("/threads/{id}"),
+        Item::Document(id) => format!("/documents/{id}"),
+    };
+    if fields.get("action") == "withdraw" {
+        use_cases::best_practice::withdraw(state, &who.viewer, item).await?;
+        return Ok(see_other(&format!("{back}?done=unendorse")));
+    }
+    let given = |name: &str| {
+        fields
+            .opt(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+    };
+    let input = EndorsementInput {
+        owner: given("owner"),
+        review_due: given("review_due"),
+        status: given("status"),
+        superseded_by: given("superseded_by"),
+    };
+    use_cases::best_practice::endorse(state, &who.viewer, item, input).await?;
+    Ok(see_other(&format!("{back}?done=reviewed")))
+}
+
+#[post("/threads/{id}/endorsement")]
+pub async fn endorse(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    endorsement_form(&state, &who, Item::Thread(id_from_path(&id)?), form).await
 }

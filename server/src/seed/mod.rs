@@ -1,5 +1,6 @@
 //! `roundtable seed --demo`: organisations, people, spaces and discussions written for the
 //! demo, loaded idempotently (what exists already is left alone).
+pub mod case_studies;
 pub mod documents;
 use crate::accounts::{self, NewUser};
 use crate::auth::password;
@@ -260,6 +261,16 @@ async fn load_thread(
         ..Default::default()
     };
     threads::change(&txn, &model, &flags, now).await?;
+    if t.best_practice {
+        crate::use_cases::best_practice::follow_thread_flag(
+            &txn,
+            &model,
+            true,
+            model.author_id,
+            now,
+        )
+        .await?;
+    }
     // Replies are loaded in tree order, not time order: set the thread's activity to the latest.
     thread::Entity::update_many()
         .col_expr(

@@ -21,6 +21,7 @@ pub const DEFAULT_REVIEW_MONTHS: u32 = 12;
 
 /// An endorsement as asked for; `None` keeps what is there (or the default).
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EndorsementInput {
     /// The owner's email address (default: the thread's author or the document's owner).
     pub owner: Option<String>,
@@ -482,6 +483,26 @@ pub async fn library(
     let mut out = views(&app.db, rows, &all_readable).await?;
     let shown: HashSet<&String> = readable.values().collect();
     out.retain(|v| shown.contains(&v.item.space));
+    let outside = readable_spaces(&app.db, &Subject::from(viewer))
+        .await?
+        .into_iter()
+        .filter(|r| r.as_admin)
+        .map(|r| r.space.slug)
+        .collect::<HashSet<_>>();
+    if out.iter().any(|v| outside.contains(&v.item.space)) {
+        audit::record(
+            &app.db,
+            AuditEntry {
+                actor_id: Some(viewer.id),
+                action: "admin.best_practice_library",
+                target_type: "best_practice",
+                target_id: None,
+                detail: serde_json::json!({"space": space_slug}),
+            },
+            Utc::now(),
+        )
+        .await?;
+    }
     if let Some(s) = status {
         out.retain(|v| v.status == s);
     }
@@ -537,4 +558,25 @@ pub async fn standings(
             (item, v)
         })
         .collect())
+}
+
+/// What the viewer may do with an item's endorsement: (endorse, withdraw or change the owner;
+/// change the review date, status and successor).
+pub async fn abilities(
+    app: &AppState,
+    viewer: &Viewer,
+    item: Item,
+    endorsement: Option<&EndorsementView>,
+) -> Result<(bool, bool), ApiError> {
+    let Some(located) = locate(&app.db, item).await? else {
+        return Ok((false, false));
+    };
+    let subject = Subject::from(viewer);
+    let access = load_access(&app.db, &subject, &located.space).await?;
+    let moderate = decide(&subject, &access, Action::Moderate).allowed();
+    let owner = endorsement
+        .and_then(|e| e.owner.as_ref())
+        .is_some_and(|o| o.id == viewer.id);
+    let review = decide(&subject, &access, Action::ReviewEndorsement { owner }).allowed();
+    Ok((moderate, review && endorsement.is_some()))
 }

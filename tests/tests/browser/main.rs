@@ -6,6 +6,7 @@
 mod helpers;
 
 mod browser;
+mod case_studies;
 mod world;
 
 mod admin;
