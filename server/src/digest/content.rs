@@ -424,6 +424,16 @@ impl SharedWeek {
             return Ok(SharedWeek::default());
         }
         let mut tags = tags_of(db, &ids).await?;
+        // Superseded best practice is not featured as best practice.
+        let superseded: HashSet<i32> = crate::best_practice::store::of_threads(db, &ids)
+            .await?
+            .into_iter()
+            .filter(|(_, e)| {
+                crate::best_practice::store::status_of(e)
+                    == crate::best_practice::Status::Superseded
+            })
+            .map(|(id, _)| id)
+            .collect();
         let threads = candidates
             .into_iter()
             .map(|t| {
@@ -436,7 +446,7 @@ impl SharedWeek {
                         title: t.title,
                         author_id: t.author_id,
                         created_at: t.created_at,
-                        best_practice: t.best_practice,
+                        best_practice: t.best_practice && !superseded.contains(&t.id),
                         best_practice_at: t.best_practice_at,
                         tags: tags.remove(&t.id).unwrap_or_default(),
                     },

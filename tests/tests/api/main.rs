@@ -6,6 +6,7 @@ mod mail;
 mod atomicity;
 mod auth;
 mod bad_input;
+mod best_practice;
 mod case_studies;
 mod cli;
 mod csrf;
