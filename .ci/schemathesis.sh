@@ -102,6 +102,14 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 include-name = "GET /api/v1/spaces/{slug}/documents"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
+# Case studies and best practice refer to things that must exist, answered with the documented
+# 422: a service area on the managed list (also as a comparison's `area`), a source document in
+# the case study's space, an owner who may read the item's space, a successor the person may
+# read; and a service area's slug must be new (409) and its name not blank.
+[[operations]]
+include-name = ["POST /api/v1/spaces/{slug}/case-studies", "PUT /api/v1/case-studies/{id}", "GET /api/v1/case-studies", "GET /api/v1/case-studies.csv", "PUT /api/v1/threads/{id}/endorsement", "PUT /api/v1/documents/{id}/endorsement", "POST /api/v1/service-areas"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
+
 # A search query that does not parse is 400 naming q; the query language is no schema.
 [[operations]]
 include-path = "/api/v1/search"

@@ -65,6 +65,7 @@ pub struct CaseStudyInput {
     pub annual_cost_after: i64,
     /// Keys from the contract-terms list (`benchmarking_clause`, `open_book`, …).
     #[serde(default)]
+    #[schema(value_type = Vec<crate::routes::case_studies::TermParam>)]
     pub terms: Vec<String>,
     #[serde(default)]
     pub outcomes: String,

@@ -108,6 +108,7 @@ pub struct LibraryParams {
     /// One space's library (its slug); every readable space when absent.
     pub space: Option<String>,
     /// `current`, `under_review` or `superseded`.
+    #[param(value_type = Option<Status>)]
     pub status: Option<String>,
 }
 

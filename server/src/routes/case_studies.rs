@@ -111,6 +111,43 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(view))
 }
 
+/// What a comparison may be sorted by (for the document; the use case checks it).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SortParam {
+    Saving,
+    SavingAmount,
+    Value,
+    Before,
+    After,
+    Start,
+    Title,
+}
+
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum OrderParam {
+    Asc,
+    Desc,
+}
+
+/// The contract terms a case study may list.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum TermParam {
+    BenchmarkingClause,
+    OpenBook,
+    GainShare,
+    JointVenture,
+    FixedPrice,
+    ServiceCredits,
+    BreakClause,
+    CollaborationAgreement,
+}
+
 /// What a comparison is narrowed and ordered by.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -123,6 +160,7 @@ pub struct CompareParams {
     /// Part of a force's name.
     pub force: Option<String>,
     /// A contract-term key (`benchmarking_clause`, `open_book`, …).
+    #[param(value_type = Option<TermParam>)]
     pub term: Option<String>,
     /// Saving (percent) at least this.
     pub min_saving: Option<f64>,
@@ -131,8 +169,10 @@ pub struct CompareParams {
     pub min_value: Option<i64>,
     pub max_value: Option<i64>,
     /// `saving` (default), `saving_amount`, `value`, `before`, `after`, `start` or `title`.
+    #[param(value_type = Option<SortParam>)]
     pub sort: Option<String>,
     /// `asc` or `desc`.
+    #[param(value_type = Option<OrderParam>)]
     pub order: Option<String>,
 }
 

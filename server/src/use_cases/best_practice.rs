@@ -28,6 +28,7 @@ pub struct EndorsementInput {
     /// `YYYY-MM-DD` (default: a year from today).
     pub review_due: Option<String>,
     /// `current`, `under_review` or `superseded`.
+    #[schema(value_type = Option<crate::best_practice::Status>)]
     pub status: Option<String>,
     /// What supersedes it: a link to a thread or document (`/threads/12`, `/documents/3`);
     /// needed when the status is `superseded`.
