@@ -238,6 +238,31 @@ async fn the_demo_seed_is_idempotent_and_readable() {
         0
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM documents").await, 9);
+    // A dozen demo case studies across the service areas, labelled as demo, loaded once; the
+    // demo's best practice includes a superseded thread and every endorsed thread has an owner.
+    assert!(text.contains("demo case studies: 12 added"), "{text}");
+    assert!(String::from_utf8_lossy(&second.stdout).contains("demo case studies: 0 added"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM case_studies").await, 12);
+    assert!(
+        app.count("SELECT COUNT(DISTINCT service_area_id) FROM case_studies")
+            .await
+            >= 8
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM case_studies c JOIN threads t ON t.id = c.thread_id WHERE t.title NOT LIKE '%(demo)'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM endorsements WHERE status = 'superseded' AND succeeded_by_thread_id IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM threads WHERE best_practice AND id NOT IN (SELECT thread_id FROM endorsements WHERE thread_id IS NOT NULL)")
+            .await,
+        0
+    );
     // Every role signs in and sees only its spaces.
     let supplier = app
         .count("SELECT COUNT(*) FROM users WHERE role = 'supplier'")
