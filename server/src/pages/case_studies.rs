@@ -13,7 +13,7 @@ use crate::domain::Marking;
 use crate::error::ApiError;
 use crate::routes::case_studies::{csv_response, CompareParams};
 use crate::state::AppState;
-use crate::use_cases::case_studies::{self, AreaView, CaseStudyView, CompareQuery};
+use crate::use_cases::case_studies::{self, AreaView, CaseStudyView, CompareQuery, SourceDocument};
 use crate::use_cases::threads::NewThreadRequest;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -279,6 +279,7 @@ pub struct Typed {
     pub outcomes: String,
     pub lessons: String,
     pub contact: String,
+    pub source: String,
 }
 
 #[derive(Template)]
@@ -291,6 +292,9 @@ struct NewCaseStudyPage {
     terms: Vec<(&'static str, &'static str)>,
     f: Typed,
     errors: FormErrors,
+    /// Changing an existing case study's figures: (thread id, its title, the documents that
+    /// may be its source).
+    editing: Option<(i32, String, Vec<SourceDocument>)>,
 }
 
 async fn form_page(
@@ -313,6 +317,7 @@ async fn form_page(
             terms: TERMS.to_vec(),
             f,
             errors,
+            editing: None,
         },
     )
 }
@@ -361,7 +366,51 @@ pub async fn create(
     form: Submitted,
 ) -> Result<HttpResponse, PageError> {
     let fields = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let typed = Typed {
+    let typed = typed_from(&fields);
+    let (input, mut errors) = input_from(&typed);
+    let marking = typed.marking.parse::<Marking>().unwrap_or_else(|_| {
+        errors.add("marking", "Choose OFFICIAL or OFFICIAL-SENSITIVE");
+        Marking::Official
+    });
+    if !errors.is_empty() {
+        return form_page(&state, who, &slug, typed, errors).await;
+    }
+    let new = NewThreadRequest {
+        title: typed.title.clone(),
+        body: typed.body.clone(),
+        tags: Vec::new(),
+        marking,
+    };
+    match case_studies::create(&state, &who.viewer, &slug, new, input).await {
+        Ok(started) => Ok(see_other(&format!("/threads/{}", started.thread_id))),
+        Err(e) => match FormErrors::from_api(&e, FIELD_IDS) {
+            Some(errors) => form_page(&state, who, &slug, typed, errors).await,
+            None => Err(e.into()),
+        },
+    }
+}
+
+const FIELD_IDS: &[(&str, &str)] = &[
+    ("title", "title"),
+    ("body", "body"),
+    ("marking", "marking"),
+    ("service_area", "service_area"),
+    ("forces", "forces"),
+    ("suppliers", "suppliers"),
+    ("contract_start", "contract_start"),
+    ("contract_months", "contract_months"),
+    ("contract_value", "contract_value"),
+    ("annual_cost_before", "annual_cost_before"),
+    ("annual_cost_after", "annual_cost_after"),
+    ("terms", "terms"),
+    ("outcomes", "outcomes"),
+    ("lessons", "lessons"),
+    ("contact", "contact"),
+    ("source_document_id", "source_document_id"),
+];
+
+fn typed_from(fields: &super::form::Fields) -> Typed {
+    Typed {
         title: fields.get("title").to_string(),
         body: fields.get("body").to_string(),
         marking: fields.get("marking").to_string(),
@@ -377,18 +426,24 @@ pub async fn create(
         outcomes: fields.get("outcomes").to_string(),
         lessons: fields.get("lessons").to_string(),
         contact: fields.get("contact").to_string(),
-    };
+        source: fields.get("source_document_id").to_string(),
+    }
+}
+
+/// The case study's fields from what was typed, with the problems only the page can find
+/// (a sum or a length that is not a number).
+fn input_from(typed: &Typed) -> (CaseStudyInput, FormErrors) {
     let mut errors = FormErrors::default();
-    let marking = typed.marking.parse::<Marking>().unwrap_or_else(|_| {
-        errors.add("marking", "Choose OFFICIAL or OFFICIAL-SENSITIVE");
-        Marking::Official
-    });
     let contract_months = match typed.contract_months.trim() {
         "" => None,
         m => m.parse::<i32>().map(Some).unwrap_or_else(|_| {
             errors.add("contract_months", "Give the length in whole months");
             None
         }),
+    };
+    let source_document_id = match typed.source.trim() {
+        "" => None,
+        s => s.parse::<i32>().ok(),
     };
     let input = CaseStudyInput {
         service_area: typed.area.clone(),
@@ -403,44 +458,88 @@ pub async fn create(
         outcomes: typed.outcomes.clone(),
         lessons: typed.lessons.clone(),
         contact: typed.contact.clone(),
-        source_document_id: None,
+        source_document_id,
     };
+    (input, errors)
+}
+
+async fn edit_page(
+    state: &AppState,
+    who: SignedIn,
+    thread_id: i32,
+    f: Typed,
+    errors: FormErrors,
+) -> Result<HttpResponse, PageError> {
+    let current = case_studies::show(state, &who.viewer, thread_id).await?;
+    let sources = case_studies::source_choices(state, &who.viewer, thread_id).await?;
+    let status = errors.status();
+    render::page_with_status(
+        state,
+        status,
+        &NewCaseStudyPage {
+            chrome: who.chrome,
+            space_slug: current.space.clone(),
+            space_name: current.space,
+            areas: case_studies::areas(state).await?,
+            terms: TERMS.to_vec(),
+            f,
+            errors,
+            editing: Some((thread_id, current.title, sources)),
+        },
+    )
+}
+
+#[get("/threads/{id}/case-study")]
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let thread_id = crate::routes::id_from_path(&id)?;
+    let c = case_studies::show(&state, &who.viewer, thread_id).await?;
+    let typed = Typed {
+        marking: c.marking.clone(),
+        area: c.service_area.slug.clone(),
+        forces: c.forces.join(", "),
+        suppliers: c.suppliers.join(", "),
+        contract_start: c.contract_start.map(|d| d.to_string()).unwrap_or_default(),
+        contract_months: c.contract_months.map(|m| m.to_string()).unwrap_or_default(),
+        contract_value: c.contract_value.to_string(),
+        before: c.annual_cost_before.to_string(),
+        after: c.annual_cost_after.to_string(),
+        terms: c.terms.iter().map(|t| t.key.clone()).collect(),
+        outcomes: c.outcomes.clone(),
+        lessons: c.lessons.clone(),
+        contact: c.contact.clone(),
+        source: c
+            .source_document
+            .as_ref()
+            .map(|d| d.id.to_string())
+            .unwrap_or_default(),
+        ..Typed::default()
+    };
+    edit_page(&state, who, thread_id, typed, FormErrors::default()).await
+}
+
+#[post("/threads/{id}/case-study")]
+pub async fn save(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let thread_id = crate::routes::id_from_path(&id)?;
+    let fields = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
+    let typed = typed_from(&fields);
+    let (input, errors) = input_from(&typed);
     if !errors.is_empty() {
-        return form_page(&state, who, &slug, typed, errors).await;
+        return edit_page(&state, who, thread_id, typed, errors).await;
     }
-    let new = NewThreadRequest {
-        title: typed.title.clone(),
-        body: typed.body.clone(),
-        tags: Vec::new(),
-        marking,
-    };
-    match case_studies::create(&state, &who.viewer, &slug, new, input).await {
-        Ok(started) => Ok(see_other(&format!("/threads/{}", started.thread_id))),
-        Err(e) => {
-            let ids: Vec<(&str, &str)> = [
-                "title",
-                "body",
-                "marking",
-                "service_area",
-                "forces",
-                "suppliers",
-                "contract_start",
-                "contract_months",
-                "contract_value",
-                "annual_cost_before",
-                "annual_cost_after",
-                "terms",
-                "outcomes",
-                "lessons",
-                "contact",
-            ]
-            .iter()
-            .map(|f| (*f, *f))
-            .collect();
-            match FormErrors::from_api(&e, &ids) {
-                Some(errors) => form_page(&state, who, &slug, typed, errors).await,
-                None => Err(e.into()),
-            }
-        }
+    match case_studies::update(&state, &who.viewer, thread_id, input).await {
+        Ok(_) => Ok(see_other(&format!("/threads/{thread_id}?done=figures"))),
+        Err(e) => match FormErrors::from_api(&e, FIELD_IDS) {
+            Some(errors) => edit_page(&state, who, thread_id, typed, errors).await,
+            None => Err(e.into()),
+        },
     }
 }

@@ -55,6 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(case_studies::export)
         .service(case_studies::new_form)
         .service(case_studies::create)
+        .service(case_studies::edit_form)
+        .service(case_studies::save)
         .service(threads::show)
         .service(threads::watch)
         .service(threads::moderate)

@@ -47,6 +47,8 @@ struct ThreadPage {
     may_endorse: bool,
     may_review: bool,
     endorse_action: String,
+    can_edit_own: bool,
+    is_author: bool,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +76,7 @@ fn done_message(code: &str) -> Option<&'static str> {
         "endorse" => "The thread is endorsed as best practice.",
         "unendorse" => "The endorsement is removed.",
         "reviewed" => "The best-practice endorsement is saved.",
+        "figures" => "The case study's figures are saved.",
         "move" => "The thread has moved.",
         "watch" => "You are watching this thread.",
         "mute" => "You have muted this thread.",
@@ -142,6 +145,8 @@ pub async fn show(
             move_targets: extras.move_targets,
             done: asked.done.as_deref().and_then(done_message),
             endorse_action: format!("/threads/{}/endorsement", s.id),
+            can_edit_own: view.can_edit_own,
+            is_author: s.author.as_ref().is_some_and(|a| a.id == who.viewer.id),
             case_study,
             endorsement,
             may_endorse,

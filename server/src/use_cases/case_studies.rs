@@ -643,3 +643,34 @@ pub fn to_csv(c: &Comparison, public_url: &str) -> String {
     }
     out
 }
+
+/// Documents that may be given as a case study's source: live documents of its space, in its
+/// library or attached in its thread (id, title), newest first.
+pub async fn source_choices(
+    app: &AppState,
+    viewer: &Viewer,
+    thread_id: i32,
+) -> Result<Vec<SourceDocument>, ApiError> {
+    let (t, space) = threads::find_with_space(&app.db, thread_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check(&app.db, viewer, &space, Action::Read).await?;
+    use sea_orm::{Condition, QueryOrder};
+    Ok(document::Entity::find()
+        .filter(document::Column::SpaceId.eq(t.space_id))
+        .filter(document::Column::DeletedAt.is_null())
+        .filter(
+            Condition::any()
+                .add(document::Column::ThreadId.is_null())
+                .add(document::Column::ThreadId.eq(t.id)),
+        )
+        .order_by_desc(document::Column::Id)
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|d| SourceDocument {
+            id: d.id,
+            title: d.title,
+        })
+        .collect())
+}

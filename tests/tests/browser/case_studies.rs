@@ -82,8 +82,55 @@ async fn a_chief_shares_compares_and_exports_case_studies_and_an_admin_endorses_
     assert!(page.contains("Benchmarking clause"), "{page}");
     assert_accessible(&b, "case study thread").await;
 
-    // Two more, through the API, for the comparison.
+    // The author changes the figures and names the document they come from.
     let token = world.app.login(CHIEF).await;
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                b"Custody costs 2025-26: 1,200,000 then 900,000".to_vec(),
+            )
+            .file_name("costs.txt"),
+        )
+        .text("title", "Custody costs 2025-26");
+    let res = world
+        .app
+        .client
+        .post(world.app.url("/api/v1/spaces/chiefs/documents"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let doc: Value = res.json().await.unwrap();
+    b.follow(&format!("a[href='{thread}/case-study']")).await;
+    assert_accessible(&b, "change the figures").await;
+    b.fill("#annual_cost_after", "900,000").await;
+    b.set_value("#source_document_id", &doc["id"].to_string())
+        .await;
+    b.follow(&format!(
+        "form[action='{thread}/case-study'] button[type=submit]"
+    ))
+    .await;
+    let page = b.body_text().await;
+    assert!(
+        page.contains("25%") && page.contains("£300,000 a year"),
+        "{page}"
+    );
+    assert!(
+        b.exists(&format!("a[href='/documents/{}']", doc["id"]))
+            .await,
+        "the figures link to their source"
+    );
+    b.follow(&format!("a[href='{thread}/case-study']")).await;
+    b.fill("#annual_cost_after", "1,020,000").await;
+    b.follow(&format!(
+        "form[action='{thread}/case-study'] button[type=submit]"
+    ))
+    .await;
+
+    // Two more, through the API, for the comparison.
     for (title, area, before, after) in [
         (
             "Essex custody in-house (case)",
