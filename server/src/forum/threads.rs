@@ -326,6 +326,8 @@ pub struct ThreadView {
     /// Whether the viewer may edit or delete their own posts here now.
     pub can_edit_own: bool,
     pub posts: Vec<PostView>,
+    /// Documents shared with the thread's live posts, newest first.
+    pub attachments: Vec<crate::use_cases::documents::DocumentSummary>,
 }
 
 /// What the viewer may do in a thread, as the permission module decided.
@@ -386,6 +388,7 @@ pub async fn view(
         can_moderate: may.moderate,
         can_edit_own: may.change_own,
         posts: ordered,
+        attachments: Vec::new(),
     })
 }
 

@@ -35,6 +35,24 @@ pub struct DocumentRow {
     pub text_note: Option<String>,
 }
 
+impl From<docs::DocumentSummary> for DocumentRow {
+    fn from(d: docs::DocumentSummary) -> Self {
+        DocumentRow {
+            id: d.id,
+            sensitive: d.marking != "OFFICIAL",
+            marking: d.marking,
+            title: d.title,
+            summary: d.summary,
+            file_type: d.file_type_label,
+            size: human_size(u64::try_from(d.size_bytes).unwrap_or_default()),
+            owner: d.owner.map(|o| o.display_name).unwrap_or_default(),
+            updated: when(d.updated_at),
+            versions: d.versions,
+            text_note: text_note(&d.extraction, d.extraction_error.as_deref()),
+        }
+    }
+}
+
 /// What the upload form holds when it comes back with a problem.
 #[derive(Default)]
 pub struct UploadForm {
@@ -93,23 +111,7 @@ async fn library_page(
     form: UploadForm,
 ) -> Result<LibraryPage, PageError> {
     let found = docs::library(state, &who.viewer, slug, cursor, PAGE_SIZE).await?;
-    let documents: Vec<DocumentRow> = found
-        .documents
-        .into_iter()
-        .map(|d| DocumentRow {
-            id: d.id,
-            sensitive: d.marking != "OFFICIAL",
-            marking: d.marking,
-            title: d.title,
-            summary: d.summary,
-            file_type: d.file_type_label,
-            size: human_size(u64::try_from(d.size_bytes).unwrap_or_default()),
-            owner: d.owner.map(|o| o.display_name).unwrap_or_default(),
-            updated: when(d.updated_at),
-            versions: d.versions,
-            text_note: text_note(&d.extraction, d.extraction_error.as_deref()),
-        })
-        .collect();
+    let documents: Vec<DocumentRow> = found.documents.into_iter().map(DocumentRow::from).collect();
     let (marking, sensitive) = page_marking(documents.iter().map(|d| &d.sensitive));
     let next = found
         .next_cursor
@@ -403,4 +405,32 @@ pub async fn endorse(
     form: super::form::Submitted,
 ) -> Result<HttpResponse, PageError> {
     super::threads::endorsement_form(&state, &who, Item::Document(id_from_path(&id)?), form).await
+}
+
+/// Attaches a document to a post, from the form on its thread's page. A refusal (too large, not
+/// an accepted type, the day's allowance used) is shown on an error page with its reason.
+#[post("/posts/{id}/documents")]
+pub async fn attach(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    id: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let dest = Destination::Post {
+        post_id: id_from_path(&id)?,
+    };
+    match upload_from_form(&state, &who, &req, payload, dest).await {
+        Ok(id) => Ok(see_other(&format!("/documents/{id}"))),
+        Err(Ok(refused)) => {
+            let (field, message) = refused
+                .errors
+                .list
+                .first()
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .unwrap_or_else(|| ("file".into(), "The file was refused".into()));
+            Err(ApiError::validation(&field, message).into())
+        }
+        Err(Err(e)) => Err(e),
+    }
 }

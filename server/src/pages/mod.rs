@@ -49,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(library::document)
         .service(library::new_version)
         .service(library::endorse)
+        .service(library::attach)
         .service(best_practice::overall)
         .service(best_practice::in_space)
         .service(case_studies::compare)

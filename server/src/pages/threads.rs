@@ -49,6 +49,10 @@ struct ThreadPage {
     endorse_action: String,
     can_edit_own: bool,
     is_author: bool,
+    attachments: Vec<super::library::DocumentRow>,
+    opening_post_id: i32,
+    scanning_on: bool,
+    max_size: String,
 }
 
 #[derive(Deserialize)]
@@ -120,6 +124,12 @@ pub async fn show(
     let case_study = use_cases::case_studies::show(&state, &who.viewer, view.summary.id)
         .await
         .ok();
+    let opening_post_id = view.posts.first().map_or(0, |p| p.id);
+    let attachments = view
+        .attachments
+        .into_iter()
+        .map(super::library::DocumentRow::from)
+        .collect();
     let s = view.summary;
     render::page(
         &state,
@@ -146,6 +156,10 @@ pub async fn show(
             done: asked.done.as_deref().and_then(done_message),
             endorse_action: format!("/threads/{}/endorsement", s.id),
             can_edit_own: view.can_edit_own,
+            attachments,
+            opening_post_id,
+            scanning_on: state.library.scanner.is_some(),
+            max_size: crate::use_cases::documents::human_size(state.library.max_file_bytes),
             is_author: s.author.as_ref().is_some_and(|a| a.id == who.viewer.id),
             case_study,
             endorsement,

@@ -744,7 +744,7 @@ pub async fn download(
     })
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentSummary {
     pub id: i32,
     pub title: String,
@@ -816,6 +816,30 @@ pub async fn library(
         documents,
         next_cursor,
     })
+}
+
+/// The live documents shared with a thread's live posts, newest first (the caller has checked
+/// that the viewer may read the thread).
+pub async fn in_thread(
+    db: &impl ConnectionTrait,
+    thread_id: i32,
+) -> Result<Vec<DocumentSummary>, ApiError> {
+    let docs = document::Entity::find()
+        .filter(document::Column::ThreadId.eq(thread_id))
+        .filter(document::Column::DeletedAt.is_null())
+        .order_by_desc(document::Column::Id)
+        .all(db)
+        .await?;
+    if docs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let post_ids: Vec<i32> = docs.iter().filter_map(|d| d.post_id).collect();
+    let gone = crate::forum::posts::deleted_among(db, post_ids).await?;
+    let live = docs
+        .into_iter()
+        .filter(|d| d.post_id.is_none_or(|p| !gone.contains(&p)))
+        .collect();
+    summaries(db, live).await
 }
 
 /// Summaries of `docs`, with their current versions, in three queries.

@@ -206,7 +206,8 @@ pub async fn read(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<Thr
         )
         .allowed(),
     };
-    let view = threads::view(&app.db, thread, &space, abilities).await?;
+    let mut view = threads::view(&app.db, thread, &space, abilities).await?;
+    view.attachments = crate::use_cases::documents::in_thread(&app.db, view.summary.id).await?;
     app.reads.note(viewer.id, view.summary.id, Utc::now());
     Ok(view)
 }

@@ -84,26 +84,31 @@ async fn a_chief_shares_compares_and_exports_case_studies_and_an_admin_endorses_
 
     // The author changes the figures and names the document they come from.
     let token = world.app.login(CHIEF).await;
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(
-                b"Custody costs 2025-26: 1,200,000 then 900,000".to_vec(),
-            )
-            .file_name("costs.txt"),
-        )
-        .text("title", "Custody costs 2025-26");
-    let res = world
-        .app
-        .client
-        .post(world.app.url("/api/v1/spaces/chiefs/documents"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
+    // The author attaches the costing spreadsheet to the thread, from its page.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Custody costs 2025-26.csv");
+    std::fs::write(&file, "year,cost\n2024-25,1200000\n2025-26,900000\n").unwrap();
+    b.click("section[aria-labelledby='documents-heading'] details summary")
+        .await;
+    b.client
+        .find(fantoccini::Locator::Css("#attach-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
         .await
         .unwrap();
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
-    let doc: Value = res.json().await.unwrap();
+    b.fill("#attach-title", "Custody costs 2025-26").await;
+    b.follow("section[aria-labelledby='documents-heading'] button[type=submit]")
+        .await;
+    let doc_path = b.path().await;
+    assert!(doc_path.starts_with("/documents/"), "{doc_path}");
+    let doc = json!({"id": doc_path.trim_start_matches("/documents/").parse::<i64>().unwrap()});
+    b.open(&thread).await;
+    assert!(
+        b.exists(&format!("section a[href='{doc_path}']")).await,
+        "listed on the thread"
+    );
+    assert_accessible(&b, "thread with a document").await;
     b.follow(&format!("a[href='{thread}/case-study']")).await;
     assert_accessible(&b, "change the figures").await;
     b.fill("#annual_cost_after", "900,000").await;
