@@ -238,5 +238,38 @@ async fn a_chief_shares_compares_and_exports_case_studies_and_an_admin_endorses_
     assert_eq!(hidden, outsider.body_text().await);
     outsider.open("/best-practice").await;
     assert!(!outsider.exists(&format!("a[href='{thread}']")).await);
+    // Feeds: the supplier's search feed for the area finds nothing; the chief's finds it.
+    let outsider_feed = feed_for(&outsider, "/search?q=area%3Acustody").await;
+    let body = world.app.client.get(&outsider_feed).send().await.unwrap();
+    assert_eq!(body.status(), 200);
+    assert!(!body.text().await.unwrap().contains("Kent custody"));
     outsider.close().await;
+    let chief = Browser::start(world.base(), Scripts::On).await;
+    chief.sign_in(CHIEF, THE_PASSWORD).await;
+    let chief_feed = feed_for(&chief, "/search?q=area%3Acustody").await;
+    let text = world
+        .app
+        .client
+        .get(&chief_feed)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("Kent custody health care"), "{text}");
+    chief.close().await;
+}
+
+/// A feed address of the signed-in person's, with `tail` in place of the space part.
+async fn feed_for(b: &Browser, tail: &str) -> String {
+    b.open("/settings/feeds").await;
+    if b.exists("form[action='/settings/feeds'] button").await
+        && !b.exists(".govuk-summary-list code").await
+    {
+        b.follow("form[action='/settings/feeds'] button").await;
+    }
+    let link = b.text(".govuk-summary-list code").await;
+    let at = link.find("/spaces/").expect("a space feed link");
+    format!("{}{tail}", &link[..at])
 }
