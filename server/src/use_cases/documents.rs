@@ -430,14 +430,36 @@ pub async fn complete(
             })?;
     }
     let size = file.staged.size;
+    let now = Utc::now();
+    let txn = up.db.begin().await?;
+    if up.daily_allowance {
+        // Two uploads of one person at once must not both spend the same allowance: a no-op
+        // write to their row holds them in turn (a row lock on PostgreSQL, the write lock on
+        // SQLite) until this transaction ends, and the sum is read again under it.
+        crate::db::entities::user::Entity::update_many()
+            .col_expr(
+                crate::db::entities::user::Column::Id,
+                Expr::col(crate::db::entities::user::Column::Id),
+            )
+            .filter(crate::db::entities::user::Column::Id.eq(viewer.id))
+            .exec(&txn)
+            .await?;
+        let used = bytes_uploaded_today(&txn, viewer.id, now).await?;
+        if used.saturating_add(size) > up.library.daily_bytes_per_user {
+            return Err(ApiError::QuotaExceeded(format!(
+                "this file would take you past the {} one person may upload in a day (you have \
+                 uploaded {} today); nothing was saved",
+                human_size(up.library.daily_bytes_per_user),
+                human_size(used)
+            )));
+        }
+    }
     let key = up
         .library
         .store
         .keep(file.staged)
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("keeping an upload: {e}")))?;
-    let now = Utc::now();
-    let txn = up.db.begin().await?;
     let (doc_id, number) = match &ticket.existing {
         Some(doc) => {
             let last: Option<i32> = version::Entity::find()

@@ -750,3 +750,52 @@ async fn uploads_riding_on_cookies_need_our_origin_and_the_token_first() {
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM documents").await, 1);
 }
+
+#[tokio::test]
+async fn uploads_at_once_cannot_spend_one_allowance_twice() {
+    for backend in crate::helpers::backends() {
+        let app = TestApp::spawn_with(
+            backend,
+            &[("ROUNDTABLE__LIBRARY__DAILY_BYTES_PER_USER", "10000")],
+        )
+        .await;
+        let (chief, _) = library_and_outsider(&app).await;
+        // Six files of 4,000 bytes at once against an allowance of 10,000: each is under what
+        // is left when it starts, but only two fit.
+        let uploads = (0..6).map(|i| {
+            let app = &app;
+            let chief = &chief;
+            async move {
+                let text = format!("zqallowance{i} {}\n", "x".repeat(3980));
+                upload(
+                    app,
+                    chief,
+                    "/api/v1/spaces/library/documents",
+                    &format!("part{i}.txt"),
+                    text.into_bytes(),
+                    &[],
+                )
+                .await
+            }
+        });
+        let results = futures_util::future::join_all(uploads).await;
+        let kept = results
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count();
+        assert_eq!(kept, 2, "{results:?}");
+        // Refused for the day's allowance: when the others were already kept as it started
+        // (413, larger than what is left), or as it finished (429).
+        for (status, body) in results.iter().filter(|(s, _)| *s != StatusCode::CREATED) {
+            assert!(
+                [StatusCode::TOO_MANY_REQUESTS, StatusCode::PAYLOAD_TOO_LARGE].contains(status),
+                "{status}: {body}"
+            );
+            assert!(
+                body["error"]["message"].as_str().unwrap().contains("today"),
+                "{body}"
+            );
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM document_versions").await, 2);
+    }
+}
