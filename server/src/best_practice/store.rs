@@ -233,10 +233,11 @@ pub async fn due_items(
                 });
             }
         } else if let Some(id) = row.document_id {
-            if let Some(d) = document::Entity::find_by_id(id)
-                .one(db)
+            let found = document::Entity::find_by_id(id).one(db).await?;
+            if let Some(d) = crate::use_cases::documents::live(db, found.into_iter().collect())
                 .await?
-                .filter(|d| d.deleted_at.is_none())
+                .into_iter()
+                .next()
             {
                 out.push(DueItem {
                     item: Item::Document(id),

@@ -45,7 +45,15 @@ async fn library(
             .map(|s| (s.slug, s.name)),
         None => None,
     };
-    let sensitive: Vec<bool> = items.iter().map(|i| i.item.marking != "OFFICIAL").collect();
+    let sensitive: Vec<bool> = items
+        .iter()
+        .map(|i| {
+            i.item.marking != "OFFICIAL"
+                || i.superseded_by
+                    .as_ref()
+                    .is_some_and(|s| s.marking != "OFFICIAL")
+        })
+        .collect();
     let (marking, sensitive) = page_marking(sensitive.iter());
     let base = match &space {
         Some((slug, _)) => format!("/spaces/{slug}/best-practice"),

@@ -22,6 +22,8 @@ pub struct Row {
     pub href: String,
     pub title: String,
     pub sensitive: bool,
+    /// The figures' source document, whose title the row shows, is OFFICIAL-SENSITIVE.
+    pub source_sensitive: bool,
     pub marking: String,
     pub area: String,
     pub forces: String,
@@ -69,6 +71,10 @@ fn row(c: CaseStudyView) -> Row {
     Row {
         href: format!("/threads/{}", c.thread_id),
         sensitive: c.marking != "OFFICIAL",
+        source_sensitive: c
+            .source_document
+            .as_ref()
+            .is_some_and(|d| d.marking != "OFFICIAL"),
         marking: c.marking,
         title: c.title,
         area: c.service_area.name,
@@ -185,7 +191,11 @@ pub async fn compare(
     .await?;
     let areas = case_studies::areas(&state).await?;
     let rows: Vec<Row> = found.case_studies.into_iter().map(row).collect();
-    let (marking, sensitive) = page_marking(rows.iter().map(|r| &r.sensitive));
+    let shown: Vec<bool> = rows
+        .iter()
+        .map(|r| r.sensitive || r.source_sensitive)
+        .collect();
+    let (marking, sensitive) = page_marking(shown.iter());
     let sep = if filters.is_empty() { "" } else { "&" };
     let headings = COLUMNS
         .iter()
@@ -295,6 +305,9 @@ struct NewCaseStudyPage {
     /// Changing an existing case study's figures: (thread id, its title, the documents that
     /// may be its source).
     editing: Option<(i32, String, Vec<SourceDocument>)>,
+    /// The page's marking when it shows an existing case study (and its documents' titles).
+    marking: String,
+    sensitive: bool,
 }
 
 async fn form_page(
@@ -318,6 +331,8 @@ async fn form_page(
             f,
             errors,
             editing: None,
+            marking: "OFFICIAL".into(),
+            sensitive: false,
         },
     )
 }
@@ -473,13 +488,20 @@ async fn edit_page(
     let current = case_studies::show(state, &who.viewer, thread_id).await?;
     let sources = case_studies::source_choices(state, &who.viewer, thread_id).await?;
     let status = errors.status();
+    let shown: Vec<bool> = std::iter::once(current.marking != "OFFICIAL")
+        .chain(sources.iter().map(|d| d.marking != "OFFICIAL"))
+        .collect();
+    let (marking, sensitive) = page_marking(shown.iter());
+    let space = crate::spaces::find_by_slug(&state.db, &current.space).await?;
     render::page_with_status(
         state,
         status,
         &NewCaseStudyPage {
             chrome: who.chrome,
             space_slug: current.space.clone(),
-            space_name: current.space,
+            space_name: space.map_or(current.space, |s| s.name),
+            marking,
+            sensitive,
             areas: case_studies::areas(state).await?,
             terms: TERMS.to_vec(),
             f,
@@ -496,6 +518,7 @@ pub async fn edit_form(
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let thread_id = crate::routes::id_from_path(&id)?;
+    case_studies::may_change(&state, &who.viewer, thread_id).await?;
     let c = case_studies::show(&state, &who.viewer, thread_id).await?;
     let typed = Typed {
         marking: c.marking.clone(),

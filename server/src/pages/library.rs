@@ -255,6 +255,8 @@ pub struct VersionRow {
 #[template(path = "pages/document.html")]
 struct DocumentPage {
     chrome: Chrome,
+    /// The page's marking: the document's, or its successor's if higher.
+    page_marking: String,
     marking: String,
     sensitive: bool,
     title: String,
@@ -319,9 +321,18 @@ async fn document_page(
             text_note: text_note(&v.extraction, v.extraction_error.as_deref()),
         })
         .collect();
-    let sensitive = doc.marking != "OFFICIAL";
+    let successor_sensitive = endorsement
+        .as_ref()
+        .and_then(|e| e.superseded_by.as_ref())
+        .is_some_and(|s| s.marking != "OFFICIAL");
+    let sensitive = doc.marking != "OFFICIAL" || successor_sensitive;
     Ok(DocumentPage {
         chrome: who.chrome,
+        page_marking: if sensitive {
+            "OFFICIAL-SENSITIVE".into()
+        } else {
+            "OFFICIAL".into()
+        },
         marking: doc.marking.clone(),
         sensitive,
         title: doc.title,
@@ -429,7 +440,15 @@ pub async fn attach(
                 .first()
                 .map(|e| (e.field.clone(), e.message.clone()))
                 .unwrap_or_else(|| ("file".into(), "The file was refused".into()));
-            Err(ApiError::validation(&field, message).into())
+            use actix_web::http::StatusCode;
+            Err(match refused.status {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::FileTooLarge(message),
+                StatusCode::TOO_MANY_REQUESTS => ApiError::QuotaExceeded(message),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType(message),
+                StatusCode::SERVICE_UNAVAILABLE => ApiError::Unavailable(message),
+                _ => ApiError::validation(&field, message),
+            }
+            .into())
         }
         Err(Err(e)) => Err(e),
     }

@@ -28,6 +28,7 @@ pub struct Hit {
     pub standing: Option<&'static str>,
     /// What supersedes it: (link, title), when the viewer may read it.
     pub superseded_by: Option<(String, String)>,
+    pub successor_sensitive: bool,
 }
 
 pub struct FacetValue {
@@ -185,6 +186,11 @@ pub async fn show(
                 .as_ref()
                 .and_then(|b| b.superseded_by.as_ref())
                 .map(|s| (s.path.clone(), s.title.clone())),
+            successor_sensitive: h
+                .best_practice
+                .as_ref()
+                .and_then(|b| b.superseded_by.as_ref())
+                .is_some_and(|s| s.marking != "OFFICIAL"),
             href: h.page_path(),
             file_type: h
                 .file_type
@@ -199,8 +205,13 @@ pub async fn show(
             when: when(h.created_at),
         })
         .collect();
-    (view.marking, view.sensitive) =
-        super::views::page_marking(view.hits.iter().map(|h| &h.sensitive));
+    (view.marking, view.sensitive) = super::views::page_marking(
+        view.hits
+            .iter()
+            .map(|h| h.sensitive || h.successor_sensitive)
+            .collect::<Vec<_>>()
+            .iter(),
+    );
     view.facets = found
         .facets
         .into_iter()

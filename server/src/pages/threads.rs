@@ -25,8 +25,12 @@ struct ThreadPage {
     chrome: Chrome,
     thread_id: i32,
     title: String,
+    /// The page's marking: the highest of the thread's and of what the page shows from
+    /// elsewhere (attachments, the figures' source, a successor).
     marking: String,
     sensitive: bool,
+    thread_marking: String,
+    thread_sensitive: bool,
     space_slug: String,
     space_name: String,
     tags: Vec<String>,
@@ -125,20 +129,38 @@ pub async fn show(
         .await
         .ok();
     let opening_post_id = view.posts.first().map_or(0, |p| p.id);
-    let attachments = view
+    let attachments: Vec<super::library::DocumentRow> = view
         .attachments
         .into_iter()
         .map(super::library::DocumentRow::from)
         .collect();
+    let attachments_sensitive = attachments.iter().any(|a| a.sensitive);
     let s = view.summary;
+    let shown_elsewhere = attachments_sensitive
+        || case_study
+            .as_ref()
+            .and_then(|c| c.source_document.as_ref())
+            .is_some_and(|d| d.marking != "OFFICIAL")
+        || endorsement
+            .as_ref()
+            .and_then(|e| e.superseded_by.as_ref())
+            .is_some_and(|succ| succ.marking != "OFFICIAL");
+    let thread_sensitive = s.marking != "OFFICIAL";
+    let (marking, sensitive) = if thread_sensitive || shown_elsewhere {
+        ("OFFICIAL-SENSITIVE".to_string(), true)
+    } else {
+        ("OFFICIAL".to_string(), false)
+    };
     render::page(
         &state,
         &ThreadPage {
             chrome: who.chrome,
             thread_id: s.id,
-            sensitive: s.marking != "OFFICIAL",
+            sensitive,
+            marking,
+            thread_sensitive,
+            thread_marking: s.marking,
             title: s.title,
-            marking: s.marking,
             space_slug: s.space,
             space_name: view.space_name,
             tags: s.tags,

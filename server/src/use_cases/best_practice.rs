@@ -79,10 +79,11 @@ async fn locate(db: &impl ConnectionTrait, item: Item) -> Result<Option<Located>
             None => None,
         },
         Item::Document(id) => {
-            match document::Entity::find_by_id(id)
-                .one(db)
+            let found = document::Entity::find_by_id(id).one(db).await?;
+            match crate::use_cases::documents::live(db, found.into_iter().collect())
                 .await?
-                .filter(|d| d.deleted_at.is_none())
+                .into_iter()
+                .next()
             {
                 Some(d) => space::Entity::find_by_id(d.space_id)
                     .one(db)
@@ -152,15 +153,9 @@ async fn refs(
     for chunk in document_ids.chunks(500) {
         let docs = document::Entity::find()
             .filter(document::Column::Id.is_in(chunk.to_vec()))
-            .filter(document::Column::DeletedAt.is_null())
             .all(db)
             .await?;
-        let post_ids: Vec<i32> = docs.iter().filter_map(|d| d.post_id).collect();
-        let gone = crate::forum::posts::deleted_among(db, post_ids).await?;
-        for d in docs {
-            if d.post_id.is_some_and(|p| gone.contains(&p)) {
-                continue;
-            }
+        for d in crate::use_cases::documents::live(db, docs).await? {
             if let Some(slug) = readable.get(&d.space_id) {
                 out.insert(
                     Item::Document(d.id),
@@ -178,16 +173,18 @@ fn item_of(row: &endorsement::Model) -> Option<Item> {
         .or(row.document_id.map(Item::Document))
 }
 
-/// Endorsement views for `rows`, each shown only if its item is in `readable`; a successor
-/// the viewer may not read is left out.
+/// Endorsement views for `rows`, each shown only if its item is in `readable.all`; a
+/// successor only if it is in `readable.as_member` (so an admin's view never reaches an
+/// unaudited space through a successor).
 async fn views(
     db: &impl ConnectionTrait,
     rows: Vec<endorsement::Model>,
-    readable: &HashMap<i32, String>,
+    readable: &Readable,
 ) -> Result<Vec<EndorsementView>, ApiError> {
-    let mut items: Vec<Item> = rows.iter().filter_map(item_of).collect();
-    items.extend(rows.iter().filter_map(store::successor_of));
-    let found = refs(db, &items, readable).await?;
+    let items: Vec<Item> = rows.iter().filter_map(item_of).collect();
+    let successors: Vec<Item> = rows.iter().filter_map(store::successor_of).collect();
+    let found = refs(db, &items, &readable.all).await?;
+    let found_successors = refs(db, &successors, &readable.as_member).await?;
     let people = authors(db, rows.iter().map(|r| r.owner_id)).await?;
     let today = Utc::now().date_naive();
     Ok(rows
@@ -202,19 +199,39 @@ async fn views(
                 review_overdue: r.review_due < today && status != Status::Superseded,
                 status,
                 status_label: status.label().to_string(),
-                superseded_by: store::successor_of(&r).and_then(|s| found.get(&s).cloned()),
+                superseded_by: store::successor_of(&r)
+                    .and_then(|s| found_successors.get(&s).cloned()),
                 endorsed_at: r.endorsed_at,
             })
         })
         .collect())
 }
 
-async fn readable_slugs(app: &AppState, viewer: &Viewer) -> Result<HashMap<i32, String>, ApiError> {
-    Ok(readable_spaces(&app.db, &Subject::from(viewer))
-        .await?
-        .into_iter()
-        .map(|r| (r.space.id, r.space.slug))
-        .collect())
+/// The spaces a viewer reads (id → slug): all of them, and those they read as a member of the
+/// audience (for an admin, without the spaces they reach only as an admin).
+#[derive(Default)]
+pub struct Readable {
+    pub all: HashMap<i32, String>,
+    pub as_member: HashMap<i32, String>,
+}
+
+impl Readable {
+    pub fn from_spaces(spaces: Vec<crate::permissions::Readable>) -> Self {
+        let mut out = Readable::default();
+        for r in spaces {
+            if !r.as_admin {
+                out.as_member.insert(r.space.id, r.space.slug.clone());
+            }
+            out.all.insert(r.space.id, r.space.slug);
+        }
+        out
+    }
+}
+
+async fn readable_slugs(app: &AppState, viewer: &Viewer) -> Result<Readable, ApiError> {
+    Ok(Readable::from_spaces(
+        readable_spaces(&app.db, &Subject::from(viewer)).await?,
+    ))
 }
 
 /// The endorsement of an item the viewer may read (`None` if it has none).
@@ -296,7 +313,7 @@ pub async fn endorse(
                 },
             )
             .await?;
-            if input.owner.is_some() {
+            if input.owner.as_deref().is_some_and(|o| !o.trim().is_empty()) {
                 check(&app.db, viewer, &located.space, Action::Moderate).await?;
             }
         }
@@ -321,35 +338,47 @@ pub async fn endorse(
         None => existing.as_ref().map_or(Status::Current, store::status_of),
     };
     let successor = if status == Status::Superseded {
-        let given = match input
+        match input
             .superseded_by
             .as_deref()
             .filter(|s| !s.trim().is_empty())
         {
-            Some(s) => Some(Item::parse(s).ok_or_else(|| {
-                ApiError::validation(
-                    "superseded_by",
-                    "give the link of the thread or document that supersedes it",
-                )
-            })?),
-            None => existing.as_ref().and_then(store::successor_of),
-        };
-        let succ =
-            given.ok_or_else(|| ApiError::validation("superseded_by", "say what supersedes it"))?;
-        if succ == item {
-            return Err(ApiError::validation(
-                "superseded_by",
-                "an item cannot supersede itself",
-            ));
+            Some(s) => {
+                let succ = Item::parse(s).ok_or_else(|| {
+                    ApiError::validation(
+                        "superseded_by",
+                        "give the link of the thread or document that supersedes it",
+                    )
+                })?;
+                if succ == item {
+                    return Err(ApiError::validation(
+                        "superseded_by",
+                        "an item cannot supersede itself",
+                    ));
+                }
+                // Only what the person reads as a member of its audience can be named.
+                let readable = readable_slugs(app, viewer).await?;
+                if refs(&app.db, &[succ], &readable.as_member)
+                    .await?
+                    .is_empty()
+                {
+                    return Err(ApiError::validation(
+                        "superseded_by",
+                        "there is no thread or document you can read at that link",
+                    ));
+                }
+                Some(succ)
+            }
+            // Kept as it was: it was checked when it was given.
+            None => Some(
+                existing
+                    .as_ref()
+                    .and_then(store::successor_of)
+                    .ok_or_else(|| {
+                        ApiError::validation("superseded_by", "say what supersedes it")
+                    })?,
+            ),
         }
-        let readable = readable_slugs(app, viewer).await?;
-        if refs(&app.db, &[succ], &readable).await?.is_empty() {
-            return Err(ApiError::validation(
-                "superseded_by",
-                "there is no thread or document you can read at that link",
-            ));
-        }
-        Some(succ)
     } else {
         None
     };
@@ -361,7 +390,14 @@ pub async fn endorse(
     };
     let now = Utc::now();
     let txn = app.db.begin().await?;
-    store::write(&txn, item, &terms, viewer.id, now).await?;
+    store::write(&txn, item, &terms, viewer.id, now)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict(
+                "someone endorsed this at the same moment; look again and retry".into(),
+            ),
+            _ => ApiError::from(e),
+        })?;
     outbox::record(&txn, change_of(item), now).await?;
     audit::record(
         &txn,
@@ -469,27 +505,27 @@ pub async fn library(
     space_slug: Option<&str>,
     status: Option<Status>,
 ) -> Result<Vec<EndorsementView>, ApiError> {
-    let mut readable = readable_slugs(app, viewer).await?;
+    let readable_all = readable_slugs(app, viewer).await?;
+    let mut readable = readable_all.all.clone();
     if let Some(slug) = space_slug {
         let space = crate::spaces::find_by_slug(&app.db, slug)
             .await?
             .ok_or_else(ApiError::not_found)?;
         check(&app.db, viewer, &space, Action::Read).await?;
     }
-    let all_readable = readable.clone();
     if let Some(slug) = space_slug {
         readable.retain(|_, s| s == slug);
     }
     let rows = store::all(&app.db).await?;
-    let mut out = views(&app.db, rows, &all_readable).await?;
+    let mut out = views(&app.db, rows, &readable_all).await?;
     let shown: HashSet<&String> = readable.values().collect();
     out.retain(|v| shown.contains(&v.item.space));
-    let outside = readable_spaces(&app.db, &Subject::from(viewer))
-        .await?
-        .into_iter()
-        .filter(|r| r.as_admin)
-        .map(|r| r.space.slug)
-        .collect::<HashSet<_>>();
+    let outside: HashSet<&String> = readable_all
+        .all
+        .iter()
+        .filter(|(id, _)| !readable_all.as_member.contains_key(id))
+        .map(|(_, slug)| slug)
+        .collect();
     if out.iter().any(|v| outside.contains(&v.item.space)) {
         audit::record(
             &app.db,
@@ -526,7 +562,7 @@ pub async fn library(
 pub async fn standings(
     db: &impl ConnectionTrait,
     items: &[Item],
-    readable: &HashMap<i32, String>,
+    readable: &Readable,
 ) -> Result<HashMap<Item, EndorsementView>, ApiError> {
     let thread_ids: Vec<i32> = items
         .iter()

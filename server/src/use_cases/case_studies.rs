@@ -49,6 +49,8 @@ pub struct TermView {
 pub struct SourceDocument {
     pub id: i32,
     pub title: String,
+    #[schema(value_type = String, example = "OFFICIAL")]
+    pub marking: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -91,7 +93,7 @@ fn view(
     t: &thread::Model,
     space_slug: &str,
     areas: &HashMap<i32, service_area::Model>,
-    sources: &HashMap<i32, String>,
+    sources: &HashMap<i32, SourceDocument>,
 ) -> CaseStudyView {
     let area = areas.get(&row.service_area_id).map_or(
         AreaView {
@@ -121,12 +123,9 @@ fn view(
                 key: k,
             })
             .collect(),
-        source_document: row.source_document_id.and_then(|id| {
-            sources.get(&id).map(|title| SourceDocument {
-                id,
-                title: title.clone(),
-            })
-        }),
+        source_document: row
+            .source_document_id
+            .and_then(|id| sources.get(&id).cloned()),
         outcomes: row.outcomes,
         lessons: row.lessons,
         contact: row.contact,
@@ -144,12 +143,12 @@ async fn area_map(
         .collect())
 }
 
-/// Titles of the live source documents among `rows` that are in their case study's space
+/// The live source documents among `rows` that are in their case study's space
 /// (a document moved elsewhere is no longer shown as the source).
 async fn source_titles(
     db: &impl ConnectionTrait,
     rows: &[(case_study::Model, i32)],
-) -> Result<HashMap<i32, String>, sea_orm::DbErr> {
+) -> Result<HashMap<i32, SourceDocument>, sea_orm::DbErr> {
     let ids: Vec<i32> = rows
         .iter()
         .filter_map(|(r, _)| r.source_document_id)
@@ -161,14 +160,24 @@ async fn source_titles(
         .iter()
         .filter_map(|(r, space)| r.source_document_id.map(|d| (d, *space)))
         .collect();
-    Ok(document::Entity::find()
+    let docs = document::Entity::find()
         .filter(document::Column::Id.is_in(ids))
-        .filter(document::Column::DeletedAt.is_null())
         .all(db)
+        .await?;
+    Ok(crate::use_cases::documents::live(db, docs)
         .await?
         .into_iter()
         .filter(|d| space_of.get(&d.id) == Some(&d.space_id))
-        .map(|d| (d.id, d.title))
+        .map(|d| {
+            (
+                d.id,
+                SourceDocument {
+                    id: d.id,
+                    title: d.title,
+                    marking: d.marking,
+                },
+            )
+        })
         .collect())
 }
 
@@ -252,12 +261,11 @@ async fn check_source(
     let Some(id) = f.source_document_id else {
         return Ok(());
     };
-    let ok = document::Entity::find_by_id(id)
-        .one(db)
+    let found = document::Entity::find_by_id(id).one(db).await?;
+    let ok = crate::use_cases::documents::live(db, found.into_iter().collect())
         .await?
-        .filter(|d| d.deleted_at.is_none() && d.space_id == t.space_id)
-        .filter(|d| d.thread_id.is_none_or(|th| th == t.id))
-        .is_some();
+        .into_iter()
+        .any(|d| d.space_id == t.space_id && d.thread_id.is_none_or(|th| th == t.id));
     if ok {
         Ok(())
     } else {
@@ -500,6 +508,14 @@ pub async fn compare(
             ))
         }
     };
+    for (field, v) in [("min_saving", q.min_saving), ("max_saving", q.max_saving)] {
+        if v.is_some_and(|v| !v.is_finite()) {
+            return Err(ApiError::validation(
+                field,
+                format!("{field} must be a number"),
+            ));
+        }
+    }
     if let Some(term) = &q.term {
         if !crate::case_studies::TERMS.iter().any(|(k, _)| k == term) {
             return Err(ApiError::validation(
@@ -656,9 +672,8 @@ pub async fn source_choices(
         .ok_or_else(ApiError::not_found)?;
     check(&app.db, viewer, &space, Action::Read).await?;
     use sea_orm::{Condition, QueryOrder};
-    Ok(document::Entity::find()
+    let docs = document::Entity::find()
         .filter(document::Column::SpaceId.eq(t.space_id))
-        .filter(document::Column::DeletedAt.is_null())
         .filter(
             Condition::any()
                 .add(document::Column::ThreadId.is_null())
@@ -666,11 +681,38 @@ pub async fn source_choices(
         )
         .order_by_desc(document::Column::Id)
         .all(&app.db)
+        .await?;
+    Ok(crate::use_cases::documents::live(&app.db, docs)
         .await?
         .into_iter()
         .map(|d| SourceDocument {
             id: d.id,
             title: d.title,
+            marking: d.marking,
         })
         .collect())
+}
+
+/// Whether the viewer may change a case study's figures (404 if they may not read it, or it is
+/// not a case study; 403 if they may read it but not change it).
+pub async fn may_change(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<(), ApiError> {
+    let (t, space) = threads::find_with_space(&app.db, thread_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check(&app.db, viewer, &space, Action::Read).await?;
+    case_study::Entity::find_by_id(thread_id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check(
+        &app.db,
+        viewer,
+        &space,
+        Action::ChangePost {
+            own: t.author_id == viewer.id,
+            thread_locked: t.locked,
+        },
+    )
+    .await?;
+    Ok(())
 }

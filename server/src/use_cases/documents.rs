@@ -431,6 +431,8 @@ pub async fn complete(
     }
     let size = file.staged.size;
     let now = Utc::now();
+    // The store's `keep` below runs under this lock: for the local store it is a rename of the
+    // file already written to staging, and a folder sync.
     let txn = up.db.begin().await?;
     if up.daily_allowance {
         // Two uploads of one person at once must not both spend the same allowance: a no-op
@@ -840,6 +842,26 @@ pub async fn library(
     })
 }
 
+/// Those of `docs` that are live: not deleted, and not attached to a post since deleted.
+pub async fn live(
+    db: &impl ConnectionTrait,
+    docs: Vec<document::Model>,
+) -> Result<Vec<document::Model>, sea_orm::DbErr> {
+    let docs: Vec<document::Model> = docs
+        .into_iter()
+        .filter(|d| d.deleted_at.is_none())
+        .collect();
+    let post_ids: Vec<i32> = docs.iter().filter_map(|d| d.post_id).collect();
+    if post_ids.is_empty() {
+        return Ok(docs);
+    }
+    let gone = crate::forum::posts::deleted_among(db, post_ids).await?;
+    Ok(docs
+        .into_iter()
+        .filter(|d| d.post_id.is_none_or(|p| !gone.contains(&p)))
+        .collect())
+}
+
 /// The live documents shared with a thread's live posts, newest first (the caller has checked
 /// that the viewer may read the thread).
 pub async fn in_thread(
@@ -852,16 +874,7 @@ pub async fn in_thread(
         .order_by_desc(document::Column::Id)
         .all(db)
         .await?;
-    if docs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let post_ids: Vec<i32> = docs.iter().filter_map(|d| d.post_id).collect();
-    let gone = crate::forum::posts::deleted_among(db, post_ids).await?;
-    let live = docs
-        .into_iter()
-        .filter(|d| d.post_id.is_none_or(|p| !gone.contains(&p)))
-        .collect();
-    summaries(db, live).await
+    summaries(db, live(db, docs).await?).await
 }
 
 /// Summaries of `docs`, with their current versions, in three queries.

@@ -126,10 +126,17 @@ pub async fn run(
         spaces.retain(|r| !r.as_admin);
     }
     let as_admin = spaces.iter().any(|r| r.as_admin);
-    let slugs: std::collections::HashMap<i32, String> = spaces
-        .iter()
-        .map(|r| (r.space.id, r.space.slug.clone()))
-        .collect();
+    let slugs = crate::use_cases::best_practice::Readable {
+        all: spaces
+            .iter()
+            .map(|r| (r.space.id, r.space.slug.clone()))
+            .collect(),
+        as_member: spaces
+            .iter()
+            .filter(|r| !r.as_admin)
+            .map(|r| (r.space.id, r.space.slug.clone()))
+            .collect(),
+    };
     let readable: Vec<i32> = spaces.into_iter().map(|r| r.space.id).collect();
     if as_admin {
         audit::record(

@@ -300,3 +300,89 @@ async fn service_areas_are_a_managed_list() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn a_deleted_replys_attachment_stops_being_a_source_or_endorsable() {
+    on_each_backend(|app| async move {
+        let (chief, _) = people(&app).await;
+        let (status, cs) = create(
+            &app,
+            &chief,
+            "Costed with a spreadsheet",
+            figures("custody", "X", 100, 90, 1),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{cs}");
+        let thread = cs["id"].as_i64().unwrap();
+        let reply = app
+            .reply(&chief, thread, None, "The costs are attached.")
+            .await;
+        let (status, doc) = crate::documents::upload(
+            &app,
+            &chief,
+            &format!("/api/v1/posts/{reply}/documents"),
+            "costs.csv",
+            b"year,cost\n2025,100\n2026,90\n".to_vec(),
+            &[("title", "Custody costs zqsource")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{doc}");
+        let doc = doc["id"].as_i64().unwrap();
+        let mut with_source = figures("custody", "X", 100, 90, 1);
+        with_source["source_document_id"] = json!(doc);
+        let (status, body) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/case-studies/{thread}"),
+                Some(&chief),
+                Some(with_source.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["source_document"]["title"], "Custody costs zqsource");
+
+        // The reply goes, and its attachment with it, everywhere.
+        let (status, _) = app.delete(&format!("/api/v1/posts/{reply}"), &chief).await;
+        assert!(status.is_success(), "{status}");
+        let (_, body) = app
+            .get(&format!("/api/v1/case-studies/{thread}"), &chief)
+            .await;
+        assert_eq!(body["source_document"], Value::Null, "{body}");
+        let (_, cmp) = app.get("/api/v1/case-studies", &chief).await;
+        assert_eq!(
+            cmp["case_studies"][0]["source_document"],
+            Value::Null,
+            "{cmp}"
+        );
+        let (status, body) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/case-studies/{thread}"),
+                Some(&chief),
+                Some(with_source),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (_, t) = app.get(&format!("/api/v1/threads/{thread}"), &chief).await;
+        assert_eq!(t["attachments"], json!([]), "{t}");
+        // Endorsing it answers as for no document at all.
+        let (gone, _) = app
+            .request(
+                reqwest::Method::PUT,
+                &format!("/api/v1/documents/{doc}/endorsement"),
+                Some(&chief),
+                Some(json!({})),
+            )
+            .await;
+        let (none, _) = app
+            .request(
+                reqwest::Method::PUT,
+                "/api/v1/documents/999999/endorsement",
+                Some(&chief),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!((gone, none), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    })
+    .await;
+}
