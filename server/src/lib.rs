@@ -22,6 +22,7 @@ pub mod import;
 pub mod library;
 pub mod mail;
 pub mod markdown;
+pub mod metrics;
 pub mod notifications;
 pub mod outbox;
 pub mod pages;

@@ -39,6 +39,15 @@ pub struct Settings {
     pub scan: ScanSettings,
     pub markdown: MarkdownSettings,
     pub log: LogSettings,
+    pub metrics: MetricsSettings,
+}
+
+/// Prometheus metrics at `GET /metrics`, for a scraper sending `Authorization: Bearer TOKEN`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Empty: no metrics (the address answers 404).
+    pub token: SecretString,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -56,12 +56,14 @@ impl Application {
         let body_limit = settings.limits.body_bytes;
         let server_settings = settings.server.clone();
 
+        crate::metrics::handle();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(refuse_nul_in_url))
                 .wrap(crate::security_headers::middleware(&server_settings))
                 .wrap(actix_web::middleware::from_fn(echo_request_id))
                 .wrap(TracingLogger::<RedactingSpan>::new())
+                .wrap(actix_web::middleware::from_fn(crate::metrics::record))
                 .app_data(state.clone())
                 .app_data(
                     web::JsonConfig::default()

@@ -26,7 +26,8 @@ use actix_web::web;
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::healthz)
+    cfg.service(crate::metrics::scrape)
+        .service(health::healthz)
         .service(health::readyz)
         .configure(crate::pages::configure)
         .service(

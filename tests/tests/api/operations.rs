@@ -76,3 +76,63 @@ async fn readiness_fails_when_the_database_is_gone() {
         "restarts cleanly on the same data"
     );
 }
+
+const METRICS_TOKEN: &str = "metrics-token-for-the-test-0123456789";
+
+async fn scrape(app: &TestApp, token: Option<&str>) -> (StatusCode, String) {
+    let mut req = app.client.get(app.url("/metrics"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn metrics_need_their_token_and_count_requests_by_route() {
+    // Off by default: the address does not exist.
+    let plain = TestApp::spawn(Backend::Sqlite).await;
+    assert_eq!(scrape(&plain, None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(scrape(&plain, Some("")).await.0, StatusCode::NOT_FOUND);
+    drop(plain);
+
+    for backend in backends() {
+        let app =
+            TestApp::spawn_with(backend, &[("ROUNDTABLE__METRICS__TOKEN", METRICS_TOKEN)]).await;
+        let chief = app.chief_with_space("metrics").await;
+        let (thread, _) = app
+            .start_thread(&chief, "metrics", "Counted", "A thread to read.")
+            .await;
+        for _ in 0..3 {
+            let (s, _) = app.get(&format!("/api/v1/threads/{thread}"), &chief).await;
+            assert_eq!(s, StatusCode::OK);
+        }
+        assert_eq!(scrape(&app, None).await.0, StatusCode::NOT_FOUND);
+        let wrong = format!("{}x", &METRICS_TOKEN[..METRICS_TOKEN.len() - 1]);
+        assert_eq!(scrape(&app, Some(&wrong)).await.0, StatusCode::NOT_FOUND);
+        let (status, text) = scrape(&app, Some(METRICS_TOKEN)).await;
+        assert_eq!(status, StatusCode::OK, "{text}");
+        let line = text
+            .lines()
+            .find(|l| {
+                l.starts_with("roundtable_http_requests_total{")
+                    && l.contains("route=\"/api/v1/threads/{id}\"")
+                    && l.contains("status=\"200\"")
+            })
+            .unwrap_or_else(|| panic!("no count for the thread route: {text}"));
+        assert!(line.ends_with(" 3"), "{line}");
+        assert!(
+            !text.contains(&format!("/api/v1/threads/{thread}\"")),
+            "ids never become labels"
+        );
+        for wanted in [
+            "roundtable_http_request_duration_seconds_bucket{",
+            "roundtable_index_lag_rows ",
+            "roundtable_index_lag_seconds ",
+            "roundtable_mail_jobs{kind=\"digest\",status=\"pending\"}",
+            "roundtable_db_pool_connections{state=\"in_use\"}",
+        ] {
+            assert!(text.contains(wanted), "{wanted} missing: {text}");
+        }
+    }
+}
