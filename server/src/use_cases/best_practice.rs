@@ -100,6 +100,19 @@ async fn locate(db: &impl ConnectionTrait, item: Item) -> Result<Option<Located>
     }))
 }
 
+/// The thread ids and the document ids among `items`.
+fn split(items: &[Item]) -> (Vec<i32>, Vec<i32>) {
+    let mut threads = Vec::new();
+    let mut documents = Vec::new();
+    for i in items {
+        match i {
+            Item::Thread(id) => threads.push(*id),
+            Item::Document(id) => documents.push(*id),
+        }
+    }
+    (threads, documents)
+}
+
 fn item_ref(item: Item, title: String, marking: String, space: &str) -> ItemRef {
     let (kind, id) = match item {
         Item::Thread(id) => ("thread", id),
@@ -121,20 +134,7 @@ async fn refs(
     items: &[Item],
     readable: &HashMap<i32, String>,
 ) -> Result<HashMap<Item, ItemRef>, ApiError> {
-    let thread_ids: Vec<i32> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Thread(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let document_ids: Vec<i32> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Document(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
+    let (thread_ids, document_ids) = split(items);
     let mut out = HashMap::new();
     for chunk in thread_ids.chunks(500) {
         for t in thread::Entity::find()
@@ -564,20 +564,7 @@ pub async fn standings(
     items: &[Item],
     readable: &Readable,
 ) -> Result<HashMap<Item, EndorsementView>, ApiError> {
-    let thread_ids: Vec<i32> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Thread(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let document_ids: Vec<i32> = items
-        .iter()
-        .filter_map(|i| match i {
-            Item::Document(id) => Some(*id),
-            _ => None,
-        })
-        .collect();
+    let (thread_ids, document_ids) = split(items);
     let mut rows: Vec<endorsement::Model> = store::of_threads(db, &thread_ids)
         .await?
         .into_values()

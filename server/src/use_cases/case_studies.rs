@@ -358,24 +358,7 @@ pub async fn update(
     thread_id: i32,
     input: CaseStudyInput,
 ) -> Result<CaseStudyView, ApiError> {
-    let (t, space) = threads::find_with_space(&app.db, thread_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    check(&app.db, viewer, &space, Action::Read).await?;
-    case_study::Entity::find_by_id(thread_id)
-        .one(&app.db)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    check(
-        &app.db,
-        viewer,
-        &space,
-        Action::ChangePost {
-            own: t.author_id == viewer.id,
-            thread_locked: t.locked,
-        },
-    )
-    .await?;
+    let t = may_change(app, viewer, thread_id).await?;
     let fields = input.check()?;
     let area = area_id(&app.db, &fields.service_area).await?;
     check_source(&app.db, &fields, &t).await?;
@@ -695,7 +678,11 @@ pub async fn source_choices(
 
 /// Whether the viewer may change a case study's figures (404 if they may not read it, or it is
 /// not a case study; 403 if they may read it but not change it).
-pub async fn may_change(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<(), ApiError> {
+pub async fn may_change(
+    app: &AppState,
+    viewer: &Viewer,
+    thread_id: i32,
+) -> Result<thread::Model, ApiError> {
     let (t, space) = threads::find_with_space(&app.db, thread_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -714,5 +701,5 @@ pub async fn may_change(app: &AppState, viewer: &Viewer, thread_id: i32) -> Resu
         },
     )
     .await?;
-    Ok(())
+    Ok(t)
 }
