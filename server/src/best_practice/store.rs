@@ -110,7 +110,8 @@ pub async fn write(
             .await?
         }
     };
-    mirror_thread_flag(db, item, true, now).await?;
+    // The flag means "recommended now": a superseded thread is in the library, not badged.
+    mirror_thread_flag(db, item, terms.status != Status::Superseded, now).await?;
     Ok(written)
 }
 

@@ -93,6 +93,8 @@ async fn endorsed_material_has_an_owner_a_review_date_and_a_successor() {
         .await;
         assert_eq!(status, StatusCode::OK, "{e}");
         assert_eq!(e["superseded_by"]["path"], format!("/threads/{new}"));
+        let (_, t) = app.get(&format!("/api/v1/threads/{old}"), &chief).await;
+        assert_eq!(t["best_practice"], false, "a superseded thread is not badged: {t}");
         let (status, e) = put(
             &app,
             &format!("/api/v1/threads/{new}/endorsement"),
