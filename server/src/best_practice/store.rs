@@ -139,24 +139,37 @@ pub async fn withdraw(
     Ok(removed.rows_affected > 0)
 }
 
-/// The endorsements of these threads, by thread id.
-pub async fn of_threads(
+/// The endorsements whose `column` (thread or document id) is among `ids`, by that id.
+async fn of_items(
     db: &impl ConnectionTrait,
+    column: endorsement::Column,
     ids: &[i32],
 ) -> Result<HashMap<i32, endorsement::Model>, sea_orm::DbErr> {
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
         for row in endorsement::Entity::find()
-            .filter(endorsement::Column::ThreadId.is_in(chunk.to_vec()))
+            .filter(column.is_in(chunk.to_vec()))
             .all(db)
             .await?
         {
-            if let Some(t) = row.thread_id {
-                out.insert(t, row);
+            let key = match column {
+                endorsement::Column::ThreadId => row.thread_id,
+                _ => row.document_id,
+            };
+            if let Some(id) = key {
+                out.insert(id, row);
             }
         }
     }
     Ok(out)
+}
+
+/// The endorsements of these threads, by thread id.
+pub async fn of_threads(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, endorsement::Model>, sea_orm::DbErr> {
+    of_items(db, endorsement::Column::ThreadId, ids).await
 }
 
 /// The endorsements of these documents, by document id.
@@ -164,19 +177,7 @@ pub async fn of_documents(
     db: &impl ConnectionTrait,
     ids: &[i32],
 ) -> Result<HashMap<i32, endorsement::Model>, sea_orm::DbErr> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
-        for row in endorsement::Entity::find()
-            .filter(endorsement::Column::DocumentId.is_in(chunk.to_vec()))
-            .all(db)
-            .await?
-        {
-            if let Some(d) = row.document_id {
-                out.insert(d, row);
-            }
-        }
-    }
-    Ok(out)
+    of_items(db, endorsement::Column::DocumentId, ids).await
 }
 
 /// Every endorsement, soonest review first.

@@ -136,7 +136,14 @@ pub async fn in_spaces(
     if space_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = case_study::Entity::find();
+    // Only the case studies of these spaces' threads are read at all.
+    let in_these_spaces = sea_orm::sea_query::Query::select()
+        .column(thread::Column::Id)
+        .from(thread::Entity)
+        .and_where(thread::Column::SpaceId.is_in(space_ids.to_vec()))
+        .to_owned();
+    let mut query = case_study::Entity::find()
+        .filter(case_study::Column::ThreadId.in_subquery(in_these_spaces));
     if let Some(a) = area_id {
         query = query.filter(case_study::Column::ServiceAreaId.eq(a));
     }
@@ -146,7 +153,6 @@ pub async fn in_spaces(
     for chunk in ids.chunks(500) {
         for t in thread::Entity::find()
             .filter(thread::Column::Id.is_in(chunk.to_vec()))
-            .filter(thread::Column::SpaceId.is_in(space_ids.to_vec()))
             .all(db)
             .await?
         {

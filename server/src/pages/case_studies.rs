@@ -183,12 +183,8 @@ pub async fn compare(
 ) -> Result<HttpResponse, PageError> {
     let params = page_params(&req)?;
     let filters = filters_query(&params);
-    let found = case_studies::compare(
-        &state,
-        &who.viewer,
-        CompareQuery::from(clone_params(&params)),
-    )
-    .await?;
+    let found =
+        case_studies::compare(&state, &who.viewer, CompareQuery::from(params.clone())).await?;
     let areas = case_studies::areas(&state).await?;
     let rows: Vec<Row> = found.case_studies.into_iter().map(row).collect();
     let shown: Vec<bool> = rows
@@ -242,21 +238,6 @@ pub async fn compare(
             csv_href,
         },
     )
-}
-
-fn clone_params(p: &CompareParams) -> CompareParams {
-    CompareParams {
-        area: p.area.clone(),
-        supplier: p.supplier.clone(),
-        force: p.force.clone(),
-        term: p.term.clone(),
-        min_saving: p.min_saving,
-        max_saving: p.max_saving,
-        min_value: p.min_value,
-        max_value: p.max_value,
-        sort: p.sort.clone(),
-        order: p.order.clone(),
-    }
 }
 
 /// The comparison as CSV, for the page's download link (signed in by cookie).

@@ -125,9 +125,7 @@ pub async fn show(
     let (may_endorse, may_review) =
         use_cases::best_practice::abilities(&state, &who.viewer, item, endorsement.as_ref())
             .await?;
-    let case_study = use_cases::case_studies::show(&state, &who.viewer, view.summary.id)
-        .await
-        .ok();
+    let case_study = use_cases::case_studies::of_readable_thread(&state, view.summary.id).await?;
     let opening_post_id = view.posts.first().map_or(0, |p| p.id);
     let attachments: Vec<super::library::DocumentRow> = view
         .attachments

@@ -216,13 +216,13 @@ pub struct Readable {
 }
 
 impl Readable {
-    pub fn from_spaces(spaces: Vec<crate::permissions::Readable>) -> Self {
+    pub fn from_spaces(spaces: &[crate::permissions::Readable]) -> Self {
         let mut out = Readable::default();
         for r in spaces {
             if !r.as_admin {
                 out.as_member.insert(r.space.id, r.space.slug.clone());
             }
-            out.all.insert(r.space.id, r.space.slug);
+            out.all.insert(r.space.id, r.space.slug.clone());
         }
         out
     }
@@ -230,7 +230,7 @@ impl Readable {
 
 async fn readable_slugs(app: &AppState, viewer: &Viewer) -> Result<Readable, ApiError> {
     Ok(Readable::from_spaces(
-        readable_spaces(&app.db, &Subject::from(viewer)).await?,
+        &readable_spaces(&app.db, &Subject::from(viewer)).await?,
     ))
 }
 
@@ -570,6 +570,10 @@ pub async fn standings(
         .into_values()
         .collect();
     rows.extend(store::of_documents(db, &document_ids).await?.into_values());
+    // Most searches meet no endorsed item: no further queries then.
+    if rows.is_empty() {
+        return Ok(HashMap::new());
+    }
     Ok(views(db, rows, readable)
         .await?
         .into_iter()

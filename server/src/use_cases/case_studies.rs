@@ -331,21 +331,26 @@ pub async fn show(
     ))
 }
 
-/// The case study of a thread, if it is one (for the thread page, whose caller has already
-/// checked the viewer may read it).
+/// The case study of a thread, if it is one, for a page whose caller has already checked that
+/// the viewer may read the thread (so the read is neither checked nor audited twice).
 pub async fn of_readable_thread(
     app: &AppState,
-    t: &thread::Model,
-    space_slug: &str,
+    thread_id: i32,
 ) -> Result<Option<CaseStudyView>, ApiError> {
-    let Some(row) = case_study::Entity::find_by_id(t.id).one(&app.db).await? else {
+    let Some(row) = case_study::Entity::find_by_id(thread_id)
+        .one(&app.db)
+        .await?
+    else {
         return Ok(None);
     };
+    let (t, space) = threads::find_with_space(&app.db, thread_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     let sources = source_titles(&app.db, &[(row.clone(), t.space_id)]).await?;
     Ok(Some(view(
         row,
-        t,
-        space_slug,
+        &t,
+        &space.slug,
         &area_map(&app.db).await?,
         &sources,
     )))

@@ -126,17 +126,7 @@ pub async fn run(
         spaces.retain(|r| !r.as_admin);
     }
     let as_admin = spaces.iter().any(|r| r.as_admin);
-    let slugs = crate::use_cases::best_practice::Readable {
-        all: spaces
-            .iter()
-            .map(|r| (r.space.id, r.space.slug.clone()))
-            .collect(),
-        as_member: spaces
-            .iter()
-            .filter(|r| !r.as_admin)
-            .map(|r| (r.space.id, r.space.slug.clone()))
-            .collect(),
-    };
+    let slugs = crate::use_cases::best_practice::Readable::from_spaces(&spaces);
     let readable: Vec<i32> = spaces.into_iter().map(|r| r.space.id).collect();
     if as_admin {
         audit::record(

@@ -256,3 +256,44 @@ async fn hostile_form_input_at_the_limits_gets_a_page_that_says_why() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn the_case_study_and_best_practice_forms_refuse_another_sites_requests() {
+    let app = spawn_at_public_url(Backend::Sqlite).await;
+    let token = app.chief_with_space("chiefs").await;
+    let (thread, _) = app
+        .start_thread(&token, "chiefs", "A thread", "Body.")
+        .await;
+    let s = cookie_session(&app, "chief@kent.example").await;
+    let client = no_redirects();
+    let forms = [
+        (
+            "/spaces/chiefs/case-studies/new".to_string(),
+            "title=Cross-site&body=x&marking=OFFICIAL&service_area=custody&forces=Kent&annual_cost_before=10&annual_cost_after=5",
+        ),
+        (format!("/threads/{thread}/endorsement"), "status=current"),
+        (format!("/threads/{thread}/case-study"), "service_area=custody"),
+    ];
+    for (path, form) in &forms {
+        for (origin, body) in [
+            (
+                "https://evil.example".to_string(),
+                format!("csrf_token={}&{form}", s.csrf),
+            ),
+            (app.base.clone(), form.to_string()),
+        ] {
+            let res = client
+                .post(app.url(path))
+                .header(COOKIE, &s.cookie)
+                .header(ORIGIN, &origin)
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path} from {origin}");
+        }
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM case_studies").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM endorsements").await, 0);
+}
