@@ -18,6 +18,8 @@ mod m20261202_000013_password_resets;
 mod m20261202_000014_thread_reads;
 mod m20261202_000015_documents;
 mod m20261202_000016_case_studies_and_endorsements;
+mod m20261203_000017_cache_invalidations;
+mod m20261203_000018_nodes;
 
 pub struct Migrator;
 
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_thread_reads::Migration),
             Box::new(m20261202_000015_documents::Migration),
             Box::new(m20261202_000016_case_studies_and_endorsements::Migration),
+            Box::new(m20261203_000017_cache_invalidations::Migration),
+            Box::new(m20261203_000018_nodes::Migration),
         ]
     }
 }

@@ -291,6 +291,19 @@ pub async fn load_access(
     access_from(space, viewer_is_member)
 }
 
+/// `load_access` for a signed-in viewer, from the memberships read with their session when
+/// there are some.
+pub async fn viewer_access(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    space: &space::Model,
+) -> Result<SpaceAccess, AccessError> {
+    match &viewer.memberships {
+        Some(member_of) => access_from(space, space.members_only && member_of.contains(&space.id)),
+        None => load_access(db, &Subject::from(viewer), space).await,
+    }
+}
+
 /// The ids of the member-list spaces the viewer is on.
 pub async fn memberships(db: &impl ConnectionTrait, user_id: i32) -> Result<Vec<i32>, AccessError> {
     Ok(space_member::Entity::find()
@@ -317,6 +330,20 @@ pub fn access_from(
         viewer_is_member,
         archived: space.archived,
     })
+}
+
+/// `readable_spaces` for a signed-in viewer, from this process's caches of the spaces and of
+/// the viewer's memberships.
+pub async fn readable_by_viewer(
+    app: &crate::state::AppState,
+    viewer: &Viewer,
+) -> Result<Vec<Readable>, AccessError> {
+    let spaces = crate::spaces::all_cached(&app.caches, &app.db).await?;
+    let member_of = match &viewer.memberships {
+        Some(known) => known.to_vec(),
+        None => memberships(&app.db, viewer.id).await?,
+    };
+    readable_among(&Subject::from(viewer), spaces.as_ref().clone(), &member_of)
 }
 
 /// A space the viewer may read, with their access to it and whether they read it only as an
@@ -368,7 +395,7 @@ pub async fn check(
     action: Action,
 ) -> Result<SpaceAccess, AccessError> {
     let subject = Subject::from(viewer);
-    let access = load_access(db, &subject, space).await?;
+    let access = viewer_access(db, viewer, space).await?;
     let audit_read = decide(&subject, &access, action).into_result()?;
     if audit_read {
         crate::audit::record(

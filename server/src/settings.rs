@@ -40,6 +40,28 @@ pub struct Settings {
     pub markdown: MarkdownSettings,
     pub log: LogSettings,
     pub metrics: MetricsSettings,
+    pub cache: CacheSettings,
+    pub nodes: NodeSettings,
+}
+
+/// How the server processes sharing a database keep track of each other.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSettings {
+    /// How often each process records that it is alive and how far its index has read.
+    pub heartbeat_seconds: u64,
+    /// A process silent for longer is not waited for when the outbox is pruned.
+    pub live_seconds: u64,
+    /// Outbox rows younger than this are never pruned.
+    pub outbox_retention_seconds: u64,
+}
+
+/// What each process keeps in memory between requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Rendered threads kept, in megabytes of JSON; 0 keeps none.
+    pub thread_megabytes: u64,
 }
 
 /// Prometheus metrics at `GET /metrics`, for a scraper sending `Authorization: Bearer TOKEN`.

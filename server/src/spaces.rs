@@ -52,6 +52,20 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<space::Model>, sea_orm
         .await
 }
 
+/// `all`, from this process's cache (forgotten on any change to any space).
+pub async fn all_cached(
+    caches: &crate::cache::Caches,
+    db: &impl ConnectionTrait,
+) -> Result<std::sync::Arc<Vec<space::Model>>, sea_orm::DbErr> {
+    if let Some(known) = caches.spaces.get(&()) {
+        return Ok(known);
+    }
+    let ticket = caches.spaces.ticket();
+    let found = std::sync::Arc::new(all(db).await?);
+    caches.spaces.insert(ticket, (), found.clone());
+    Ok(found)
+}
+
 fn check_name(name: &str) -> Result<String, SpaceError> {
     let n = name.trim();
     if n.is_empty() || n.chars().count() > 120 {

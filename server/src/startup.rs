@@ -29,6 +29,12 @@ impl Application {
         let mailer = Mailer::from_settings(&settings)?;
         let search = crate::search::SearchService::start(&db, &settings.search.index_dir).await?;
         search.clone().spawn_indexer(db.clone());
+        crate::nodes::spawn(
+            db.clone(),
+            search.clone(),
+            crate::delivery::worker_name(),
+            crate::nodes::Policy::from_settings(&settings.nodes),
+        );
         let library = crate::library::Library::from_settings(&settings)?;
         crate::library::worker::spawn(library.clone(), db.clone(), search.clone());
         if settings.digest.scheduler {
@@ -42,6 +48,10 @@ impl Application {
             })
             .spawn();
         }
+        let caches = Arc::new(crate::cache::Caches::new(settings.cache.thread_megabytes));
+        let follower = crate::cache::follower::Follower::start(db.clone(), caches).await?;
+        let indexer = search.clone();
+        follower.clone().spawn(move || indexer.changed());
         let state = web::Data::new(AppState::new(
             settings.clone(),
             Parts {
@@ -50,6 +60,7 @@ impl Application {
                 mailer,
                 search,
                 library,
+                follower,
             },
         ));
         state.reads.clone().spawn_writer(state.db.clone());
@@ -59,6 +70,9 @@ impl Application {
         crate::metrics::handle();
         let mut server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(
+                    crate::cache::follower::catch_up_after_writes,
+                ))
                 .wrap(actix_web::middleware::from_fn(refuse_nul_in_url))
                 .wrap(crate::security_headers::middleware(&server_settings))
                 .wrap(actix_web::middleware::from_fn(echo_request_id))

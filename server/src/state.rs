@@ -1,6 +1,8 @@
 //! What every request handler shares.
 use crate::auth::keys::Keys;
 use crate::auth::login_throttle::ThrottlePolicy;
+use crate::cache::follower::Follower;
+use crate::cache::Caches;
 use crate::forum::input::{PostBody, RenderFailure, RenderedBody};
 use crate::mail::Mailer;
 use crate::markdown::RenderPolicy;
@@ -26,6 +28,9 @@ pub struct AppState {
     pub reads: crate::reads::ReadMarks,
     /// Shared documents: the file store, the scanner, the extraction budget.
     pub library: Arc<crate::library::Library>,
+    /// Sessions, spaces, rendered threads and watches, kept true by `follower`.
+    pub caches: Arc<Caches>,
+    pub follower: Arc<Follower>,
 }
 
 /// What `AppState::new` is built from, besides the settings.
@@ -35,6 +40,7 @@ pub struct Parts {
     pub mailer: Mailer,
     pub search: Arc<SearchService>,
     pub library: Arc<crate::library::Library>,
+    pub follower: Arc<Follower>,
 }
 
 impl AppState {
@@ -51,6 +57,8 @@ impl AppState {
             previews: SearchesInFlight::new(2),
             reads: crate::reads::ReadMarks::default(),
             library: parts.library,
+            caches: parts.follower.caches().clone(),
+            follower: parts.follower,
             settings,
         }
     }

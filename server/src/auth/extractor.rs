@@ -7,6 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 /// The signed-in user making the request: an enabled account with a live session.
 #[derive(Debug, Clone)]
@@ -17,6 +18,9 @@ pub struct Viewer {
     pub role: Role,
     pub organisation_id: i32,
     pub session_id: String,
+    /// The member-list spaces the viewer is on, when read with the session; `None` means ask
+    /// the database.
+    pub memberships: Option<Arc<[i32]>>,
 }
 
 impl Viewer {
@@ -78,8 +82,36 @@ impl FromRequest for Viewer {
     }
 }
 
+/// A live session and its enabled user, as this process last read them.
+#[derive(Debug)]
+pub struct CachedSession {
+    user_id: i32,
+    email: String,
+    display_name: String,
+    role: Role,
+    organisation_id: i32,
+    memberships: Arc<[i32]>,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl CachedSession {
+    fn viewer(&self, session_id: String) -> Viewer {
+        Viewer {
+            id: self.user_id,
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            organisation_id: self.organisation_id,
+            session_id,
+            memberships: Some(self.memberships.clone()),
+        }
+    }
+}
+
 /// The viewer behind an access token: `None` when the token is not ours, has expired, or its
-/// session has ended or its account is disabled.
+/// session has ended or its account is disabled. A session read once is kept in this
+/// process's cache, which forgets it within a second of its revocation, the account's
+/// disabling or any change of its role or memberships, wherever that happens.
 pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Option<Viewer>, ApiError> {
     let Some(claims) = state.keys.access.verify(token) else {
         return Ok(None);
@@ -87,8 +119,14 @@ pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Option<V
     let Ok(user_id) = claims.sub.parse::<i32>() else {
         return Ok(None);
     };
-    let Some(user) =
-        sessions::live_user(&state.db, &claims.sid, user_id, chrono::Utc::now()).await?
+    let now = chrono::Utc::now();
+    let cache = &state.caches.sessions;
+    if let Some(known) = cache.get(&claims.sid) {
+        let live = known.user_id == user_id && known.expires_at > now;
+        return Ok(live.then(|| known.viewer(claims.sid)));
+    }
+    let ticket = cache.ticket();
+    let Some((session, user)) = sessions::live_user(&state.db, &claims.sid, user_id, now).await?
     else {
         return Ok(None);
     };
@@ -96,12 +134,16 @@ pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Option<V
         .role
         .parse()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("user {} has a bad role: {e}", user.id)))?;
-    Ok(Some(Viewer {
-        id: user.id,
+    let memberships = crate::permissions::memberships(&state.db, user.id).await?;
+    let known = Arc::new(CachedSession {
+        user_id: user.id,
         email: user.email,
         display_name: user.display_name,
         role,
         organisation_id: user.organisation_id,
-        session_id: claims.sid,
-    }))
+        memberships: memberships.into(),
+        expires_at: session.expires_at,
+    });
+    cache.insert(ticket, claims.sid.clone(), known.clone());
+    Ok(Some(known.viewer(claims.sid)))
 }

@@ -169,7 +169,7 @@ pub async fn live_user(
     session_id: &str,
     user_id: i32,
     now: DateTime<Utc>,
-) -> Result<Option<user::Model>, sea_orm::DbErr> {
+) -> Result<Option<(session::Model, user::Model)>, sea_orm::DbErr> {
     let Some((found, owner)) = session::Entity::find_by_id(session_id.to_string())
         .find_also_related(user::Entity)
         .one(db)
@@ -180,7 +180,7 @@ pub async fn live_user(
     if found.user_id != user_id || found.revoked_at.is_some() || found.expires_at <= now {
         return Ok(None);
     }
-    Ok(owner.filter(|u| !u.disabled))
+    Ok(owner.filter(|u| !u.disabled).map(|u| (found, u)))
 }
 
 pub async fn revoke_all(

@@ -59,6 +59,7 @@ pub fn acting_as(account: &user::Model) -> anyhow::Result<Viewer> {
             .map_err(|e| anyhow::anyhow!("{}: {e:?}", account.email))?,
         organisation_id: account.organisation_id,
         session_id: String::new(),
+        memberships: None,
     })
 }
 

@@ -102,7 +102,8 @@ pub async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let asked: ThreadQuery = query(&req)?;
-    let view = use_cases::threads::read(&state, &who.viewer, id_from_path(&id)?).await?;
+    let found = use_cases::threads::read_shared(&state, &who.viewer, id_from_path(&id)?).await?;
+    let view = found.view();
     let root = match asked.branch.as_deref() {
         None => 0,
         Some(raw) => {
@@ -120,12 +121,15 @@ pub async fn show(
     };
     let (head, items) = tree::build(&view.posts, root, &rights);
     let extras = use_cases::threads::page_extras(&state, &who.viewer, &view).await?;
-    let item = Item::Thread(view.summary.id);
-    let endorsement = use_cases::best_practice::show(&state, &who.viewer, item).await?;
-    let (may_endorse, may_review) =
-        use_cases::best_practice::abilities(&state, &who.viewer, item, endorsement.as_ref())
-            .await?;
-    let case_study = use_cases::case_studies::of_readable_thread(&state, view.summary.id).await?;
+    let parts = found.page_parts(&state).await?;
+    let (endorsement, may_endorse, may_review) = use_cases::best_practice::for_thread_page(
+        &state,
+        &who.viewer,
+        found.space(),
+        parts.endorsement.clone(),
+    )
+    .await?;
+    let case_study = parts.case_study.clone();
     let opening_post_id = view.posts.first().map_or(0, |p| p.id);
     let attachments: Vec<super::library::DocumentRow> = view
         .attachments

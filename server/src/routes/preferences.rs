@@ -2,7 +2,6 @@
 use crate::auth::Viewer;
 use crate::digest::preferences::{self, weekday_name, WatchState};
 use crate::error::{ApiError, ErrorBody};
-use crate::permissions::{readable_spaces, Subject};
 use crate::routes::json_body::JsonBody;
 use crate::state::AppState;
 use crate::use_cases::{
@@ -116,7 +115,7 @@ async fn view(state: &AppState, viewer: &Viewer) -> Result<PreferencesView, ApiE
     let spaces = match &p.follow_spaces {
         None => None,
         Some(ids) => Some(
-            readable_spaces(&state.db, &Subject::from(viewer))
+            crate::permissions::readable_by_viewer(state, viewer)
                 .await?
                 .into_iter()
                 .filter(|r| ids.contains(&r.space.id))

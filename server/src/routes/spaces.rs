@@ -2,7 +2,7 @@
 use crate::auth::Viewer;
 use crate::domain::Slug;
 use crate::error::{ApiError, ErrorBody};
-use crate::permissions::{access_from, decide, readable_spaces, Action, Subject};
+use crate::permissions::{access_from, decide, Action, Subject};
 use crate::routes::json_body::JsonBody;
 use crate::spaces::{NewSpace, SpaceChanges};
 use crate::state::AppState;
@@ -65,7 +65,7 @@ fn view(
 #[get("/spaces")]
 pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, ApiError> {
     let subject = Subject::from(&viewer);
-    let out = readable_spaces(&state.db, &subject)
+    let out = crate::permissions::readable_by_viewer(&state, &viewer)
         .await?
         .into_iter()
         .map(|r| {

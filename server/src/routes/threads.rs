@@ -13,7 +13,6 @@ use crate::use_cases::{
 use actix_web::http::header;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ThreadPage {
@@ -132,9 +131,9 @@ pub async fn show(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = use_cases::threads::read(&state, &viewer, id_from_path(&id)?).await?;
-    let body = serde_json::to_vec(&view).map_err(anyhow::Error::new)?;
-    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+    let found = use_cases::threads::read_shared(&state, &viewer, id_from_path(&id)?).await?;
+    let rendered = found.json()?;
+    let etag = rendered.etag.as_str();
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -151,7 +150,9 @@ pub async fn show(
     if unchanged {
         return Ok(response.finish());
     }
-    Ok(response.content_type("application/json").body(body))
+    Ok(response
+        .content_type("application/json")
+        .body(rendered.body.clone()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -1,6 +1,6 @@
 //! Keeps the search index in step with the database. The indexer tails the outbox (rows
 //! written in the same transaction as each change), applies them in batches, and commits at
-//! most about once a second. Each commit records the outbox position it includes, in the same
+//! at most every 300 ms. Each commit records the outbox position it includes, in the same
 //! commit, so after a crash at any point the index restarts from exactly what it holds: changes
 //! are re-applied (idempotently, from the current database state), never lost or doubled.
 use super::{documents, shared_documents};
@@ -13,10 +13,9 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
-const MIN_COMMIT_INTERVAL: Duration = Duration::from_secs(1);
-const POLL_INTERVAL: Duration = Duration::from_millis(250);
-/// A hole in outbox ids older than this is a rolled-back transaction, not a slow one.
-const GAP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Short enough that a change is searchable on every process within a second of its commit.
+const MIN_COMMIT_INTERVAL: Duration = Duration::from_millis(300);
+const POLL_INTERVAL: Duration = Duration::from_millis(200);
 const BATCH: u64 = 2000;
 /// Posts read per query by a full rebuild.
 const REBUILD_BATCH: u64 = 5000;
@@ -114,6 +113,12 @@ pub async fn rebuild(
     })
 }
 
+/// Whether the outbox rows that `index` has still to read were pruned (it was stopped for
+/// longer than the outbox keeps rows), so only a rebuild can bring it up to date.
+async fn behind_pruned(db: &DatabaseConnection, index: &SearchIndex) -> anyhow::Result<bool> {
+    Ok(crate::nodes::outbox_pruned_past(db, index.position()?).await?)
+}
+
 pub enum Progress {
     Total(u64),
     Done(u64),
@@ -132,6 +137,13 @@ impl SearchService {
                 })
                 .await?
                 {
+                    Ok(index) if behind_pruned(db, &index).await? => {
+                        tracing::warn!(
+                            index = %dir.display(),
+                            "the search index is behind the pruned outbox: rebuilding it from the database"
+                        );
+                        None
+                    }
                     Ok(index) => Some((dir, index)),
                     Err(why) => {
                         tracing::warn!(index = %dir.display(), %why, "rebuilding the search index");
@@ -238,7 +250,7 @@ impl SearchService {
         loop {
             let applied = self.step(db, &mut state, false).await?;
             total += applied;
-            if applied == 0 || state.gap.is_some() {
+            if applied == 0 || state.tail.waiting() {
                 return Ok(total);
             }
         }
@@ -261,12 +273,21 @@ impl SearchService {
     ) -> anyhow::Result<usize> {
         self.follow_current(state).await?;
         let rows = outbox::Entity::find()
-            .filter(outbox::Column::Id.gt(i32::try_from(state.position).unwrap_or(i32::MAX)))
+            .filter(outbox::Column::Id.gt(i32::try_from(state.tail.position).unwrap_or(i32::MAX)))
             .order_by_asc(outbox::Column::Id)
             .limit(BATCH)
             .all(db)
             .await?;
         if rows.is_empty() {
+            return Ok(0);
+        }
+        if rows[0].id as i64 > state.tail.position + 1 && behind_pruned(db, &self.index()).await? {
+            tracing::warn!(
+                position = state.tail.position,
+                "the search index fell behind the pruned outbox: rebuilding it from the database"
+            );
+            rebuild(db, &self.store, |_| {}).await?;
+            self.follow_current(state).await?;
             return Ok(0);
         }
         let wait = MIN_COMMIT_INTERVAL.saturating_sub(state.last_commit.elapsed());
@@ -298,7 +319,7 @@ impl SearchService {
         let post_docs = documents::for_posts(db, &posts).await?;
         let index = self.index();
         let ids: Vec<i64> = rows.iter().map(|r| i64::from(r.id)).collect();
-        let position = state.safe_position(&ids);
+        let position = state.tail.safe_position(&ids);
         let applied = rows.len();
         tokio::task::spawn_blocking(move || -> Result<(), search_index::SearchError> {
             for t in &threads {
@@ -320,69 +341,23 @@ impl SearchService {
             index.commit(position)
         })
         .await??;
-        state.position = position;
+        state.tail.position = position;
         state.last_commit = Instant::now();
         Ok(applied)
     }
 }
 
-/// Where the indexer is in the outbox, and the hole it is waiting on, if any.
+/// Where the indexer is in the outbox, and when it last committed.
 pub struct TailState {
-    position: i64,
+    tail: crate::tail::Tail,
     last_commit: Instant,
-    gap: Option<(i64, Instant)>,
 }
 
 impl TailState {
     fn new(position: i64) -> Self {
         TailState {
-            position,
+            tail: crate::tail::Tail::new(position),
             last_commit: Instant::now() - MIN_COMMIT_INTERVAL,
-            gap: None,
         }
-    }
-
-    /// The highest id up to which every row has been seen. On PostgreSQL a transaction can
-    /// commit after a later one; its row then appears below rows already read. The position
-    /// stops below such a hole (rows after it are re-applied later, harmlessly) until the hole
-    /// fills or is old enough to be a rolled-back transaction.
-    fn safe_position(&mut self, ids: &[i64]) -> i64 {
-        let mut safe = self.position;
-        for &id in ids {
-            if id == safe + 1 {
-                safe = id;
-                continue;
-            }
-            let missing = safe + 1;
-            match self.gap {
-                Some((m, since)) if m == missing && since.elapsed() >= GAP_TIMEOUT => {
-                    self.gap = None;
-                    safe = id;
-                }
-                Some((m, _)) if m == missing => break,
-                _ => {
-                    self.gap = Some((missing, Instant::now()));
-                    break;
-                }
-            }
-        }
-        safe
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn position_stops_below_a_hole_until_it_is_old() {
-        let mut s = TailState::new(10);
-        assert_eq!(s.safe_position(&[11, 12, 14, 15]), 12);
-        s.position = 12;
-        assert_eq!(s.safe_position(&[14, 15]), 12, "waits for 13");
-        s.gap = Some((13, Instant::now() - GAP_TIMEOUT));
-        assert_eq!(s.safe_position(&[14, 15]), 15, "13 was rolled back");
-        let mut s = TailState::new(0);
-        assert_eq!(s.safe_position(&[1, 2, 3]), 3);
     }
 }

@@ -9,7 +9,7 @@ use crate::db::entities::{document, endorsement, space, thread, user};
 use crate::error::ApiError;
 use crate::forum::people::{authors, AuthorView};
 use crate::outbox::{self, Change};
-use crate::permissions::{check, decide, load_access, readable_spaces, Action, Subject};
+use crate::permissions::{check, decide, load_access, Action, Subject};
 use crate::state::AppState;
 use chrono::{Months, NaiveDate, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
@@ -230,7 +230,7 @@ impl Readable {
 
 async fn readable_slugs(app: &AppState, viewer: &Viewer) -> Result<Readable, ApiError> {
     Ok(Readable::from_spaces(
-        &readable_spaces(&app.db, &Subject::from(viewer)).await?,
+        &crate::permissions::readable_by_viewer(app, viewer).await?,
     ))
 }
 
@@ -252,6 +252,37 @@ pub async fn show(
         .await?
         .into_iter()
         .next())
+}
+
+/// What a thread's page shows of its endorsement, for a viewer the caller has already let
+/// read the thread: the endorsement (from `row`, the thread's endorsement as the thread cache
+/// holds it), and whether they may endorse and review it.
+pub async fn for_thread_page(
+    app: &AppState,
+    viewer: &Viewer,
+    space: &space::Model,
+    row: Option<endorsement::Model>,
+) -> Result<(Option<EndorsementView>, bool, bool), ApiError> {
+    let endorsement = match row {
+        Some(row) => {
+            let readable = readable_slugs(app, viewer).await?;
+            views(&app.db, vec![row], &readable)
+                .await?
+                .into_iter()
+                .next()
+        }
+        None => None,
+    };
+    let subject = Subject::from(viewer);
+    let access = crate::permissions::viewer_access(&app.db, viewer, space).await?;
+    let moderate = decide(&subject, &access, Action::Moderate).allowed();
+    let owner = endorsement
+        .as_ref()
+        .and_then(|e| e.owner.as_ref())
+        .is_some_and(|o| o.id == viewer.id);
+    let review = decide(&subject, &access, Action::ReviewEndorsement { owner }).allowed();
+    let may_review = review && endorsement.is_some();
+    Ok((endorsement, moderate, may_review))
 }
 
 fn parse_date(field: &'static str, s: &str) -> Result<NaiveDate, ApiError> {

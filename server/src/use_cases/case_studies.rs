@@ -9,7 +9,7 @@ use crate::db::entities::{case_study, document, service_area, thread};
 use crate::error::ApiError;
 use crate::forum::threads;
 use crate::outbox::{self, Change};
-use crate::permissions::{check, check_platform, readable_spaces, Action, PlatformAction, Subject};
+use crate::permissions::{check, check_platform, Action, PlatformAction};
 use crate::state::AppState;
 use crate::use_cases::threads::{NewThreadRequest, Started};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -525,7 +525,7 @@ pub async fn compare(
         ),
         None => None,
     };
-    let spaces = readable_spaces(&app.db, &Subject::from(viewer)).await?;
+    let spaces = crate::permissions::readable_by_viewer(app, viewer).await?;
     if spaces.iter().any(|r| r.as_admin) {
         audit::record(
             &app.db,

@@ -7,7 +7,6 @@ use crate::db::entities::{organisation, thread, user};
 use crate::domain::portfolio;
 use crate::error::ApiError;
 use crate::forum::threads::{self as forum_threads, ThreadSummary};
-use crate::permissions::{readable_spaces, Subject};
 use crate::state::AppState;
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -188,7 +187,7 @@ pub async fn profile(app: &AppState, viewer: &Viewer, person_id: i32) -> Result<
         .one(&app.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let readable: Vec<(i32, String)> = readable_spaces(&app.db, &Subject::from(viewer))
+    let readable: Vec<(i32, String)> = crate::permissions::readable_by_viewer(app, viewer)
         .await?
         .into_iter()
         .filter(|r| !r.as_admin)

@@ -80,6 +80,7 @@ pub async fn reader(app: &AppState, token: &str) -> Result<Viewer, ApiError> {
         role,
         organisation_id: account.organisation_id,
         session_id: String::new(),
+        memberships: None,
     })
 }
 

@@ -5,7 +5,7 @@ use crate::db::entities::thread;
 use crate::error::ApiError;
 use crate::forum::threads::{self, Recent, ThreadSummary};
 use crate::forum::unread;
-use crate::permissions::{decide, readable_spaces, Action, Subject};
+use crate::permissions::{decide, Action, Subject};
 use crate::state::AppState;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -38,7 +38,7 @@ pub struct Home {
 /// is shown that would have to be audited as a read).
 pub async fn overview(app: &AppState, viewer: &Viewer) -> Result<Home, ApiError> {
     let subject = Subject::from(viewer);
-    let readable = readable_spaces(&app.db, &subject).await?;
+    let readable = crate::permissions::readable_by_viewer(app, viewer).await?;
     let mine: Vec<(i32, String)> = readable
         .iter()
         .filter(|r| !r.as_admin)

@@ -130,7 +130,7 @@ async fn apply(
         p.follow_spaces = match spaces {
             None => None,
             Some(slugs) => {
-                let readable = readable_spaces(&app.db, &Subject::from(viewer)).await?;
+                let readable = crate::permissions::readable_by_viewer(app, viewer).await?;
                 let mut ids = Vec::new();
                 for slug in slugs {
                     let found =
@@ -187,7 +187,7 @@ pub struct Current {
 
 pub async fn current(app: &AppState, viewer: &Viewer) -> Result<Current, ApiError> {
     let prefs = preferences::load(&app.db, viewer.id).await?;
-    let readable: Vec<_> = readable_spaces(&app.db, &Subject::from(viewer))
+    let readable: Vec<_> = crate::permissions::readable_by_viewer(app, viewer)
         .await?
         .into_iter()
         .filter(|r| !r.as_admin)

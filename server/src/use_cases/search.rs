@@ -4,7 +4,6 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
 use crate::best_practice::Item;
 use crate::error::ApiError;
-use crate::permissions::{readable_spaces, Subject};
 use crate::state::AppState;
 use chrono::{DateTime, TimeZone, Utc};
 use search_index::{SearchError, SearchRequest, SortOrder};
@@ -121,7 +120,7 @@ pub async fn run(
         .ok_or(ApiError::TooManyRequests {
             retry_after_secs: 1,
         })?;
-    let mut spaces = readable_spaces(&app.db, &Subject::from(viewer)).await?;
+    let mut spaces = crate::permissions::readable_by_viewer(app, viewer).await?;
     if params.members_only {
         spaces.retain(|r| !r.as_admin);
     }

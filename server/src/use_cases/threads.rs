@@ -13,6 +13,7 @@ use crate::spaces;
 use crate::state::AppState;
 use chrono::Utc;
 use sea_orm::TransactionTrait;
+use std::sync::Arc;
 
 /// A new thread as asked for, before its rules are checked.
 pub struct NewThreadRequest {
@@ -186,30 +187,175 @@ pub async fn may_reply_in(app: &AppState, viewer: &Viewer, thread_id: i32) -> Re
     Ok(())
 }
 
-/// A thread with all its posts in reading order, and whether the viewer may reply.
-pub async fn read(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<ThreadView, ApiError> {
-    let (thread, space) = threads::find_with_space(&app.db, thread_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let access = check(&app.db, viewer, &space, Action::Read).await?;
+/// A thread as rendered for everyone who may read it, kept in this process's cache; what
+/// differs between viewers (what they may do in it) is added per request.
+pub struct CachedThread {
+    pub thread: thread::Model,
+    pub space: space::Model,
+    view: ThreadView,
+    /// The JSON answer for each combination of abilities, made on first use.
+    json: [std::sync::OnceLock<Arc<RenderedJson>>; 8],
+    /// What only the thread's page shows of it, read on the page's first view.
+    page: tokio::sync::OnceCell<Arc<PageParts>>,
+    weight: u32,
+}
+
+/// What the thread page shows beside the posts, the same for every viewer.
+pub struct PageParts {
+    pub endorsement: Option<crate::db::entities::endorsement::Model>,
+    pub case_study: Option<crate::use_cases::case_studies::CaseStudyView>,
+}
+
+/// A thread's JSON answer and its `ETag`.
+pub struct RenderedJson {
+    pub body: actix_web::web::Bytes,
+    pub etag: String,
+}
+
+impl RenderedJson {
+    fn of(view: &ThreadView) -> Result<Self, ApiError> {
+        use sha2::{Digest, Sha256};
+        let body = serde_json::to_vec(view).map_err(anyhow::Error::new)?;
+        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+        Ok(RenderedJson {
+            body: body.into(),
+            etag,
+        })
+    }
+}
+
+fn ability_bits(may: Abilities) -> usize {
+    usize::from(may.reply) | usize::from(may.moderate) << 1 | usize::from(may.change_own) << 2
+}
+
+impl CachedThread {
+    fn new(thread: thread::Model, space: space::Model, view: ThreadView) -> Result<Self, ApiError> {
+        let plain = RenderedJson::of(&view)?;
+        let weight = u32::try_from(plain.body.len() + 1024).unwrap_or(u32::MAX);
+        let json: [std::sync::OnceLock<Arc<RenderedJson>>; 8] = Default::default();
+        let _ = json[0].set(Arc::new(plain));
+        Ok(CachedThread {
+            thread,
+            space,
+            view,
+            json,
+            page: tokio::sync::OnceCell::new(),
+            weight,
+        })
+    }
+
+    /// Its size in the cache, in bytes (about the size of its JSON).
+    pub fn weight(&self) -> u32 {
+        self.weight
+    }
+
+    fn view_for(&self, may: Abilities) -> ThreadView {
+        let mut view = self.view.clone();
+        view.can_reply = may.reply;
+        view.can_moderate = may.moderate;
+        view.can_edit_own = may.change_own;
+        view
+    }
+
+    fn json_for(&self, may: Abilities) -> Result<Arc<RenderedJson>, ApiError> {
+        let slot = &self.json[ability_bits(may)];
+        if let Some(made) = slot.get() {
+            return Ok(made.clone());
+        }
+        let made = Arc::new(RenderedJson::of(&self.view_for(may))?);
+        Ok(slot.get_or_init(|| made).clone())
+    }
+}
+
+/// A thread as one viewer may see it.
+pub struct ThreadRead {
+    cached: Arc<CachedThread>,
+    may: Abilities,
+}
+
+impl ThreadRead {
+    pub fn view(&self) -> ThreadView {
+        self.cached.view_for(self.may)
+    }
+
+    pub fn json(&self) -> Result<Arc<RenderedJson>, ApiError> {
+        self.cached.json_for(self.may)
+    }
+
+    pub fn space(&self) -> &space::Model {
+        &self.cached.space
+    }
+
+    /// The thread's endorsement and case study, read once per cached thread. A change to
+    /// either drops the whole cached thread, so these are never older than it.
+    pub async fn page_parts(&self, app: &AppState) -> Result<Arc<PageParts>, ApiError> {
+        let id = self.cached.thread.id;
+        self.cached
+            .page
+            .get_or_try_init(|| async {
+                let item = crate::best_practice::Item::Thread(id);
+                Ok::<_, ApiError>(Arc::new(PageParts {
+                    endorsement: crate::best_practice::store::find(&app.db, item).await?,
+                    case_study: crate::use_cases::case_studies::of_readable_thread(app, id).await?,
+                }))
+            })
+            .await
+            .cloned()
+    }
+}
+
+fn abilities(viewer: &Viewer, access: &SpaceAccess, thread: &thread::Model) -> Abilities {
     let subject = Subject::from(viewer);
-    let abilities = Abilities {
-        reply: may_reply(viewer, &access, &thread),
-        moderate: decide(&subject, &access, Action::Moderate).allowed(),
+    Abilities {
+        reply: may_reply(viewer, access, thread),
+        moderate: decide(&subject, access, Action::Moderate).allowed(),
         change_own: decide(
             &subject,
-            &access,
+            access,
             Action::ChangePost {
                 own: true,
                 thread_locked: thread.locked,
             },
         )
         .allowed(),
+    }
+}
+
+/// A thread with all its posts in reading order, and what the viewer may do in it. Read from
+/// this process's cache when it holds the thread; the permission check is made every time.
+pub async fn read_shared(
+    app: &AppState,
+    viewer: &Viewer,
+    thread_id: i32,
+) -> Result<ThreadRead, ApiError> {
+    let cache = &app.caches.threads;
+    let (cached, access) = match cache.get(&thread_id) {
+        Some(cached) => {
+            let access = check(&app.db, viewer, &cached.space, Action::Read).await?;
+            (cached, access)
+        }
+        None => {
+            let ticket = cache.ticket();
+            let (thread, space) = threads::find_with_space(&app.db, thread_id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            let access = check(&app.db, viewer, &space, Action::Read).await?;
+            let mut view =
+                threads::view(&app.db, thread.clone(), &space, Abilities::default()).await?;
+            view.attachments = crate::use_cases::documents::in_thread(&app.db, thread.id).await?;
+            let cached = Arc::new(CachedThread::new(thread, space, view)?);
+            cache.insert(ticket, thread_id, cached.clone());
+            (cached, access)
+        }
     };
-    let mut view = threads::view(&app.db, thread, &space, abilities).await?;
-    view.attachments = crate::use_cases::documents::in_thread(&app.db, view.summary.id).await?;
-    app.reads.note(viewer.id, view.summary.id, Utc::now());
-    Ok(view)
+    let may = abilities(viewer, &access, &cached.thread);
+    app.reads.note(viewer.id, thread_id, Utc::now());
+    Ok(ThreadRead { cached, may })
+}
+
+/// `read_shared`, as a view of its own.
+pub async fn read(app: &AppState, viewer: &Viewer, thread_id: i32) -> Result<ThreadView, ApiError> {
+    Ok(read_shared(app, viewer, thread_id).await?.view())
 }
 
 /// Changes to a thread as asked for, before their rules are checked; `None` leaves a field.
@@ -329,6 +475,8 @@ pub async fn change(
     }
     txn.commit().await?;
     app.search.changed();
+    // The answer shows the change, so this process's cache takes it in first.
+    app.follower.sync().await?;
     read(app, viewer, thread.id).await
 }
 
@@ -357,12 +505,25 @@ pub struct PageExtras {
     pub move_targets: Vec<(String, String)>,
 }
 
+/// The viewer's watched and muted threads, from this process's cache.
+async fn watches_of(app: &AppState, user_id: i32) -> Result<Arc<crate::cache::Watches>, ApiError> {
+    let cache = &app.caches.watches;
+    if let Some(known) = cache.get(&user_id) {
+        return Ok(known);
+    }
+    let ticket = cache.ticket();
+    let found = Arc::new(crate::digest::preferences::watches(&app.db, user_id).await?);
+    cache.insert(ticket, user_id, found.clone());
+    Ok(found)
+}
+
 pub async fn page_extras(
     app: &AppState,
     viewer: &Viewer,
     view: &ThreadView,
 ) -> Result<PageExtras, ApiError> {
-    let (watching, muted) = crate::digest::preferences::watches(&app.db, viewer.id).await?;
+    let choices = watches_of(app, viewer.id).await?;
+    let (watching, muted) = choices.as_ref();
     let id = view.summary.id;
     let watch = if watching.contains(&id) {
         "watch"
@@ -371,7 +532,7 @@ pub async fn page_extras(
     } else {
         "default"
     };
-    let readable = crate::permissions::readable_spaces(&app.db, &Subject::from(viewer)).await?;
+    let readable = crate::permissions::readable_by_viewer(app, viewer).await?;
     let may_watch = readable
         .iter()
         .any(|r| !r.as_admin && r.space.slug == view.summary.space);

@@ -159,13 +159,18 @@ impl TestApp {
     /// Starts another server process on the same database, with its own data folder (and so
     /// its own search index); it stops when the returned value is dropped.
     pub fn start_sibling(&self) -> Sibling {
-        let data_dir = tempfile::tempdir().expect("temp dir");
+        self.start_sibling_in(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// `start_sibling` with a data folder of its own choosing (one a stopped sibling left).
+    pub fn start_sibling_in(&self, data_dir: tempfile::TempDir) -> Sibling {
         let mut cmd = self.command();
         cmd.env("ROUNDTABLE__DATA_DIR", data_dir.path());
-        let (child, _) = serve(cmd, data_dir.path());
+        let (child, base) = serve(cmd, data_dir.path());
         Sibling {
             child,
-            _data_dir: data_dir,
+            base,
+            data_dir,
         }
     }
 
@@ -457,7 +462,23 @@ fn serve(mut cmd: Command, log_dir: &std::path::Path) -> (Child, String) {
 /// A second server process on the same database.
 pub struct Sibling {
     child: Child,
-    _data_dir: tempfile::TempDir,
+    /// Its address, `http://127.0.0.1:PORT`.
+    pub base: String,
+    data_dir: tempfile::TempDir,
+}
+
+impl Sibling {
+    /// Stops the process and hands back its data folder (its search index, its log).
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::mem::replace(&mut self.data_dir, tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// What the process has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.path().join("server.log")).unwrap_or_default()
+    }
 }
 
 impl Drop for Sibling {

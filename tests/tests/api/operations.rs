@@ -125,6 +125,16 @@ async fn metrics_need_their_token_and_count_requests_by_route() {
             !text.contains(&format!("/api/v1/threads/{thread}\"")),
             "ids never become labels"
         );
+        // Three reads of one thread: the first fills the cache, the other two are served from it.
+        let counted = |name: &str| -> u64 {
+            text.lines()
+                .find(|l| l.starts_with(name) && l.contains("cache=\"threads\""))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no {name} for threads: {text}"))
+        };
+        assert_eq!(counted("roundtable_cache_misses_total{"), 1);
+        assert_eq!(counted("roundtable_cache_hits_total{"), 2);
         for wanted in [
             "roundtable_http_request_duration_seconds_bucket{",
             "roundtable_index_lag_rows ",

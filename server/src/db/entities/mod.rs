@@ -1,5 +1,7 @@
 //! sea-orm entities, one per table. They stay in the db layer: handlers take domain types.
 pub mod audit_log;
+pub mod cache_invalidation;
+
 pub mod case_study;
 pub mod document;
 pub mod document_version;
@@ -8,6 +10,7 @@ pub mod import_source;
 pub mod invitation;
 pub mod login_failure;
 pub mod mail_job;
+pub mod node;
 pub mod organisation;
 pub mod outbox;
 pub mod password_reset;

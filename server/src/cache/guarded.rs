@@ -1,0 +1,107 @@
+//! A cache whose entries can be forgotten while they are being loaded: a value read from the
+//! database before an invalidation is never stored after it.
+use moka::sync::Cache;
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard};
+
+pub const HITS: &str = "roundtable_cache_hits_total";
+pub const MISSES: &str = "roundtable_cache_misses_total";
+
+pub struct Guarded<K, V> {
+    name: &'static str,
+    entries: Cache<K, V>,
+    /// Raised by every invalidation; a load stores its value only if it has not moved since
+    /// the load began. Held while storing, so an invalidation cannot fall between the check
+    /// and the store.
+    epoch: Mutex<u64>,
+}
+
+/// Taken before reading what will be stored.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket(u64);
+
+impl<K, V> Guarded<K, V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    pub fn new(name: &'static str, entries: Cache<K, V>) -> Self {
+        Guarded {
+            name,
+            entries,
+            epoch: Mutex::new(0),
+        }
+    }
+
+    fn epoch(&self) -> MutexGuard<'_, u64> {
+        self.epoch.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn get(&self, key: &K) -> Option<V> {
+        let found = self.entries.get(key);
+        let counter = if found.is_some() { HITS } else { MISSES };
+        metrics::counter!(counter, "cache" => self.name).increment(1);
+        found
+    }
+
+    pub fn ticket(&self) -> Ticket {
+        Ticket(*self.epoch())
+    }
+
+    /// Stores `value` unless something was invalidated since `ticket` was taken.
+    pub fn insert(&self, ticket: Ticket, key: K, value: V) {
+        let epoch = self.epoch();
+        if *epoch == ticket.0 {
+            self.entries.insert(key, value);
+        }
+    }
+
+    pub fn invalidate(&self, keys: impl IntoIterator<Item = K>) {
+        let mut epoch = self.epoch();
+        *epoch += 1;
+        for key in keys {
+            self.entries.invalidate(&key);
+        }
+    }
+
+    pub fn clear(&self) {
+        let mut epoch = self.epoch();
+        *epoch += 1;
+        self.entries.invalidate_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache() -> Guarded<i32, &'static str> {
+        Guarded::new("test", Cache::new(10))
+    }
+
+    #[test]
+    fn a_load_that_began_before_an_invalidation_is_not_stored() {
+        let c = cache();
+        let ticket = c.ticket();
+        c.invalidate([1]);
+        c.insert(ticket, 1, "stale");
+        assert_eq!(c.get(&1), None);
+        let ticket = c.ticket();
+        c.insert(ticket, 1, "fresh");
+        assert_eq!(c.get(&1), Some("fresh"));
+    }
+
+    #[test]
+    fn clearing_forgets_everything_and_stale_loads() {
+        let c = cache();
+        let t = c.ticket();
+        c.insert(t, 1, "a");
+        c.insert(t, 2, "b");
+        let late = c.ticket();
+        c.clear();
+        assert_eq!(c.get(&1), None);
+        assert_eq!(c.get(&2), None);
+        c.insert(late, 3, "c");
+        assert_eq!(c.get(&3), None);
+    }
+}

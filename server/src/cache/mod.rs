@@ -1,0 +1,136 @@
+//! What each process keeps between requests so that a read needs no database round trip:
+//! live sessions (with the person's memberships), the list of spaces, rendered threads and
+//! each person's watches. Every entry is forgotten within a second of a change to what it was
+//! read from, on every process: database triggers write each change to
+//! `cache_invalidations` in the change's own transaction, and `follower` applies those rows
+//! (woken by PostgreSQL's `NOTIFY`, polling as a backup, and at once after each write
+//! request this process answers).
+pub mod follower;
+pub mod guarded;
+
+use crate::auth::extractor::CachedSession;
+use crate::db::entities::space;
+use crate::use_cases::threads::CachedThread;
+use guarded::Guarded;
+use moka::sync::Cache;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A person's watched and muted threads.
+pub type Watches = (Vec<i32>, Vec<i32>);
+
+pub struct Caches {
+    /// By session id.
+    pub sessions: Guarded<String, Arc<CachedSession>>,
+    /// Every space, in name order.
+    pub spaces: Guarded<(), Arc<Vec<space::Model>>>,
+    /// By thread id.
+    pub threads: Guarded<i32, Arc<CachedThread>>,
+    /// By user id.
+    pub watches: Guarded<i32, Arc<Watches>>,
+}
+
+/// One row of `cache_invalidations`, read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Invalidation {
+    /// A user's sessions, role, organisation or memberships changed (`None`: anyone's, or a
+    /// space's audience).
+    Access(Option<i32>),
+    /// A thread's rendering is stale (`None`: every thread's).
+    Thread(Option<i32>),
+    /// A user's watches changed.
+    Choices(Option<i32>),
+}
+
+impl Invalidation {
+    pub fn parse(kind: &str, target: Option<i32>) -> Option<Self> {
+        Some(match kind {
+            "access" => Invalidation::Access(target),
+            "thread" => Invalidation::Thread(target),
+            "user" => Invalidation::Choices(target),
+            _ => return None,
+        })
+    }
+}
+
+/// Entries kept at most this long even without a change: a bound on any mistake, not the
+/// mechanism that keeps them true.
+const SESSION_LIFETIME: Duration = Duration::from_secs(60);
+const THREAD_LIFETIME: Duration = Duration::from_secs(600);
+
+impl Caches {
+    pub fn new(thread_megabytes: u64) -> Self {
+        let threads = Cache::builder()
+            .max_capacity(thread_megabytes.saturating_mul(1024 * 1024))
+            .weigher(|_: &i32, t: &Arc<CachedThread>| t.weight())
+            .time_to_live(THREAD_LIFETIME)
+            .build();
+        Caches {
+            sessions: Guarded::new(
+                "sessions",
+                Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(SESSION_LIFETIME)
+                    .build(),
+            ),
+            spaces: Guarded::new(
+                "spaces",
+                Cache::builder().time_to_live(SESSION_LIFETIME).build(),
+            ),
+            threads: Guarded::new("threads", threads),
+            watches: Guarded::new(
+                "watches",
+                Cache::builder()
+                    .max_capacity(100_000)
+                    .time_to_live(SESSION_LIFETIME)
+                    .build(),
+            ),
+        }
+    }
+
+    /// Forgets what `changes` made stale.
+    pub fn apply(&self, changes: &[Invalidation]) {
+        let mut threads = Vec::new();
+        let (mut all_threads, mut access, mut spaces, mut all_watches) =
+            (false, false, false, false);
+        let mut watches = Vec::new();
+        for change in changes {
+            match *change {
+                Invalidation::Access(who) => {
+                    access = true;
+                    spaces |= who.is_none();
+                }
+                Invalidation::Thread(Some(id)) => threads.push(id),
+                Invalidation::Thread(None) => all_threads = true,
+                Invalidation::Choices(Some(id)) => watches.push(id),
+                Invalidation::Choices(None) => all_watches = true,
+            }
+        }
+        // Sessions carry memberships and the role, so any access change clears them all:
+        // such changes are rare, and a clear cannot miss one.
+        if access {
+            self.sessions.clear();
+        }
+        if spaces {
+            self.spaces.clear();
+        }
+        if all_threads {
+            self.threads.clear();
+        } else if !threads.is_empty() {
+            self.threads.invalidate(threads);
+        }
+        if all_watches {
+            self.watches.clear();
+        } else if !watches.is_empty() {
+            self.watches.invalidate(watches);
+        }
+    }
+
+    /// Forgets everything (a process that fell behind the pruned invalidations).
+    pub fn clear(&self) {
+        self.sessions.clear();
+        self.spaces.clear();
+        self.threads.clear();
+        self.watches.clear();
+    }
+}
