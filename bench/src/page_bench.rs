@@ -1,7 +1,8 @@
 //! Benchmark: the HTML thread page `GET /threads/{id}` (signed in with the access cookie)
 //! against the JSON thread `GET /api/v1/threads/{id}` (bearer token) and an actix-web
 //! hello-world, for a thread of 50 posts and one of 200, all served by this one process and
-//! measured with `wrk` in the same run.
+//! measured with `wrk` in the same run. A second hello-world handler answers a fixed copy of
+//! each thread's JSON, to show what sending those bytes costs on its own.
 //!
 //! Run: `cargo run --release -p roundtable-bench --bin page-bench -- [CORPUS] [ROUNDS] [SECONDS]
 //! [CONNECTIONS]` (needs `wrk` on the PATH). Defaults: the shared webmasters corpus, 3 rounds of
@@ -69,6 +70,9 @@ struct Seeded {
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Hello,
+    /// A hello-world handler answering a fixed copy of a thread's JSON: the cost of the
+    /// bytes alone, for comparison.
+    Bytes,
     Json,
     Html,
 }
@@ -99,32 +103,14 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
     let app = roundtable::startup::Application::build(settings).await?;
     let base = format!("http://{}", app.addr());
     tokio::spawn(app.run_until_stopped());
-    let hello = HttpServer::new(|| {
-        App::new().route(
-            "/",
-            web::get().to(|| async { HttpResponse::Ok().body("Hello world!") }),
-        )
-    })
-    .workers(workers)
-    .bind("127.0.0.1:0")?;
-    let hello_addr = *hello.addrs().first().context("hello address")?;
-    tokio::spawn(hello.run());
-
     // No redirects followed: a page that sends us to sign in must show as a 303, not as the
     // sign-in page's 200.
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?;
     let token = roundtable_bench::sign_in(&client, &base).await?;
-
-    let mut targets = vec![Target {
-        label: "hello world (same process)".into(),
-        kind: Kind::Hello,
-        posts: 0,
-        url: format!("http://{hello_addr}/"),
-        bytes: "Hello world!".len(),
-        samples: Vec::new(),
-    }];
+    let mut targets: Vec<Target> = Vec::new();
+    let mut copies: Vec<(usize, web::Bytes)> = Vec::new();
     for t in &seeded {
         let json_url = format!("{base}/api/v1/threads/{}", t.id);
         let json = client.get(&json_url).bearer_auth(&token).send().await?;
@@ -144,6 +130,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
 
         let html_url = format!("{base}/threads/{}", t.id);
         let html_bytes = check_page(&client, &html_url, cookie_name, &token, t).await?;
+        copies.push((t.posts, web::Bytes::from(json_text.clone())));
         targets.push(Target {
             label: format!("GET /api/v1/threads/{{id}} (JSON), {} posts", t.posts),
             kind: Kind::Json,
@@ -162,6 +149,53 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         });
     }
 
+    let served = copies.clone();
+    let hello = HttpServer::new(move || {
+        let mut app = App::new().route(
+            "/",
+            web::get().to(|| async { HttpResponse::Ok().body("Hello world!") }),
+        );
+        for (posts, body) in &served {
+            let body = body.clone();
+            app = app.route(
+                &format!("/bytes/{posts}"),
+                web::get().to(move || {
+                    let body = body.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("application/json")
+                            .body(body)
+                    }
+                }),
+            );
+        }
+        app
+    })
+    .workers(workers)
+    .bind("127.0.0.1:0")?;
+    let hello_addr = *hello.addrs().first().context("hello address")?;
+    tokio::spawn(hello.run());
+    let mut baselines = vec![Target {
+        label: "hello world (same process)".into(),
+        kind: Kind::Hello,
+        posts: 0,
+        url: format!("http://{hello_addr}/"),
+        bytes: "Hello world!".len(),
+        samples: Vec::new(),
+    }];
+    for (posts, body) in &copies {
+        baselines.push(Target {
+            label: format!("hello-world handler answering the {posts}-post JSON's bytes"),
+            kind: Kind::Bytes,
+            posts: *posts,
+            url: format!("http://{hello_addr}/bytes/{posts}"),
+            bytes: body.len(),
+            samples: Vec::new(),
+        });
+    }
+    baselines.append(&mut targets);
+    let mut targets = baselines;
+
     eprintln!(
         "measuring {} targets, {rounds} rounds of `{}` each, order rotated every round",
         targets.len(),
@@ -176,7 +210,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         for k in 0..n {
             let target = &mut targets[(k + round) % n];
             let headers: Vec<&str> = match target.kind {
-                Kind::Hello => vec![],
+                Kind::Hello | Kind::Bytes => vec![],
                 Kind::Json => vec![bearer.as_str()],
                 Kind::Html => vec![cookie.as_str()],
             };

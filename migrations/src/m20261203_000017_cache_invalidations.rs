@@ -28,6 +28,8 @@ struct Watch {
     table: &'static str,
     event: Event,
     select: &'static str,
+    /// Only when this holds of `OLD` and `NEW` (updates only).
+    when: Option<&'static str>,
 }
 
 #[derive(Clone, Copy)]
@@ -91,6 +93,7 @@ fn watches() -> Vec<Watch> {
                 table,
                 event,
                 select,
+                when: None,
             });
         }
     };
@@ -135,14 +138,21 @@ fn watches() -> Vec<Watch> {
         ],
         ACCESS_OF_USER,
     );
-    each(
-        "sessions",
-        "sessions",
-        &[Update("revoked_at, expires_at, user_id"), Delete],
-        ACCESS_OF_USER_ID,
-    );
+    each("sessions", "sessions", &[Delete], ACCESS_OF_USER_ID);
     each("space_members", "space_members", &all, ACCESS_OF_USER_ID);
     each("thread_watches", "thread_watches", &all, CHOICES_OF_USER_ID);
+    // A refresh moves a session's expiry later, which no cached entry needs to hear of (it
+    // would clear every cached session at each person's refresh); only an ending does.
+    out.push(Watch {
+        name: "sessions",
+        table: "sessions",
+        event: Update("revoked_at, expires_at, user_id"),
+        select: ACCESS_OF_USER_ID,
+        when: Some(
+            "NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL \
+             OR NEW.expires_at < OLD.expires_at OR NEW.user_id <> OLD.user_id",
+        ),
+    });
     out
 }
 
@@ -160,6 +170,10 @@ impl Watch {
         let name = self.trigger_name();
         let (table, event, select) = (self.table, self.event.sql(), self.select());
         let insert = format!("INSERT INTO cache_invalidations (kind, target_id) {select};");
+        let when = self
+            .when
+            .map(|w| format!(" WHEN ({w})"))
+            .unwrap_or_default();
         match backend {
             DbBackend::Postgres => vec![
                 format!(
@@ -168,11 +182,12 @@ impl Watch {
                 ),
                 format!(
                     "CREATE TRIGGER {name} AFTER {event} ON {table} \
-                     FOR EACH ROW EXECUTE FUNCTION {name}()"
+                     FOR EACH ROW{when} EXECUTE FUNCTION {name}()"
                 ),
             ],
             _ => vec![format!(
-                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN {insert} END"
+                "CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} \
+                 BEGIN {insert} END"
             )],
         }
     }

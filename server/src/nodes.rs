@@ -1,8 +1,9 @@
 //! The server processes sharing one database. Each registers at start and beats every
-//! `nodes.heartbeat_seconds` with how far its search index has read the outbox; the outbox is pruned below
-//! the slowest live process (keeping `nodes.outbox_retention_seconds` of rows, so a process restarted within that time
-//! catches up by replaying rather than rebuilding). A process that finds its index behind the
-//! pruned rows rebuilds it from the database (`search::indexer`).
+//! `nodes.heartbeat_seconds` with how far its search index has read the outbox; the outbox is
+//! pruned below the slowest live process, keeping `nodes.outbox_retention_seconds` of rows so
+//! a process restarted within that time catches up by replaying rather than rebuilding. A
+//! process that finds its index behind the pruned rows rebuilds it from the database
+//! (`search::indexer`).
 use crate::db::entities::{node, outbox};
 use crate::search::SearchService;
 use chrono::{DateTime, Utc};

@@ -121,9 +121,9 @@ pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Option<V
     };
     let now = chrono::Utc::now();
     let cache = &state.caches.sessions;
-    if let Some(known) = cache.get(&claims.sid) {
-        let live = known.user_id == user_id && known.expires_at > now;
-        return Ok(live.then(|| known.viewer(claims.sid)));
+    // A cached session past its expiry may have been renewed since: the database says.
+    if let Some(known) = cache.get(&claims.sid).filter(|k| k.expires_at > now) {
+        return Ok((known.user_id == user_id).then(|| known.viewer(claims.sid)));
     }
     let ticket = cache.ticket();
     let Some((session, user)) = sessions::live_user(&state.db, &claims.sid, user_id, now).await?

@@ -14,7 +14,7 @@ use crate::use_cases;
 use crate::use_cases::best_practice::{EndorsementInput, EndorsementView};
 use crate::use_cases::case_studies::CaseStudyView;
 use crate::use_cases::preferences::PreferencesEdit;
-use crate::use_cases::threads::ThreadChangeRequest;
+use crate::use_cases::threads::{FragmentKey, Fragments, ThreadChangeRequest};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -40,8 +40,7 @@ struct ThreadPage {
     can_reply: bool,
     can_moderate: bool,
     branch: bool,
-    head: PostItem,
-    items: Vec<PostItem>,
+    posts: std::sync::Arc<Fragments>,
     watch: &'static str,
     may_watch: bool,
     move_targets: Vec<(String, String)>,
@@ -57,6 +56,72 @@ struct ThreadPage {
     opening_post_id: i32,
     scanning_on: bool,
     max_size: String,
+}
+
+/// The opening post (or a branch's first post), rendered on its own so that it can be kept.
+#[derive(Template)]
+#[template(path = "pages/_thread_head.html")]
+struct HeadPost<'a> {
+    p: &'a PostItem,
+    thread_id: i32,
+    can_reply: bool,
+}
+
+/// The replies under it, as nested lists.
+#[derive(Template)]
+#[template(path = "pages/_thread_replies.html")]
+struct Replies<'a> {
+    head: &'a PostItem,
+    items: &'a [PostItem],
+    thread_id: i32,
+    can_reply: bool,
+}
+
+/// The thread's posts as its page shows them to this viewer: rendered once per thread version
+/// and `FragmentKey`, then kept with the cached thread.
+fn rendered_posts(
+    found: &use_cases::threads::ThreadRead,
+    viewer_id: i32,
+    root: usize,
+) -> Result<std::sync::Arc<Fragments>, PageError> {
+    let view = found.shared_view();
+    let may = found.abilities();
+    let own_posts_of = if found.viewer_wrote_any(viewer_id) {
+        viewer_id
+    } else {
+        0
+    };
+    let key = FragmentKey {
+        branch_root: root,
+        reply: may.reply,
+        moderate: may.moderate,
+        edit_own: may.change_own,
+        own_posts_of,
+    };
+    found.fragments(key, || {
+        let rights = Rights {
+            viewer_id: own_posts_of,
+            moderate: may.moderate,
+            edit_own: may.change_own,
+        };
+        let (head, items) = tree::build(&view.posts, root, &rights);
+        let thread_id = view.summary.id;
+        Ok::<_, PageError>(Fragments {
+            head: HeadPost {
+                p: &head,
+                thread_id,
+                can_reply: may.reply,
+            }
+            .render()?,
+            replies: Replies {
+                head: &head,
+                items: &items,
+                thread_id,
+                can_reply: may.reply,
+            }
+            .render()?,
+        })
+    })
 }
 
 #[derive(Deserialize)]
@@ -103,7 +168,8 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let asked: ThreadQuery = query(&req)?;
     let found = use_cases::threads::read_shared(&state, &who.viewer, id_from_path(&id)?).await?;
-    let view = found.view();
+    let view = found.shared_view();
+    let may = found.abilities();
     let root = match asked.branch.as_deref() {
         None => 0,
         Some(raw) => {
@@ -114,13 +180,8 @@ pub async fn show(
                 .ok_or_else(ApiError::not_found)?
         }
     };
-    let rights = Rights {
-        viewer_id: who.viewer.id,
-        moderate: view.can_moderate,
-        edit_own: view.can_edit_own,
-    };
-    let (head, items) = tree::build(&view.posts, root, &rights);
-    let extras = use_cases::threads::page_extras(&state, &who.viewer, &view).await?;
+    let posts = rendered_posts(&found, who.viewer.id, root)?;
+    let extras = use_cases::threads::page_extras(&state, &who.viewer, view, may.moderate).await?;
     let parts = found.page_parts(&state).await?;
     let (endorsement, may_endorse, may_review) = use_cases::best_practice::for_thread_page(
         &state,
@@ -133,11 +194,12 @@ pub async fn show(
     let opening_post_id = view.posts.first().map_or(0, |p| p.id);
     let attachments: Vec<super::library::DocumentRow> = view
         .attachments
-        .into_iter()
+        .iter()
+        .cloned()
         .map(super::library::DocumentRow::from)
         .collect();
     let attachments_sensitive = attachments.iter().any(|a| a.sensitive);
-    let s = view.summary;
+    let s = &view.summary;
     let shown_elsewhere = attachments_sensitive
         || case_study
             .as_ref()
@@ -161,25 +223,24 @@ pub async fn show(
             sensitive,
             marking,
             thread_sensitive,
-            thread_marking: s.marking,
-            title: s.title,
-            space_slug: s.space,
-            space_name: view.space_name,
-            tags: s.tags,
+            thread_marking: s.marking.clone(),
+            title: s.title.clone(),
+            space_slug: s.space.clone(),
+            space_name: view.space_name.clone(),
+            tags: s.tags.clone(),
             pinned: s.pinned,
             locked: s.locked,
             best_practice: s.best_practice,
-            can_reply: view.can_reply,
-            can_moderate: view.can_moderate,
+            can_reply: may.reply,
+            can_moderate: may.moderate,
             branch: root != 0,
-            head,
-            items,
+            posts,
             watch: extras.watch,
             may_watch: extras.may_watch,
             move_targets: extras.move_targets,
             done: asked.done.as_deref().and_then(done_message),
             endorse_action: format!("/threads/{}/endorsement", s.id),
-            can_edit_own: view.can_edit_own,
+            can_edit_own: may.change_own,
             attachments,
             opening_post_id,
             scanning_on: state.library.scanner.is_some(),

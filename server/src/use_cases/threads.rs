@@ -13,6 +13,7 @@ use crate::spaces;
 use crate::state::AppState;
 use chrono::Utc;
 use sea_orm::TransactionTrait;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A new thread as asked for, before its rules are checked.
@@ -197,8 +198,32 @@ pub struct CachedThread {
     json: [std::sync::OnceLock<Arc<RenderedJson>>; 8],
     /// What only the thread's page shows of it, read on the page's first view.
     page: tokio::sync::OnceCell<Arc<PageParts>>,
+    /// The page's rendered posts, per `FragmentKey`, made on first use.
+    fragments: std::sync::Mutex<HashMap<FragmentKey, Arc<Fragments>>>,
     weight: u32,
 }
+
+/// The rendered posts of a thread's page: the opening post (or a branch's first post) and
+/// the replies under it.
+pub struct Fragments {
+    pub head: String,
+    pub replies: String,
+}
+
+/// What the rendered posts depend on besides the thread: the branch shown, what the viewer may
+/// do, and whose posts are theirs (0 when they wrote none of them, so that every such viewer
+/// shares one rendering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FragmentKey {
+    pub branch_root: usize,
+    pub reply: bool,
+    pub moderate: bool,
+    pub edit_own: bool,
+    pub own_posts_of: i32,
+}
+
+/// Renderings kept per cached thread; more variants than this are rendered but not kept.
+const MAX_FRAGMENTS: usize = 6;
 
 /// What the thread page shows beside the posts, the same for every viewer.
 pub struct PageParts {
@@ -231,7 +256,8 @@ fn ability_bits(may: Abilities) -> usize {
 impl CachedThread {
     fn new(thread: thread::Model, space: space::Model, view: ThreadView) -> Result<Self, ApiError> {
         let plain = RenderedJson::of(&view)?;
-        let weight = u32::try_from(plain.body.len() + 1024).unwrap_or(u32::MAX);
+        // The JSON, and room for a few page renderings (each about twice the JSON's size).
+        let weight = u32::try_from(plain.body.len() * 4 + 1024).unwrap_or(u32::MAX);
         let json: [std::sync::OnceLock<Arc<RenderedJson>>; 8] = Default::default();
         let _ = json[0].set(Arc::new(plain));
         Ok(CachedThread {
@@ -240,6 +266,7 @@ impl CachedThread {
             view,
             json,
             page: tokio::sync::OnceCell::new(),
+            fragments: Default::default(),
             weight,
         })
     }
@@ -284,6 +311,48 @@ impl ThreadRead {
 
     pub fn space(&self) -> &space::Model {
         &self.cached.space
+    }
+
+    /// The thread as everyone sees it, without cloning it; what this viewer may do is in
+    /// `abilities`.
+    pub fn shared_view(&self) -> &ThreadView {
+        &self.cached.view
+    }
+
+    pub fn abilities(&self) -> Abilities {
+        self.may
+    }
+
+    /// Whether the viewer wrote any of the thread's posts.
+    pub fn viewer_wrote_any(&self, viewer_id: i32) -> bool {
+        self.cached
+            .view
+            .posts
+            .iter()
+            .any(|p| p.author.as_ref().is_some_and(|a| a.id == viewer_id))
+    }
+
+    /// The page's rendered posts for `key`, rendered by `render` the first time.
+    pub fn fragments<E>(
+        &self,
+        key: FragmentKey,
+        render: impl FnOnce() -> Result<Fragments, E>,
+    ) -> Result<Arc<Fragments>, E> {
+        let lock = || {
+            self.cached
+                .fragments
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+        };
+        if let Some(made) = lock().get(&key).cloned() {
+            return Ok(made);
+        }
+        let made = Arc::new(render()?);
+        let mut kept = lock();
+        if kept.len() < MAX_FRAGMENTS {
+            kept.insert(key, made.clone());
+        }
+        Ok(made)
     }
 
     /// The thread's endorsement and case study, read once per cached thread. A change to
@@ -521,6 +590,7 @@ pub async fn page_extras(
     app: &AppState,
     viewer: &Viewer,
     view: &ThreadView,
+    can_moderate: bool,
 ) -> Result<PageExtras, ApiError> {
     let choices = watches_of(app, viewer.id).await?;
     let (watching, muted) = choices.as_ref();
@@ -536,7 +606,7 @@ pub async fn page_extras(
     let may_watch = readable
         .iter()
         .any(|r| !r.as_admin && r.space.slug == view.summary.space);
-    let move_targets = if view.can_moderate {
+    let move_targets = if can_moderate {
         readable
             .into_iter()
             .filter(|r| r.space.slug != view.summary.space && !r.space.archived)

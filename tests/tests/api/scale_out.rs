@@ -388,3 +388,39 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn renewing_a_session_does_not_make_every_process_forget_its_sessions() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        app.chief_with_space("chiefs").await;
+        let (status, login) = app.login_full("chief@kent.example", PASSWORD).await;
+        assert_eq!(status, StatusCode::OK);
+        let access = "SELECT COUNT(*) FROM cache_invalidations WHERE kind = 'access'";
+        let before = app.count(access).await;
+        let (status, body) = app
+            .request(
+                Method::POST,
+                "/api/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": login["refresh_token"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            app.count(access).await,
+            before,
+            "a renewal is not an access change"
+        );
+        let (status, _) = app
+            .request(
+                Method::POST,
+                "/api/v1/auth/logout",
+                body["access_token"].as_str(),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        assert!(app.count(access).await > before, "a sign-out is");
+    }
+}

@@ -1,0 +1,238 @@
+//! Search against raw tantivy, on the same index, queries and machine, in the same run:
+//!
+//! - latency: each query through `GET /api/v1/search` (signed in, the readable-space clause,
+//!   grouping by thread, facets, snippets, each hit read back from the database) against a
+//!   plain tantivy search of the same index: the query text parsed by tantivy's `QueryParser`
+//!   over the title and body fields, `TopDocs` top 20, plus the same facets (space, tag,
+//!   organisation, type, year) counted by tantivy's terms aggregation over every match;
+//! - throughput: the search page `GET /search?q=…` (HTML, cookie) under `wrk`, against the
+//!   raw search of the same query run in a loop on as many threads as `wrk` uses.
+//!
+//! Run: `cargo run --release -p roundtable-bench --bin search-vs-tantivy -- CORPUS QUERIES
+//! [ROUNDS] [SECONDS]` (needs `wrk`). `BENCH_DATA_DIR=DIR` keeps the seeded database and its
+//! index between runs.
+use anyhow::Context;
+use roundtable::settings::Settings;
+use roundtable_bench::median;
+use roundtable_bench::webmasters::{lines, seed_or_reuse, use_data_dir, Doc, Query};
+use roundtable_bench::wrk::{self, Load};
+use search_index::IndexStore;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tantivy::aggregation::agg_req::Aggregations;
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
+use tantivy::collector::TopDocs;
+use tantivy::query::QueryParser;
+use tantivy::{Index, IndexReader};
+
+const USAGE: &str = "usage: search-vs-tantivy CORPUS QUERIES [ROUNDS] [SECONDS]";
+const WRK_THREADS: usize = 2;
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let corpus = args.first().context(USAGE)?.clone();
+    let queries = args.get(1).context(USAGE)?.clone();
+    let rounds: usize = args.get(2).map(|a| a.parse()).transpose()?.unwrap_or(3);
+    let seconds: u64 = args.get(3).map(|a| a.parse()).transpose()?.unwrap_or(10);
+    let data = tempfile::tempdir()?;
+    use_data_dir(data.path());
+    wrk::require_wrk()?;
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(&corpus, &queries, rounds, seconds))
+}
+
+/// Plain tantivy on our index: the query parser over the text fields and the facets as terms
+/// aggregations.
+struct Raw {
+    index: Index,
+    reader: IndexReader,
+    parser: QueryParser,
+    aggs: Aggregations,
+}
+
+impl Raw {
+    fn open(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let index = Index::open_in_dir(dir)?;
+        search_index::schema::register_tokenizers(&index);
+        let schema = index.schema();
+        let fields = ["title", "body"]
+            .iter()
+            .map(|f| schema.get_field(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        let parser = QueryParser::for_index(&index, fields);
+        let aggs: Aggregations = serde_json::from_value(serde_json::json!({
+            "space": {"terms": {"field": "space_slug", "size": 20}},
+            "tag": {"terms": {"field": "tag_facet", "size": 20}},
+            "force": {"terms": {"field": "org", "size": 20}},
+            "type": {"terms": {"field": "kind", "size": 20}},
+            "year": {"terms": {"field": "year", "size": 20}},
+        }))?;
+        let reader = index.reader()?;
+        Ok(Raw {
+            index,
+            reader,
+            parser,
+            aggs,
+        })
+    }
+
+    /// Top 20 and the facet counts; returns the number of hits kept.
+    fn search(&self, text: &str) -> anyhow::Result<usize> {
+        let (query, _) = self.parser.parse_query_lenient(text);
+        let searcher = self.reader.searcher();
+        let facets = AggregationCollector::from_aggs(
+            self.aggs.clone(),
+            AggContextParams::new(
+                AggregationLimitsGuard::default(),
+                self.index.tokenizers().clone(),
+            ),
+        );
+        let (top, counts) =
+            searcher.search(&query, &(TopDocs::with_limit(20).order_by_score(), facets))?;
+        std::hint::black_box(counts);
+        Ok(top.len())
+    }
+}
+
+/// Runs the raw search of `text` on `threads` threads for `seconds`; returns searches a
+/// second.
+fn raw_throughput(raw: &Arc<Raw>, text: &str, threads: usize, seconds: u64) -> f64 {
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|_| {
+            let (raw, stop, done, text) =
+                (raw.clone(), stop.clone(), done.clone(), text.to_string());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if raw.search(&text).is_ok() {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(seconds));
+    stop.store(true, Ordering::Relaxed);
+    for w in workers {
+        let _ = w.join();
+    }
+    done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn run(corpus: &str, queries: &str, rounds: usize, seconds: u64) -> anyhow::Result<()> {
+    let docs: Vec<Doc> = lines(corpus)?;
+    let queries: Vec<String> = lines::<Query>(queries)?
+        .into_iter()
+        .take(50)
+        .map(|q| search_index::query::escape(&q.text))
+        .collect();
+    let settings = Settings::load(None)?;
+    let db = roundtable::db::connect(&settings).await?;
+    roundtable::db::migrate(&db).await?;
+    let (_, posts) = seed_or_reuse(&db, &docs).await?;
+    let store = IndexStore::new(&settings.search.index_dir);
+    if store.current().is_none() {
+        roundtable::search::indexer::rebuild(&db, &store, |_| {}).await?;
+    }
+    let app = roundtable::startup::Application::build(settings.clone()).await?;
+    let base = format!("http://{}", app.addr());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let token = roundtable_bench::sign_in(&client, &base).await?;
+    let raw = Arc::new(Raw::open(&store.current().context("no current index")?)?);
+
+    // Latency: each query once per round, ours and raw in turn.
+    let (mut ours_ms, mut raw_ms) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        for q in &queries {
+            let t = Instant::now();
+            let res = client
+                .get(format!("{base}/api/v1/search"))
+                .query(&[("q", q.as_str())])
+                .bearer_auth(&token)
+                .send()
+                .await?;
+            anyhow::ensure!(res.status().is_success(), "search {q}: {}", res.status());
+            let _ = res.bytes().await?;
+            ours_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            let t = Instant::now();
+            let raw_ref = raw.clone();
+            let text = q.clone();
+            tokio::task::spawn_blocking(move || raw_ref.search(&text)).await??;
+            raw_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    ours_ms.sort_by(|a, b| a.total_cmp(b));
+    raw_ms.sort_by(|a, b| a.total_cmp(b));
+
+    // Throughput: the search page under wrk against the raw search on as many threads.
+    let probe = &queries[0];
+    let page =
+        reqwest::Url::parse_with_params(&format!("{base}/search"), [("q", probe)])?.to_string();
+    let res = client
+        .get(&page)
+        .header("Cookie", format!("rt_access={token}"))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success() && res.text().await?.contains("<html"),
+        "the search page did not answer with a page"
+    );
+    let load = Load {
+        threads: WRK_THREADS,
+        connections: 8,
+        seconds,
+    };
+    let cookie = format!("Cookie: rt_access={token}");
+    let (mut page_rates, mut raw_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        let ours = wrk::run(&page, &[cookie.as_str()], load).await?;
+        let raw_ref = raw.clone();
+        let text = probe.clone();
+        let plain = tokio::task::spawn_blocking(move || {
+            raw_throughput(&raw_ref, &text, WRK_THREADS, seconds)
+        })
+        .await?;
+        eprintln!(
+            "round {round}: search page {:.1} req/s (p50 {:.1} ms), raw {plain:.1} searches/s",
+            ours.requests_per_sec, ours.p50_ms
+        );
+        ratios.push(ours.requests_per_sec / plain);
+        page_rates.push(ours.requests_per_sec);
+        raw_rates.push(plain);
+    }
+
+    let (o50, o99) = (percentile(&ours_ms, 0.5), percentile(&ours_ms, 0.99));
+    let (r50, r99) = (percentile(&raw_ms, 0.5), percentile(&raw_ms, 0.99));
+    println!(
+        "posts: {posts}; queries: {} (BEIR webmasters dev, escaped) × {rounds} rounds; throughput query: {probe:?}, {} per round",
+        queries.len(),
+        load.describe()
+    );
+    println!();
+    println!("| measure | ours | raw tantivy | ours ÷ raw |");
+    println!("|---|---:|---:|---:|");
+    println!("| search p50, ms (`GET /api/v1/search` vs TopDocs 20 + terms aggregations) | {o50:.2} | {r50:.2} | {:.2} |", o50 / r50);
+    println!(
+        "| search p99, ms | {o99:.2} | {r99:.2} | {:.2} |",
+        o99 / r99
+    );
+    println!(
+        "| throughput, searches/s (search page under wrk vs raw on {WRK_THREADS} threads; medians of {rounds}) | {:.1} | {:.1} | {:.2} (median of per-round ratios {:.2}) |",
+        median(page_rates.clone()),
+        median(raw_rates.clone()),
+        median(page_rates) / median(raw_rates),
+        median(ratios)
+    );
+    Ok(())
+}
