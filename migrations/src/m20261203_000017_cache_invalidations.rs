@@ -69,7 +69,13 @@ impl Event {
 const THREAD_OF_POST: &str = "SELECT 'thread', R.thread_id";
 const THREAD_ITSELF: &str = "SELECT 'thread', R.id UNION ALL SELECT 'thread', e.thread_id \
      FROM endorsements e WHERE e.succeeded_by_thread_id = R.id AND e.thread_id IS NOT NULL";
-const THREAD_OF_DOCUMENT: &str = "SELECT 'thread', R.thread_id WHERE R.thread_id IS NOT NULL";
+/// A document shows on its thread's page, as a case study's source and as an endorsement's
+/// successor.
+const THREAD_OF_DOCUMENT: &str = "SELECT 'thread', R.thread_id WHERE R.thread_id IS NOT NULL \
+     UNION ALL SELECT 'thread', c.thread_id FROM case_studies c \
+     WHERE c.source_document_id = R.id \
+     UNION ALL SELECT 'thread', e.thread_id FROM endorsements e \
+     WHERE e.succeeded_by_document_id = R.id AND e.thread_id IS NOT NULL";
 const THREAD_OF_VERSION: &str = "SELECT 'thread', d.thread_id FROM documents d \
      WHERE d.id = R.document_id AND d.thread_id IS NOT NULL";
 const THREAD_OF_ENDORSEMENT: &str = "SELECT 'thread', R.thread_id WHERE R.thread_id IS NOT NULL \
