@@ -95,3 +95,27 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
 }
+
+/// One `GET /api/v1/search?q=…` as `token`, read to the end; returns its time in
+/// milliseconds, and fails on any answer but 2xx.
+pub async fn timed_api_search(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    query: &str,
+) -> anyhow::Result<f64> {
+    let t = std::time::Instant::now();
+    let res = client
+        .get(format!("{base}/api/v1/search"))
+        .query(&[("q", query)])
+        .bearer_auth(token)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        res.status().is_success(),
+        "search {query}: {}",
+        res.status()
+    );
+    let _ = res.bytes().await?;
+    Ok(t.elapsed().as_secs_f64() * 1000.0)
+}

@@ -108,16 +108,10 @@ async fn run(corpus: &str, queries: &str, rounds: usize, writes: usize) -> anyho
     let (mut http_ms, mut raw_ms) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         for q in &queries {
-            let t = Instant::now();
-            let res = client
-                .get(format!("http://{addr}/api/v1/search"))
-                .query(&[("q", q.as_str())])
-                .bearer_auth(&token)
-                .send()
-                .await?;
-            anyhow::ensure!(res.status().is_success(), "search {q}: {}", res.status());
-            let _ = res.bytes().await?;
-            http_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            http_ms.push(
+                roundtable_bench::timed_api_search(&client, &format!("http://{addr}"), &token, q)
+                    .await?,
+            );
             let t = Instant::now();
             raw.search(&SearchRequest::new(q, vec![space_id]))?;
             raw_ms.push(t.elapsed().as_secs_f64() * 1000.0);

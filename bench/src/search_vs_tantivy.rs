@@ -159,16 +159,7 @@ async fn run(corpus: &str, queries: &str, rounds: usize, seconds: u64) -> anyhow
     let (mut ours_ms, mut raw_ms) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         for q in &queries {
-            let t = Instant::now();
-            let res = client
-                .get(format!("{base}/api/v1/search"))
-                .query(&[("q", q.as_str())])
-                .bearer_auth(&token)
-                .send()
-                .await?;
-            anyhow::ensure!(res.status().is_success(), "search {q}: {}", res.status());
-            let _ = res.bytes().await?;
-            ours_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            ours_ms.push(roundtable_bench::timed_api_search(&client, &base, &token, q).await?);
             let t = Instant::now();
             let raw_ref = raw.clone();
             let text = q.clone();

@@ -2,6 +2,11 @@
 //! score, best practice boosted) and newest match, and per-group facets, all from fast
 //! fields. Group-level facets (space, tags, year, type) are read once per group; `force`
 //! counts each organisation whose posts matched.
+//!
+//! Facet values stay numbers until the end: term ordinals within a segment, then small ids
+//! into one table of names per facet across segments. A segment turns each distinct ordinal
+//! into text once, in one ordered walk of its dictionary; counting is adding to arrays.
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
@@ -27,19 +32,49 @@ fn merge_best(into: &mut Best, other: Best) {
     }
 }
 
-#[derive(Debug, Clone)]
-struct ThreadFacets {
-    best: Best,
-    space: Option<String>,
-    tags: Vec<String>,
-    orgs: Vec<String>,
+/// The text facets, in the order of `TEXT_FACETS`.
+const SPACE: usize = 0;
+const TAG: usize = 1;
+const ORG: usize = 2;
+const KIND: usize = 3;
+const TEXT_FACETS: [&str; 4] = ["space", "tag", "force", "type"];
+
+/// A group's facets as ids: into a segment's ordinal table while collecting, into `Matches`'
+/// name tables once merged.
+#[derive(Debug, Clone, Default)]
+struct GroupFacets {
+    space: Option<u32>,
+    tags: Vec<u32>,
+    orgs: Vec<u32>,
     year: Option<u64>,
-    kind: Option<String>,
+    kind: Option<u32>,
+}
+
+impl GroupFacets {
+    fn remap(&mut self, to: &[Vec<u32>; 4]) {
+        let map = |which: usize, id: &mut u32| *id = to[which][*id as usize];
+        if let Some(s) = self.space.as_mut() {
+            map(SPACE, s);
+        }
+        self.tags.iter_mut().for_each(|t| map(TAG, t));
+        self.orgs.iter_mut().for_each(|o| map(ORG, o));
+        if let Some(k) = self.kind.as_mut() {
+            map(KIND, k);
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    best: Best,
+    facets: GroupFacets,
 }
 
 #[derive(Debug, Default)]
 pub struct Matches {
-    threads: HashMap<u64, ThreadFacets>,
+    threads: FxHashMap<u64, Group>,
+    /// Per text facet, the names that ids stand for.
+    names: [Vec<String>; 4],
 }
 
 impl Matches {
@@ -49,33 +84,47 @@ impl Matches {
 
     /// (thread id, best post) for every matching thread.
     pub fn best(&self) -> Vec<(u64, Best)> {
-        self.threads.iter().map(|(t, f)| (*t, f.best)).collect()
+        self.threads.iter().map(|(t, g)| (*t, g.best)).collect()
     }
 
     pub fn facets(&self) -> FacetCounts {
+        let mut counts: [Vec<u64>; 4] = std::array::from_fn(|i| vec![0; self.names[i].len()]);
+        let mut years: HashMap<u64, u64> = HashMap::new();
+        for g in self.threads.values() {
+            let f = &g.facets;
+            if let Some(s) = f.space {
+                counts[SPACE][s as usize] += 1;
+            }
+            for &t in &f.tags {
+                counts[TAG][t as usize] += 1;
+            }
+            for &o in &f.orgs {
+                counts[ORG][o as usize] += 1;
+            }
+            if let Some(k) = f.kind {
+                counts[KIND][k as usize] += 1;
+            }
+            if let Some(y) = f.year {
+                *years.entry(y).or_default() += 1;
+            }
+        }
         let mut out: FacetCounts = HashMap::new();
-        for t in self.threads.values() {
-            let mut bump = |name: &'static str, value: &str| {
-                *out.entry(name)
-                    .or_default()
-                    .entry(value.to_string())
-                    .or_default() += 1
-            };
-            if let Some(s) = &t.space {
-                bump("space", s);
+        for (which, name) in TEXT_FACETS.iter().enumerate() {
+            let values: HashMap<String, u64> = counts[which]
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(id, n)| (self.names[which][id].clone(), *n))
+                .collect();
+            if !values.is_empty() {
+                out.insert(name, values);
             }
-            for tag in &t.tags {
-                bump("tag", tag);
-            }
-            for org in &t.orgs {
-                bump("force", org);
-            }
-            if let Some(y) = t.year {
-                bump("year", &y.to_string());
-            }
-            if let Some(k) = &t.kind {
-                bump("type", k);
-            }
+        }
+        if !years.is_empty() {
+            out.insert(
+                "year",
+                years.into_iter().map(|(y, n)| (y.to_string(), n)).collect(),
+            );
         }
         out
     }
@@ -86,16 +135,7 @@ pub struct CountMatches {
     pub superseded_factor: f32,
 }
 
-struct SegmentThread {
-    best: Best,
-    space: Option<u64>,
-    tags: Vec<u64>,
-    orgs: Vec<u64>,
-    year: Option<u64>,
-    kind: Option<u64>,
-}
-
-/// Per segment: facet values as term ordinals, resolved to text once per ordinal at harvest.
+/// Per segment: facet values as term ordinals, turned into text once per ordinal at harvest.
 pub struct SegmentMatches {
     segment: u32,
     boost: f32,
@@ -105,11 +145,13 @@ pub struct SegmentMatches {
     created_at: Column<i64>,
     best_practice: Column<u64>,
     year: Column<u64>,
-    space: Option<StrColumn>,
-    tag: Option<StrColumn>,
-    org: Option<StrColumn>,
-    kind: Option<StrColumn>,
-    threads: HashMap<u64, SegmentThread>,
+    columns: [Option<StrColumn>; 4],
+    threads: FxHashMap<u64, Group>,
+}
+
+/// Ordinal as a u32 id (a segment's dictionary never holds 2³² terms).
+fn id(ord: u64) -> u32 {
+    u32::try_from(ord).unwrap_or(u32::MAX)
 }
 
 impl Collector for CountMatches {
@@ -127,11 +169,13 @@ impl Collector for CountMatches {
             created_at: ff.i64("created_at")?,
             best_practice: ff.u64("best_practice")?,
             year: ff.u64("year")?,
-            space: ff.str("space_slug")?,
-            tag: ff.str("tag_facet")?,
-            org: ff.str("org")?,
-            kind: ff.str("kind")?,
-            threads: HashMap::new(),
+            columns: [
+                ff.str("space_slug")?,
+                ff.str("tag_facet")?,
+                ff.str("org")?,
+                ff.str("kind")?,
+            ],
+            threads: FxHashMap::default(),
         })
     }
 
@@ -141,24 +185,48 @@ impl Collector for CountMatches {
 
     fn merge_fruits(&self, fruits: Vec<Matches>) -> tantivy::Result<Matches> {
         let mut out = Matches::default();
-        for fruit in fruits {
-            for (thread, facets) in fruit.threads {
+        let mut known: [HashMap<String, u32>; 4] = Default::default();
+        for mut fruit in fruits {
+            // This segment's ids → ids in `out`'s name tables.
+            let to: [Vec<u32>; 4] = std::array::from_fn(|which| {
+                std::mem::take(&mut fruit.names[which])
+                    .into_iter()
+                    .map(|name| {
+                        let next = id(out.names[which].len() as u64);
+                        *known[which].entry(name.clone()).or_insert_with(|| {
+                            out.names[which].push(name);
+                            next
+                        })
+                    })
+                    .collect()
+            });
+            for (thread, mut group) in fruit.threads {
+                group.facets.remap(&to);
                 match out.threads.get_mut(&thread) {
                     Some(existing) => {
-                        merge_best(&mut existing.best, facets.best);
-                        for org in facets.orgs {
-                            if !existing.orgs.contains(&org) {
-                                existing.orgs.push(org);
+                        merge_best(&mut existing.best, group.best);
+                        for org in group.facets.orgs {
+                            if !existing.facets.orgs.contains(&org) {
+                                existing.facets.orgs.push(org);
                             }
                         }
                     }
                     None => {
-                        out.threads.insert(thread, facets);
+                        out.threads.insert(thread, group);
                     }
                 }
             }
         }
         Ok(out)
+    }
+}
+
+impl SegmentMatches {
+    fn first_ord(&self, which: usize, doc: u32) -> Option<u32> {
+        self.columns[which]
+            .as_ref()
+            .and_then(|c| c.term_ords(doc).next())
+            .map(id)
     }
 }
 
@@ -182,75 +250,80 @@ impl SegmentCollector for SegmentMatches {
                 self.post_id.first(doc).unwrap_or_default(),
             ),
         };
-        let org = self.org.as_ref().and_then(|c| c.term_ords(doc).next());
-        match self.threads.get_mut(&thread) {
-            Some(entry) => {
-                merge_best(&mut entry.best, best);
-                if let Some(o) = org {
-                    if !entry.orgs.contains(&o) {
-                        entry.orgs.push(o);
-                    }
+        let org = self.first_ord(ORG, doc);
+        if let Some(entry) = self.threads.get_mut(&thread) {
+            merge_best(&mut entry.best, best);
+            if let Some(o) = org {
+                if !entry.facets.orgs.contains(&o) {
+                    entry.facets.orgs.push(o);
                 }
             }
-            None => {
-                let space = self.space.as_ref().and_then(|c| c.term_ords(doc).next());
-                let tags = self
-                    .tag
-                    .as_ref()
-                    .map(|c| c.term_ords(doc).collect())
-                    .unwrap_or_default();
-                let year = self.year.first(doc);
-                let kind = self.kind.as_ref().and_then(|c| c.term_ords(doc).next());
-                self.threads.insert(
-                    thread,
-                    SegmentThread {
-                        best,
-                        space,
-                        tags,
-                        orgs: org.into_iter().collect(),
-                        year,
-                        kind,
-                    },
-                );
-            }
+            return;
         }
+        let facets = GroupFacets {
+            space: self.first_ord(SPACE, doc),
+            tags: self.columns[TAG]
+                .as_ref()
+                .map(|c| c.term_ords(doc).map(id).collect())
+                .unwrap_or_default(),
+            orgs: org.into_iter().collect(),
+            year: self.year.first(doc),
+            kind: self.first_ord(KIND, doc),
+        };
+        self.threads.insert(thread, Group { best, facets });
     }
 
-    fn harvest(self) -> Matches {
-        let mut cache: [HashMap<u64, String>; 4] = Default::default();
-        let mut resolve = |which: usize, column: &Option<StrColumn>, ord: u64| -> Option<String> {
-            if let Some(v) = cache[which].get(&ord) {
-                return Some(v.clone());
-            }
-            let mut value = String::new();
-            column
-                .as_ref()?
-                .ord_to_str(ord, &mut value)
-                .ok()?
-                .then_some(())?;
-            cache[which].insert(ord, value.clone());
-            Some(value)
-        };
-        let mut threads = HashMap::with_capacity(self.threads.len());
-        for (thread, t) in self.threads {
-            let facets = ThreadFacets {
-                best: t.best,
-                space: t.space.and_then(|o| resolve(0, &self.space, o)),
-                tags: t
-                    .tags
-                    .into_iter()
-                    .filter_map(|o| resolve(1, &self.tag, o))
-                    .collect(),
-                orgs: t
-                    .orgs
-                    .into_iter()
-                    .filter_map(|o| resolve(2, &self.org, o))
-                    .collect(),
-                year: t.year,
-                kind: t.kind.and_then(|o| resolve(3, &self.kind, o)),
-            };
-            threads.insert(thread, facets);
+    /// Turns the ordinals seen into text, each once, walking each dictionary in order; ids
+    /// become indexes into the segment's name tables.
+    fn harvest(mut self) -> Matches {
+        let mut seen: [Vec<u32>; 4] = Default::default();
+        for g in self.threads.values() {
+            let f = &g.facets;
+            seen[SPACE].extend(f.space);
+            seen[TAG].extend(&f.tags);
+            seen[ORG].extend(&f.orgs);
+            seen[KIND].extend(f.kind);
         }
-        Matches { threads }
+        let mut names: [Vec<String>; 4] = Default::default();
+        let mut to: [Vec<u32>; 4] = Default::default();
+        for which in 0..4 {
+            let ords = &mut seen[which];
+            ords.sort_unstable();
+            ords.dedup();
+            let Some(column) = self.columns[which].as_ref() else {
+                continue;
+            };
+            let wide: Vec<u64> = ords.iter().map(|&o| u64::from(o)).collect();
+            let mut found = Vec::with_capacity(wide.len());
+            let complete = column
+                .dictionary()
+                .sorted_ords_to_term_cb(&wide, |bytes| {
+                    found.push(String::from_utf8_lossy(bytes).into_owned())
+                })
+                .unwrap_or(false);
+            if !complete || found.len() != ords.len() {
+                // A dictionary that cannot be read leaves this facet out rather than wrong.
+                continue;
+            }
+            let size = ords.last().map_or(0, |&m| m as usize + 1);
+            let mut table = vec![u32::MAX; size];
+            for (index, &ord) in ords.iter().enumerate() {
+                table[ord as usize] = id(index as u64);
+            }
+            names[which] = found;
+            to[which] = table;
+        }
+        for g in self.threads.values_mut() {
+            let f = &mut g.facets;
+            let keep = |which: usize, id: u32| to[which].get(id as usize).copied();
+            f.space = f.space.and_then(|s| keep(SPACE, s));
+            f.tags = f.tags.iter().filter_map(|&t| keep(TAG, t)).collect();
+            f.orgs = f.orgs.iter().filter_map(|&o| keep(ORG, o)).collect();
+            f.kind = f.kind.and_then(|k| keep(KIND, k));
+        }
+        Matches {
+            threads: self.threads,
+            names,
+        }
     }
 }
