@@ -76,8 +76,16 @@ impl Follower {
     /// next read on this process sees the change.
     pub async fn sync(&self) -> Result<(), sea_orm::DbErr> {
         let mut state = self.state.lock().await;
-        while self.step(&mut state).await? == BATCH as usize {}
-        Ok(())
+        loop {
+            let before = state.tail.position;
+            let read = self.step(&mut state).await?;
+            // A full batch may be waiting below a hole: reading it again changes nothing
+            // until the hole fills, so only a batch that moved the position is followed by
+            // another at once.
+            if read < BATCH as usize || state.tail.position == before {
+                return Ok(());
+            }
+        }
     }
 
     /// One batch; returns the rows read.
