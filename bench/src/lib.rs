@@ -4,6 +4,7 @@ use roundtable::domain::{Email, OrgKind, Role, RoleSet, Slug};
 use roundtable::spaces::{self, NewSpace};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
+pub mod raw_tantivy;
 pub mod webmasters;
 pub mod wrk;
 
@@ -96,6 +97,15 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The value at fraction `p` (0 to 1) of sorted timings.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
 /// One `GET /api/v1/search?q=…` as `token`, read to the end; returns its time in
 /// milliseconds, and fails on any answer but 2xx.
 pub async fn timed_api_search(
@@ -118,4 +128,20 @@ pub async fn timed_api_search(
     );
     let _ = res.bytes().await?;
     Ok(t.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// A small deterministic generator (xorshift64*), so runs are comparable.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
 }

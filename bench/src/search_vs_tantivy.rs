@@ -14,26 +14,17 @@
 //! every `wrk` connection is the same person.
 use anyhow::Context;
 use roundtable::settings::Settings;
-use roundtable_bench::median;
+use roundtable_bench::raw_tantivy::Raw;
 use roundtable_bench::webmasters::{lines, seed_or_reuse, use_data_dir, Doc, Query};
 use roundtable_bench::wrk::{self, Load};
+use roundtable_bench::{median, percentile};
 use search_index::IndexStore;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tantivy::aggregation::agg_req::Aggregations;
-use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
-use tantivy::collector::TopDocs;
-use tantivy::query::QueryParser;
-use tantivy::{Index, IndexReader};
 
 const USAGE: &str = "usage: search-vs-tantivy CORPUS QUERIES [ROUNDS] [SECONDS]";
 const WRK_THREADS: usize = 2;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -51,59 +42,6 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?
         .block_on(run(&corpus, &queries, rounds, seconds))
-}
-
-/// Plain tantivy on our index: the query parser over the text fields and the facets as terms
-/// aggregations.
-struct Raw {
-    index: Index,
-    reader: IndexReader,
-    parser: QueryParser,
-    aggs: Aggregations,
-}
-
-impl Raw {
-    fn open(dir: &std::path::Path) -> anyhow::Result<Self> {
-        let index = Index::open_in_dir(dir)?;
-        search_index::schema::register_tokenizers(&index);
-        let schema = index.schema();
-        let fields = ["title", "body"]
-            .iter()
-            .map(|f| schema.get_field(f))
-            .collect::<Result<Vec<_>, _>>()?;
-        let parser = QueryParser::for_index(&index, fields);
-        let aggs: Aggregations = serde_json::from_value(serde_json::json!({
-            "space": {"terms": {"field": "space_slug", "size": 20}},
-            "tag": {"terms": {"field": "tag_facet", "size": 20}},
-            "force": {"terms": {"field": "org", "size": 20}},
-            "type": {"terms": {"field": "kind", "size": 20}},
-            "year": {"terms": {"field": "year", "size": 20}},
-        }))?;
-        let reader = index.reader()?;
-        Ok(Raw {
-            index,
-            reader,
-            parser,
-            aggs,
-        })
-    }
-
-    /// Top 20 and the facet counts; returns the number of hits kept.
-    fn search(&self, text: &str) -> anyhow::Result<usize> {
-        let (query, _) = self.parser.parse_query_lenient(text);
-        let searcher = self.reader.searcher();
-        let facets = AggregationCollector::from_aggs(
-            self.aggs.clone(),
-            AggContextParams::new(
-                AggregationLimitsGuard::default(),
-                self.index.tokenizers().clone(),
-            ),
-        );
-        let (top, counts) =
-            searcher.search(&query, &(TopDocs::with_limit(20).order_by_score(), facets))?;
-        std::hint::black_box(counts);
-        Ok(top.len())
-    }
 }
 
 /// Runs the raw search of `text` on `threads` threads for `seconds`; returns searches a

@@ -43,6 +43,25 @@ pub fn require_wrk() -> anyhow::Result<()> {
 /// answer was not 2xx; says so on stderr if a request failed (connect, read, write errors or
 /// wrk's 2 s timeout), as those leave slow requests out of the figures.
 pub async fn run(url: &str, headers: &[&str], load: Load) -> anyhow::Result<Sample> {
+    run_with(url, headers, None, load).await
+}
+
+/// As `run`, with a Lua `script` choosing each request (`wrk -s`), e.g. a random path.
+pub async fn run_script(
+    url: &str,
+    headers: &[&str],
+    script: &std::path::Path,
+    load: Load,
+) -> anyhow::Result<Sample> {
+    run_with(url, headers, Some(script), load).await
+}
+
+async fn run_with(
+    url: &str,
+    headers: &[&str],
+    script: Option<&std::path::Path>,
+    load: Load,
+) -> anyhow::Result<Sample> {
     let mut cmd = tokio::process::Command::new("wrk");
     cmd.args([
         &format!("-t{}", load.threads),
@@ -52,6 +71,9 @@ pub async fn run(url: &str, headers: &[&str], load: Load) -> anyhow::Result<Samp
     ]);
     for h in headers {
         cmd.args(["-H", h]);
+    }
+    if let Some(script) = script {
+        cmd.arg("-s").arg(script);
     }
     let out = cmd.arg(url).output().await.context("running wrk")?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();

@@ -9,7 +9,7 @@ use crate::search::SearchService;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,18 +106,43 @@ pub async fn prune_outbox(
     else {
         return Ok(0);
     };
-    let below = slowest.min(i64::from(newest.id));
-    let deleted = outbox::Entity::delete_many()
-        .filter(outbox::Column::Id.lt(i32::try_from(below).unwrap_or(i32::MAX)))
-        .filter(outbox::Column::CreatedAt.lt(now - policy.retention))
-        .exec(db)
-        .await?;
+    let below = i32::try_from(slowest.min(i64::from(newest.id))).unwrap_or(i32::MAX);
+    let cutoff = now - policy.retention;
+    // In batches, each its own statement: after a bulk load a single DELETE of a million rows
+    // would hold SQLite's write lock (and grow the process) for seconds.
+    let mut deleted = 0;
+    loop {
+        let batch_end: Option<i32> = outbox::Entity::find()
+            .select_only()
+            .column(outbox::Column::Id)
+            .filter(outbox::Column::Id.lt(below))
+            .order_by_asc(outbox::Column::Id)
+            .offset(PRUNE_BATCH)
+            .limit(1)
+            .into_tuple()
+            .one(db)
+            .await?;
+        let removed = outbox::Entity::delete_many()
+            .filter(outbox::Column::Id.lt(batch_end.unwrap_or(below)))
+            .filter(outbox::Column::CreatedAt.lt(cutoff))
+            .exec(db)
+            .await?
+            .rows_affected;
+        deleted += removed;
+        if batch_end.is_none() || removed == 0 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
     node::Entity::delete_many()
         .filter(node::Column::HeartbeatAt.lt(now - forgotten_after()))
         .exec(db)
         .await?;
-    Ok(deleted.rows_affected)
+    Ok(deleted)
 }
+
+/// Outbox rows deleted by one statement.
+const PRUNE_BATCH: u64 = 5_000;
 
 /// Whether outbox rows after `position` were pruned: the oldest row left is past it.
 pub async fn outbox_pruned_past(
@@ -148,4 +173,72 @@ pub fn spawn(db: DatabaseConnection, search: Arc<SearchService>, id: String, pol
             tokio::time::sleep(policy.heartbeat).await;
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Database;
+
+    async fn db_with_outbox(rows: usize, created_at: DateTime<Utc>) -> DatabaseConnection {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared(
+            "CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, \
+             entity_id INTEGER NOT NULL, created_at TEXT NOT NULL); \
+             CREATE TABLE nodes (id TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, \
+             started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, outbox_position BIGINT NOT NULL)",
+        )
+        .await
+        .unwrap();
+        let at = created_at.to_rfc3339();
+        for chunk in (0..rows).collect::<Vec<_>>().chunks(500) {
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|i| format!("('post', {i}, '{at}')"))
+                .collect();
+            db.execute_unprepared(&format!(
+                "INSERT INTO outbox (kind, entity_id, created_at) VALUES {}",
+                values.join(", ")
+            ))
+            .await
+            .unwrap();
+        }
+        db
+    }
+
+    fn policy() -> Policy {
+        Policy {
+            heartbeat: Duration::from_secs(5),
+            live_for: chrono::Duration::seconds(30),
+            retention: chrono::Duration::hours(1),
+        }
+    }
+
+    #[tokio::test]
+    async fn prunes_in_batches_down_to_the_slowest_live_node_keeping_the_newest_row() {
+        let now = Utc::now();
+        let db = db_with_outbox(12_001, now - chrono::Duration::hours(2)).await;
+        beat(&db, "fast", 12_001, now).await.unwrap();
+        beat(&db, "slow", 11_000, now).await.unwrap();
+        assert_eq!(prune_outbox(&db, policy(), now).await.unwrap(), 10_999);
+        beat(&db, "slow", 12_001, now).await.unwrap();
+        assert_eq!(prune_outbox(&db, policy(), now).await.unwrap(), 1_001);
+        let left = outbox::Entity::find().all(&db).await.unwrap();
+        assert_eq!(
+            left.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![12_001],
+            "the newest row stays"
+        );
+        assert!(!outbox_pruned_past(&db, 12_001).await.unwrap());
+        assert!(outbox_pruned_past(&db, 10).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn keeps_rows_younger_than_the_retention() {
+        let now = Utc::now();
+        let db = db_with_outbox(7_000, now - chrono::Duration::minutes(10)).await;
+        beat(&db, "only", 7_000, now).await.unwrap();
+        assert_eq!(prune_outbox(&db, policy(), now).await.unwrap(), 0);
+        assert_eq!(outbox::Entity::find().all(&db).await.unwrap().len(), 7_000);
+    }
 }

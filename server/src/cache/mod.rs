@@ -28,7 +28,12 @@ pub struct Caches {
     pub threads: Guarded<i32, Arc<CachedThread>>,
     /// By user id.
     pub watches: Guarded<i32, Arc<Watches>>,
+    /// Threads being read from the database into `threads` at once, at most.
+    pub thread_loads: tokio::sync::Semaphore,
 }
+
+/// Loads of uncached threads at once: enough to keep two cores and the database busy.
+const THREAD_LOADS: usize = 4;
 
 /// One row of `cache_invalidations`, read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +90,7 @@ impl Caches {
                     .time_to_live(SESSION_LIFETIME)
                     .build(),
             ),
+            thread_loads: tokio::sync::Semaphore::new(THREAD_LOADS),
         }
     }
 

@@ -404,22 +404,40 @@ pub async fn read_shared(
             (cached, access)
         }
         None => {
-            let ticket = cache.ticket();
-            let (thread, space) = threads::find_with_space(&app.db, thread_id)
-                .await?
-                .ok_or_else(ApiError::not_found)?;
-            let access = check(&app.db, viewer, &space, Action::Read).await?;
-            let mut view =
-                threads::view(&app.db, thread.clone(), &space, Abilities::default()).await?;
-            view.attachments = crate::use_cases::documents::in_thread(&app.db, thread.id).await?;
-            let cached = Arc::new(CachedThread::new(thread, space, view)?);
-            cache.insert(ticket, thread_id, cached.clone());
-            (cached, access)
+            // A few loads at once: with hundreds of readers of uncached threads on two cores,
+            // the rest wait here holding nothing instead of each holding a thread's rows.
+            let _permit = app.caches.thread_loads.acquire().await.ok();
+            match cache.get(&thread_id) {
+                Some(cached) => {
+                    let access = check(&app.db, viewer, &cached.space, Action::Read).await?;
+                    (cached, access)
+                }
+                None => load(app, viewer, thread_id).await?,
+            }
         }
     };
     let may = abilities(viewer, &access, &cached.thread);
     app.reads.note(viewer.id, thread_id, Utc::now());
     Ok(ThreadRead { cached, may })
+}
+
+/// Reads a thread the cache does not hold, checks the viewer may read it, and keeps it.
+async fn load(
+    app: &AppState,
+    viewer: &Viewer,
+    thread_id: i32,
+) -> Result<(Arc<CachedThread>, SpaceAccess), ApiError> {
+    let cache = &app.caches.threads;
+    let ticket = cache.ticket();
+    let (thread, space) = threads::find_with_space(&app.db, thread_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let access = check(&app.db, viewer, &space, Action::Read).await?;
+    let mut view = threads::view(&app.db, thread.clone(), &space, Abilities::default()).await?;
+    view.attachments = crate::use_cases::documents::in_thread(&app.db, thread.id).await?;
+    let cached = Arc::new(CachedThread::new(thread, space, view)?);
+    cache.insert(ticket, thread_id, cached.clone());
+    Ok((cached, access))
 }
 
 /// `read_shared`, as a view of its own.
