@@ -48,7 +48,10 @@ impl Application {
             })
             .spawn();
         }
-        let caches = Arc::new(crate::cache::Caches::new(settings.cache.thread_megabytes));
+        let caches = Arc::new(crate::cache::Caches::new(
+            settings.cache.thread_megabytes,
+            settings.database.max_connections,
+        ));
         let follower = crate::cache::follower::Follower::start(db.clone(), caches).await?;
         let indexer = search.clone();
         follower.clone().spawn(move || indexer.changed());

@@ -32,9 +32,6 @@ pub struct Caches {
     pub thread_loads: tokio::sync::Semaphore,
 }
 
-/// Loads of uncached threads at once: enough to keep two cores and the database busy.
-const THREAD_LOADS: usize = 4;
-
 /// One row of `cache_invalidations`, read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Invalidation {
@@ -64,7 +61,9 @@ const SESSION_LIFETIME: Duration = Duration::from_secs(60);
 const THREAD_LIFETIME: Duration = Duration::from_secs(600);
 
 impl Caches {
-    pub fn new(thread_megabytes: u64) -> Self {
+    /// `connections`: the database pool's size. Uncached threads are loaded by all but two of
+    /// them at once, so sign-ins, writes and the followers always find one free.
+    pub fn new(thread_megabytes: u64, connections: u32) -> Self {
         let threads = Cache::builder()
             .max_capacity(thread_megabytes.saturating_mul(1024 * 1024))
             .weigher(|_: &i32, t: &Arc<CachedThread>| t.weight())
@@ -90,7 +89,7 @@ impl Caches {
                     .time_to_live(SESSION_LIFETIME)
                     .build(),
             ),
-            thread_loads: tokio::sync::Semaphore::new(THREAD_LOADS),
+            thread_loads: tokio::sync::Semaphore::new(connections.saturating_sub(2).max(1) as usize),
         }
     }
 
