@@ -34,6 +34,17 @@ pub async fn user_and_space(
         now,
     )
     .await?;
+    let space_id = add_space(db, slug, name, now).await?;
+    Ok((user.id, space_id))
+}
+
+/// Adds a space only chief officers read and post in; returns its id.
+pub async fn add_space(
+    db: &DatabaseConnection,
+    slug: &str,
+    name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<i32> {
     let txn = db.begin().await?;
     let space = spaces::add(
         &txn,
@@ -50,7 +61,7 @@ pub async fn user_and_space(
     )
     .await?;
     txn.commit().await?;
-    Ok((user.id, space.id))
+    Ok(space.id)
 }
 
 /// A thread and its opening post, as `threads::start` left them (to reply under).
@@ -78,9 +89,19 @@ pub async fn thread_and_opening(
 /// Signs the benchmark's chief officer in through the API at `base` (`http://HOST:PORT`) and
 /// returns the access token.
 pub async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    sign_in_as(client, base, EMAIL, PASSWORD).await
+}
+
+/// Signs `email` in through the API at `base`; returns the access token.
+pub async fn sign_in_as(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> anyhow::Result<String> {
     let login: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
+        .json(&serde_json::json!({"email": email, "password": password}))
         .send()
         .await?
         .json()
@@ -88,7 +109,7 @@ pub async fn sign_in(client: &reqwest::Client, base: &str) -> anyhow::Result<Str
     login["access_token"]
         .as_str()
         .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("the benchmark user could not sign in: {login}"))
+        .ok_or_else(|| anyhow::anyhow!("{email} could not sign in: {login}"))
 }
 
 /// The middle value of a set of timings.

@@ -103,19 +103,8 @@ async fn run(
         .build()?;
     let mut tokens = Vec::with_capacity(users);
     for i in 0..users {
-        let login: serde_json::Value = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&serde_json::json!({"email": format!("reader{i}@kent.example"), "password": password}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        tokens.push(
-            login["access_token"]
-                .as_str()
-                .context("a reader could not sign in")?
-                .to_string(),
-        );
+        let email = format!("reader{i}@kent.example");
+        tokens.push(roundtable_bench::sign_in_as(&client, &base, &email, password).await?);
     }
 
     eprintln!("{clients} clients for {seconds} s against {base} ({users} users)");

@@ -21,11 +21,10 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::{bail, Context};
 use roundtable::accounts::{self, NewUser};
 use roundtable::db::entities::thread;
-use roundtable::domain::{Email, Marking, OrgKind, Role, RoleSet, Slug, TagList};
+use roundtable::domain::{Email, Marking, OrgKind, Role, TagList};
 use roundtable::forum::input::{RenderedBody, Title};
 use roundtable::forum::{posts, threads};
 use roundtable::settings::Settings;
-use roundtable::spaces::{self, NewSpace};
 use roundtable_bench::raw_tantivy::Raw;
 use roundtable_bench::webmasters::{lines, use_data_dir, Doc, Query};
 use roundtable_bench::wrk::{self, Load, Sample};
@@ -410,26 +409,10 @@ async fn seed(db: &DatabaseConnection, docs: &[Doc], plan: &Plan) -> anyhow::Res
         .await?;
         users.push(user.id);
     }
-    let txn = db.begin().await?;
     let mut space_ids = Vec::new();
     for (slug, name) in SPACES {
-        let space = spaces::add(
-            &txn,
-            NewSpace {
-                slug: Slug::parse(slug)?,
-                name: name.into(),
-                description: String::new(),
-                read_roles: RoleSet::parse("chief_officer")?,
-                post_roles: RoleSet::parse("chief_officer")?,
-                members: None,
-                archived: false,
-            },
-            now,
-        )
-        .await?;
-        space_ids.push(space.id);
+        space_ids.push(roundtable_bench::add_space(db, slug, name, now).await?);
     }
-    txn.commit().await?;
 
     // Each text is rendered once: posts reuse the corpus's texts. A text the renderer refuses
     // (one of 17,405: a whole web page pasted as text) is skipped, as the importer skips it.
@@ -531,19 +514,7 @@ async fn sign_in_readers(
 ) -> anyhow::Result<Vec<String>> {
     let mut tokens = Vec::with_capacity(n);
     for i in 0..n {
-        let login: serde_json::Value = client
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&serde_json::json!({"email": reader_email(i), "password": PASSWORD}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        tokens.push(
-            login["access_token"]
-                .as_str()
-                .with_context(|| format!("{} could not sign in: {login}", reader_email(i)))?
-                .to_string(),
-        );
+        tokens.push(roundtable_bench::sign_in_as(client, base, &reader_email(i), PASSWORD).await?);
     }
     Ok(tokens)
 }

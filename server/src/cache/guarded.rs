@@ -44,6 +44,11 @@ where
         found
     }
 
+    /// `get` without counting: a second look for a key already counted as a miss.
+    pub fn get_again(&self, key: &K) -> Option<V> {
+        self.entries.get(key)
+    }
+
     pub fn ticket(&self) -> Ticket {
         Ticket(*self.epoch())
     }

@@ -407,7 +407,7 @@ pub async fn read_shared(
             // A few loads at once: with hundreds of readers of uncached threads on two cores,
             // the rest wait here holding nothing instead of each holding a thread's rows.
             let _permit = app.caches.thread_loads.acquire().await.ok();
-            match cache.get(&thread_id) {
+            match cache.get_again(&thread_id) {
                 Some(cached) => {
                     let access = check(&app.db, viewer, &cached.space, Action::Read).await?;
                     (cached, access)
