@@ -232,13 +232,18 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
         seconds: plan.seconds * 2,
     };
     let paused = random_thread_script(&seeded.thread_ids, true)?;
-    let mut reading = Vec::new();
-    for _ in 0..plan.rounds {
-        let root = format!("{base}/");
-        reading
-            .push(wrk::run_script(&root, &[cookie.as_str()], paused.path(), readers_load).await?);
-    }
-    let reading = wrk::medians(&reading);
+    let root = format!("{base}/");
+    let scripted = |script: &tempfile::NamedTempFile, load: Load| {
+        let (root, cookie, path) = (root.clone(), cookie.clone(), script.path().to_path_buf());
+        async move {
+            let mut samples = Vec::new();
+            for _ in 0..plan.rounds {
+                samples.push(wrk::run_script(&root, &[cookie.as_str()], &path, load).await?);
+            }
+            anyhow::Ok(wrk::medians(&samples))
+        }
+    };
+    let reading = scripted(&paused, readers_load).await?;
     let readers_peak_kb = peak.take();
     let script = random_thread_script(&seeded.thread_ids, false)?;
     let saturated_load = Load {
@@ -246,13 +251,7 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
         connections: READERS,
         seconds: plan.seconds,
     };
-    let mut saturated = Vec::new();
-    for _ in 0..plan.rounds {
-        let root = format!("{base}/");
-        saturated
-            .push(wrk::run_script(&root, &[cookie.as_str()], script.path(), saturated_load).await?);
-    }
-    let saturated = wrk::medians(&saturated);
+    let saturated = scripted(&script, saturated_load).await?;
     let saturated_peak_kb = peak.take();
     peak.stop();
     let log_tail = server.stop();

@@ -398,24 +398,24 @@ pub async fn read_shared(
     thread_id: i32,
 ) -> Result<ThreadRead, ApiError> {
     let cache = &app.caches.threads;
-    let (cached, access) = match cache.get(&thread_id) {
+    // A few loads at once: with hundreds of readers of uncached threads on two cores, the
+    // rest wait for a slot holding nothing instead of each holding a thread's rows.
+    let mut slot = None;
+    let found = match cache.get(&thread_id) {
+        Some(cached) => Some(cached),
+        None => {
+            slot = app.caches.thread_loads.acquire().await.ok();
+            cache.get_again(&thread_id)
+        }
+    };
+    let (cached, access) = match found {
         Some(cached) => {
             let access = check(&app.db, viewer, &cached.space, Action::Read).await?;
             (cached, access)
         }
-        None => {
-            // A few loads at once: with hundreds of readers of uncached threads on two cores,
-            // the rest wait here holding nothing instead of each holding a thread's rows.
-            let _permit = app.caches.thread_loads.acquire().await.ok();
-            match cache.get_again(&thread_id) {
-                Some(cached) => {
-                    let access = check(&app.db, viewer, &cached.space, Action::Read).await?;
-                    (cached, access)
-                }
-                None => load(app, viewer, thread_id).await?,
-            }
-        }
+        None => load(app, viewer, thread_id).await?,
     };
+    drop(slot);
     let may = abilities(viewer, &access, &cached.thread);
     app.reads.note(viewer.id, thread_id, Utc::now());
     Ok(ThreadRead { cached, may })
