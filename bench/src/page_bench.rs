@@ -1,13 +1,16 @@
 //! Benchmark: the HTML thread page `GET /threads/{id}` (signed in with the access cookie)
 //! against the JSON thread `GET /api/v1/threads/{id}` (bearer token) and an actix-web
-//! hello-world, for a thread of 50 posts and one of 200, all served by this one process and
-//! measured with `wrk` in the same run. A second hello-world handler answers a fixed copy of
-//! each thread's JSON, to show what sending those bytes costs on its own.
+//! hello-world, for a thread of 50 posts and one of 200, and the home page `GET /` and the
+//! space page `GET /spaces/{slug}` (a full page of 25 threads), all served by this one process
+//! and measured with `wrk` in the same run. A second hello-world handler answers a fixed copy
+//! of each answer's bytes (the 50-post thread's JSON and page, the home and space pages), to
+//! show what sending those bytes costs on its own.
 //!
 //! Run: `cargo run --release -p roundtable-bench --bin page-bench -- [CORPUS] [ROUNDS] [SECONDS]
 //! [CONNECTIONS]` (needs `wrk` on the PATH). Defaults: the shared webmasters corpus, 3 rounds of
 //! 10 s, 64 connections over 2 wrk threads. Set `ROUNDTABLE__DATABASE__URL` to measure on
-//! PostgreSQL.
+//! PostgreSQL, and `PAGE_BENCH_ONLY=TEXT` to measure only the targets whose label holds TEXT
+//! (for profiling).
 //!
 //! The threads are built from the corpus: each post's body is one document's text (as the
 //! search benchmark's forum), replies form a tree (about two in five answer the opening post,
@@ -26,6 +29,10 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 /// The thread sizes measured, in posts (the opening post included).
 const SIZES: [usize; 2] = [50, 200];
+/// Two-post threads seeded beside the measured ones, so the space page lists a full page
+/// (25) and the home page's lists are full.
+const SMALL_THREADS: usize = 40;
+const SPACE_SLUG: &str = "it-digital";
 /// The deepest reply of the seeded trees; the page shows `SHOWN_LEVELS` levels and links the
 /// rest, so a few posts of each thread continue on a branch page.
 const MAX_DEPTH: usize = 8;
@@ -75,6 +82,8 @@ enum Kind {
     Bytes,
     Json,
     Html,
+    /// The home page or a space page (HTML, cookie).
+    Page,
 }
 
 struct Target {
@@ -110,7 +119,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         .build()?;
     let token = roundtable_bench::sign_in(&client, &base).await?;
     let mut targets: Vec<Target> = Vec::new();
-    let mut copies: Vec<(usize, web::Bytes)> = Vec::new();
+    let mut copies: Vec<(String, web::Bytes)> = Vec::new();
     for t in &seeded {
         let json_url = format!("{base}/api/v1/threads/{}", t.id);
         let json = client.get(&json_url).bearer_auth(&token).send().await?;
@@ -129,8 +138,15 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         }
 
         let html_url = format!("{base}/threads/{}", t.id);
-        let html_bytes = check_page(&client, &html_url, cookie_name, &token, t).await?;
-        copies.push((t.posts, web::Bytes::from(json_text.clone())));
+        let html = check_thread_page(&client, &html_url, cookie_name, &token, t).await?;
+        let html_bytes = html.len();
+        if t.posts == SIZES[0] {
+            copies.push((
+                format!("{}-post JSON", t.posts),
+                web::Bytes::from(json_text.clone()),
+            ));
+            copies.push((format!("{}-post page", t.posts), web::Bytes::from(html)));
+        }
         targets.push(Target {
             label: format!("GET /api/v1/threads/{{id}} (JSON), {} posts", t.posts),
             kind: Kind::Json,
@@ -149,23 +165,49 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         });
     }
 
-    let served = copies.clone();
+    for (label, path, must_hold) in [
+        (
+            "GET / (home page)",
+            "/".to_string(),
+            seeded[0].title.clone(),
+        ),
+        (
+            "GET /spaces/{slug} (space page, 25 threads)",
+            format!("/spaces/{SPACE_SLUG}"),
+            seeded[0].title.clone(),
+        ),
+    ] {
+        let url = format!("{base}{path}");
+        let body = get_page(&client, &url, cookie_name, &token, &must_hold).await?;
+        eprintln!(
+            "checked: {url} answers 200 with a seeded title, {} bytes",
+            body.len()
+        );
+        targets.push(Target {
+            label: label.to_string(),
+            kind: Kind::Page,
+            posts: 0,
+            url,
+            bytes: body.len(),
+            samples: Vec::new(),
+        });
+        copies.push((label.to_string(), web::Bytes::from(body)));
+    }
+
+    let served: Vec<(usize, web::Bytes)> =
+        copies.iter().map(|(_, b)| b.clone()).enumerate().collect();
     let hello = HttpServer::new(move || {
         let mut app = App::new().route(
             "/",
             web::get().to(|| async { HttpResponse::Ok().body("Hello world!") }),
         );
-        for (posts, body) in &served {
+        for (n, body) in &served {
             let body = body.clone();
             app = app.route(
-                &format!("/bytes/{posts}"),
+                &format!("/bytes/{n}"),
                 web::get().to(move || {
                     let body = body.clone();
-                    async move {
-                        HttpResponse::Ok()
-                            .content_type("application/json")
-                            .body(body)
-                    }
+                    async move { HttpResponse::Ok().body(body) }
                 }),
             );
         }
@@ -183,18 +225,23 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         bytes: "Hello world!".len(),
         samples: Vec::new(),
     }];
-    for (posts, body) in &copies {
+    for (n, (what, body)) in copies.iter().enumerate() {
         baselines.push(Target {
-            label: format!("hello-world handler answering the {posts}-post JSON's bytes"),
+            label: format!("hello-world handler answering the bytes of: {what}"),
             kind: Kind::Bytes,
-            posts: *posts,
-            url: format!("http://{hello_addr}/bytes/{posts}"),
+            posts: 0,
+            url: format!("http://{hello_addr}/bytes/{n}"),
             bytes: body.len(),
             samples: Vec::new(),
         });
     }
     baselines.append(&mut targets);
     let mut targets = baselines;
+    // For profiling one endpoint: `PAGE_BENCH_ONLY=space` measures the hello-world and the
+    // targets whose label holds the text.
+    if let Ok(only) = std::env::var("PAGE_BENCH_ONLY") {
+        targets.retain(|t| t.kind == Kind::Hello || t.label.contains(&only));
+    }
 
     eprintln!(
         "measuring {} targets, {rounds} rounds of `{}` each, order rotated every round",
@@ -212,7 +259,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
             let headers: Vec<&str> = match target.kind {
                 Kind::Hello | Kind::Bytes => vec![],
                 Kind::Json => vec![bearer.as_str()],
-                Kind::Html => vec![cookie.as_str()],
+                Kind::Html | Kind::Page => vec![cookie.as_str()],
             };
             let sample = wrk::run(&target.url, &headers, load).await?;
             eprintln!(
@@ -231,15 +278,15 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The page must answer 200 with HTML holding the thread's title and its posts, for the
-/// cookie alone (no bearer token), before anything is measured. Returns the page's size.
-async fn check_page(
+/// The page must answer 200 with HTML holding `must_hold` (escaped as askama writes it), for
+/// the cookie alone (no bearer token), before anything is measured. Returns the page.
+async fn get_page(
     client: &reqwest::Client,
     url: &str,
     cookie_name: &str,
     token: &str,
-    t: &Seeded,
-) -> anyhow::Result<usize> {
+    must_hold: &str,
+) -> anyhow::Result<String> {
     let res = client
         .get(url)
         .header("Cookie", format!("{cookie_name}={token}"))
@@ -269,13 +316,24 @@ async fn check_page(
     if !content_type.starts_with("text/html") {
         bail!("GET {url} answered {content_type:?}, not HTML");
     }
-    if !body.contains(&escape_html(&t.title)) {
+    if !body.contains(&escape_html(must_hold)) {
         bail!(
-            "GET {url} answered 200 but without the thread's title {:?}; nothing measured.\n{}",
-            t.title,
+            "GET {url} answered 200 but without {must_hold:?}; nothing measured.\n{}",
             body.chars().take(2000).collect::<String>()
         );
     }
+    Ok(body)
+}
+
+/// The thread page must hold the thread's title and its posts. Returns the page.
+async fn check_thread_page(
+    client: &reqwest::Client,
+    url: &str,
+    cookie_name: &str,
+    token: &str,
+    t: &Seeded,
+) -> anyhow::Result<String> {
+    let body = get_page(client, url, cookie_name, token, &t.title).await?;
     let shown = body.matches("<article class=\"rt-post").count();
     let shown_levels = roundtable::pages::tree::SHOWN_LEVELS;
     let expected: usize = t.depths.iter().take(shown_levels + 1).sum();
@@ -291,7 +349,7 @@ async fn check_page(
     if shown != expected {
         eprintln!("warning: expected the page to show {expected} posts, it shows {shown}");
     }
-    Ok(body.len())
+    Ok(body)
 }
 
 /// The title as askama writes it into the page.
@@ -430,7 +488,7 @@ fn reply_tree(n: usize, rng: &mut Rng) -> (Vec<usize>, Vec<usize>) {
 async fn seed(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<Vec<Seeded>> {
     let now = chrono::Utc::now();
     let (reader_id, space_id) =
-        roundtable_bench::user_and_space(db, "it-digital", "IT & Digital").await?;
+        roundtable_bench::user_and_space(db, SPACE_SLUG, "IT & Digital").await?;
     let mut authors = vec![reader_id];
     let orgs = [
         ("Essex Police", OrgKind::Force, Role::ChiefOfficer),
@@ -468,20 +526,7 @@ async fn seed(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<Vec<Seede
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut seeded = Vec::new();
     for size in SIZES {
-        // A title as people write them: no markup characters, not too long.
-        let (title, tags) = loop {
-            let d = docs.get(next_doc).context("corpus too small")?;
-            next_doc += 1;
-            let n = d.title.chars().count();
-            if (20..=120).contains(&n) && !d.title.contains(['&', '<', '>', '"', '\'']) {
-                let tags = d
-                    .metadata
-                    .as_ref()
-                    .map(|m| m.tags.clone())
-                    .unwrap_or_default();
-                break (d.title.clone(), tags);
-            }
-        };
+        let (title, tags) = next_title(docs, &mut next_doc)?;
         let mut bodies = Vec::with_capacity(size);
         while bodies.len() < size {
             let d = docs.get(next_doc).context("corpus too small")?;
@@ -530,5 +575,57 @@ async fn seed(db: &DatabaseConnection, docs: &[Doc]) -> anyhow::Result<Vec<Seede
             depths,
         });
     }
+    // Older, two-post threads, an hour apart, so the measured threads stay the most recent.
+    for k in 0..SMALL_THREADS {
+        let (title, tags) = next_title(docs, &mut next_doc)?;
+        let mut bodies = Vec::with_capacity(2);
+        while bodies.len() < 2 {
+            let d = docs.get(next_doc).context("corpus too small")?;
+            next_doc += 1;
+            if let Some(b) = body(&d.text) {
+                bodies.push(b);
+            }
+        }
+        let at = now - chrono::Duration::hours(k as i64 + 1);
+        let mut bodies = bodies.into_iter();
+        let txn = db.begin().await?;
+        let (thread_id, opening) = threads::start(
+            &txn,
+            space_id,
+            authors[k % authors.len()],
+            threads::NewThread {
+                title: Title::parse(&title, 200).map_err(|e| anyhow::anyhow!("{e}"))?,
+                body: bodies.next().context("a body")?,
+                tags: TagList::parse(&tags, 10).unwrap_or_default(),
+                marking: Marking::Official,
+            },
+            at,
+        )
+        .await?;
+        let (thread, opening) =
+            roundtable_bench::thread_and_opening(&txn, thread_id, opening).await?;
+        let reply = bodies.next().context("a body")?;
+        let author = authors[(k + 1) % authors.len()];
+        posts::reply(&txn, &thread, &opening, author, &reply, at).await?;
+        txn.commit().await?;
+    }
     Ok(seeded)
+}
+
+/// The next title of the corpus as people write them (no markup characters, not too long),
+/// with its tags.
+fn next_title(docs: &[Doc], next_doc: &mut usize) -> anyhow::Result<(String, Vec<String>)> {
+    loop {
+        let d = docs.get(*next_doc).context("corpus too small")?;
+        *next_doc += 1;
+        let n = d.title.chars().count();
+        if (20..=120).contains(&n) && !d.title.contains(['&', '<', '>', '"', '\'']) {
+            let tags = d
+                .metadata
+                .as_ref()
+                .map(|m| m.tags.clone())
+                .unwrap_or_default();
+            return Ok((d.title.clone(), tags));
+        }
+    }
 }

@@ -23,17 +23,17 @@ enum CacheInvalidations {
 
 /// One trigger: on `events` of `table`, insert the rows `select` yields, which read the
 /// changed row as `R` (the new row, or the old one on DELETE).
-struct Watch {
-    name: &'static str,
-    table: &'static str,
-    event: Event,
-    select: &'static str,
+pub(crate) struct Watch {
+    pub name: &'static str,
+    pub table: &'static str,
+    pub event: Event,
+    pub select: &'static str,
     /// Only when this holds of `OLD` and `NEW` (updates only).
-    when: Option<&'static str>,
+    pub when: Option<&'static str>,
 }
 
 #[derive(Clone, Copy)]
-enum Event {
+pub(crate) enum Event {
     Insert,
     Update(&'static str),
     Delete,
@@ -86,7 +86,7 @@ const EVERY_THREAD_AND_ACCESS: &str =
     "SELECT 'thread', CAST(NULL AS INTEGER) UNION ALL SELECT 'access', CAST(NULL AS INTEGER)";
 const ACCESS_OF_USER_ID: &str = "SELECT 'access', R.user_id";
 const ACCESS_OF_USER: &str = "SELECT 'access', R.id";
-const CHOICES_OF_USER_ID: &str = "SELECT 'user', R.user_id";
+pub(crate) const CHOICES_OF_USER_ID: &str = "SELECT 'user', R.user_id";
 
 fn watches() -> Vec<Watch> {
     use Event::*;
@@ -172,7 +172,7 @@ impl Watch {
         self.select.replace("R.", &format!("{row}."))
     }
 
-    fn create(&self, backend: DbBackend) -> Vec<String> {
+    pub(crate) fn create(&self, backend: DbBackend) -> Vec<String> {
         let name = self.trigger_name();
         let (table, event, select) = (self.table, self.event.sql(), self.select());
         let insert = format!("INSERT INTO cache_invalidations (kind, target_id) {select};");
@@ -198,7 +198,7 @@ impl Watch {
         }
     }
 
-    fn drop(&self, backend: DbBackend) -> Vec<String> {
+    pub(crate) fn drop(&self, backend: DbBackend) -> Vec<String> {
         let name = self.trigger_name();
         match backend {
             DbBackend::Postgres => vec![
@@ -225,7 +225,10 @@ fn outbox_notify(backend: DbBackend) -> Vec<String> {
     }
 }
 
-async fn run(db: &SchemaManagerConnection<'_>, statements: Vec<String>) -> Result<(), DbErr> {
+pub(crate) async fn run(
+    db: &SchemaManagerConnection<'_>,
+    statements: Vec<String>,
+) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     for sql in statements {
         db.execute_raw(Statement::from_string(backend, sql)).await?;

@@ -39,8 +39,7 @@ where
 
     pub fn get(&self, key: &K) -> Option<V> {
         let found = self.entries.get(key);
-        let counter = if found.is_some() { HITS } else { MISSES };
-        metrics::counter!(counter, "cache" => self.name).increment(1);
+        self.count(found.is_some());
         found
     }
 
@@ -59,6 +58,22 @@ where
         if *epoch == ticket.0 {
             self.entries.insert(key, value);
         }
+    }
+
+    /// Stores what `make` makes of the entry now stored (or of none), unless something was
+    /// invalidated since `ticket` was taken: for entries that gather values one at a time.
+    pub fn upsert(&self, ticket: Ticket, key: K, make: impl FnOnce(Option<V>) -> V) {
+        let epoch = self.epoch();
+        if *epoch == ticket.0 {
+            let value = make(self.entries.get(&key));
+            self.entries.insert(key, value);
+        }
+    }
+
+    /// Counts a hit or a miss found some other way (inside an entry).
+    pub fn count(&self, hit: bool) {
+        let counter = if hit { HITS } else { MISSES };
+        metrics::counter!(counter, "cache" => self.name).increment(1);
     }
 
     pub fn invalidate(&self, keys: impl IntoIterator<Item = K>) {
@@ -94,6 +109,25 @@ mod tests {
         let ticket = c.ticket();
         c.insert(ticket, 1, "fresh");
         assert_eq!(c.get(&1), Some("fresh"));
+    }
+
+    #[test]
+    fn an_upsert_after_an_invalidation_stores_nothing() {
+        let c = cache();
+        let ticket = c.ticket();
+        c.upsert(ticket, 1, |old| old.unwrap_or("first"));
+        assert_eq!(c.get(&1), Some("first"));
+        c.upsert(ticket, 1, |old| {
+            if old == Some("first") {
+                "second"
+            } else {
+                "wrong"
+            }
+        });
+        assert_eq!(c.get(&1), Some("second"));
+        c.invalidate([2]);
+        c.upsert(ticket, 1, |_| "stale");
+        assert_eq!(c.get(&1), Some("second"));
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! What each process keeps between requests so that a read needs no database round trip:
-//! live sessions (with the person's memberships), the list of spaces, rendered threads and
-//! each person's watches. Every entry is forgotten within a second of a change to what it was
+//! live sessions (with the person's memberships), the list of spaces, rendered threads, each
+//! person's watches, and the home and space pages' lists with each person's unread marks. Every entry is forgotten within a second of a change to what it was
 //! read from, on every process: database triggers write each change to
 //! `cache_invalidations` in the change's own transaction, and `follower` applies those rows
 //! (woken by PostgreSQL's `NOTIFY`, polling as a backup, and at once after each write
 //! request this process answers).
 pub mod follower;
 pub mod guarded;
+pub mod lists;
 
 use crate::auth::extractor::CachedSession;
 use crate::db::entities::space;
@@ -28,6 +29,8 @@ pub struct Caches {
     pub threads: Guarded<i32, Arc<CachedThread>>,
     /// By user id.
     pub watches: Guarded<i32, Arc<Watches>>,
+    /// The home and space pages' lists, and each person's unread marks.
+    pub lists: lists::Lists,
     /// Threads being read from the database into `threads` at once, at most.
     pub thread_loads: tokio::sync::Semaphore,
 }
@@ -40,7 +43,7 @@ pub enum Invalidation {
     Access(Option<i32>),
     /// A thread's rendering is stale (`None`: every thread's).
     Thread(Option<i32>),
-    /// A user's watches changed.
+    /// A user's watches or reads changed.
     Choices(Option<i32>),
 }
 
@@ -89,6 +92,7 @@ impl Caches {
                     .time_to_live(SESSION_LIFETIME)
                     .build(),
             ),
+            lists: lists::Lists::new(SESSION_LIFETIME),
             thread_loads: tokio::sync::Semaphore::new(connections.saturating_sub(2).max(1) as usize),
         }
     }
@@ -119,10 +123,19 @@ impl Caches {
         if spaces {
             self.spaces.clear();
         }
+        let any_thread = !threads.is_empty();
         if all_threads {
             self.threads.clear();
         } else if !threads.is_empty() {
             self.threads.invalidate(threads);
+        }
+        // Any change to a thread or to anyone's access may move or hide a listed thread.
+        if access || all_threads || any_thread {
+            self.lists.clear();
+        } else if all_watches {
+            self.lists.unread.clear();
+        } else if !watches.is_empty() {
+            self.lists.unread.invalidate(watches.iter().copied());
         }
         if all_watches {
             self.watches.clear();
@@ -137,5 +150,79 @@ impl Caches {
         self.spaces.clear();
         self.threads.clear();
         self.watches.clear();
+        self.lists.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lists::{HomeLists, UnreadAnswer, UnreadQuestion};
+    use super::*;
+
+    fn lists_kept(c: &Caches) -> (bool, bool, bool, bool) {
+        let q = UnreadQuestion::Among {
+            space: 1,
+            threads: vec![],
+        };
+        (
+            c.lists.home.get_again(&vec![1]).is_some(),
+            c.lists.spaces.get_again(&(1, None, None, 25)).is_some(),
+            c.lists.unread.get(1, &q).is_some(),
+            c.lists.unread.get(2, &q).is_some(),
+        )
+    }
+
+    fn filled() -> Caches {
+        let c = Caches::new(1, 10);
+        let q = UnreadQuestion::Among {
+            space: 1,
+            threads: vec![],
+        };
+        let t = c.lists.home.ticket();
+        c.lists.home.insert(
+            t,
+            vec![1],
+            Arc::new(HomeLists {
+                pinned: vec![],
+                latest: vec![],
+                endorsed: vec![],
+                rows: Default::default(),
+            }),
+        );
+        let t = c.lists.spaces.ticket();
+        c.lists.spaces.insert(
+            t,
+            (1, None, None, 25),
+            Arc::new(lists::SpaceList::new(vec![], None, Default::default())),
+        );
+        for person in [1, 2] {
+            let t = c.lists.unread.ticket();
+            c.lists
+                .unread
+                .insert(t, person, q.clone(), Arc::new(UnreadAnswer::default()));
+        }
+        c
+    }
+
+    #[test]
+    fn a_persons_reads_forget_their_marks_only() {
+        let c = filled();
+        assert_eq!(lists_kept(&c), (true, true, true, true));
+        c.apply(&[Invalidation::Choices(Some(1))]);
+        assert_eq!(lists_kept(&c), (true, true, false, true));
+    }
+
+    #[test]
+    fn a_thread_or_an_access_change_forgets_every_list() {
+        for change in [
+            Invalidation::Thread(Some(5)),
+            Invalidation::Thread(None),
+            Invalidation::Access(Some(9)),
+            Invalidation::Access(None),
+        ] {
+            let c = filled();
+            c.apply(&[change]);
+            assert_eq!(lists_kept(&c), (false, false, false, false), "{change:?}");
+        }
     }
 }

@@ -232,7 +232,7 @@ pub async fn person(
     id: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let found = directory::profile(&state, &who.viewer, id_from_path(&id)?).await?;
-    let threads = rows(found.recent_threads);
+    let threads = rows(&found.recent_threads);
     let (marking, sensitive) = super::views::page_marking(threads.iter().map(|t| &t.sensitive));
     render::page(
         &state,

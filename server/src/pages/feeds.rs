@@ -106,7 +106,7 @@ pub async fn space(
     let reader = feeds::reader(&state, &token).await?;
     let found = feeds::space_listing(&state, &reader, &slug, ENTRIES).await?;
     let base = base(&state);
-    let mut threads = found.threads;
+    let mut threads = found.list.threads.clone();
     threads.sort_by_key(|t| std::cmp::Reverse(t.last_activity_at));
     atom(Atom {
         title: format!("{} – Roundtable", found.space.name),

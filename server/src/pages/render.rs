@@ -92,16 +92,51 @@ pub fn page_with_status(
     Ok(respond(status, template.render()?, &csp(state)))
 }
 
-/// "2 December 2026, 14:05" in UK time.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "2 December 2026, 14:05" in UK time. Written out by hand: pages show many dates, and
+/// chrono's `format` parses its pattern again for each.
 pub fn when(at: DateTime<Utc>) -> String {
-    at.with_timezone(&chrono_tz::Europe::London)
-        .format("%-d %B %Y, %H:%M")
-        .to_string()
+    use chrono::{Datelike, Timelike};
+    let uk = at.with_timezone(&chrono_tz::Europe::London);
+    let month = MONTHS[uk.month0() as usize % 12];
+    format!(
+        "{} {month} {}, {:02}:{:02}",
+        uk.day(),
+        uk.year(),
+        uk.hour(),
+        uk.minute()
+    )
 }
 
-/// The machine-readable form for `<time datetime>`.
+/// The machine-readable form for `<time datetime>`: "2026-12-02T14:05:00Z".
 pub fn iso(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&at.year()) {
+        return at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    }
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 #[cfg(test)]
@@ -115,5 +150,30 @@ mod tests {
         assert_eq!(when(summer), "1 July 2026, 14:05");
         let winter = Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).unwrap();
         assert_eq!(when(winter), "2 December 2026, 09:00");
+        let new_year = Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 7).unwrap();
+        assert_eq!(when(new_year), "31 December 2026, 23:59");
+    }
+
+    #[test]
+    fn machine_dates_match_rfc_3339_in_utc() {
+        for at in [
+            Utc.with_ymd_and_hms(2026, 7, 1, 13, 5, 9).unwrap(),
+            Utc.with_ymd_and_hms(1999, 1, 2, 3, 4, 5).unwrap(),
+            Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap()
+                + chrono::Duration::milliseconds(999),
+        ] {
+            assert_eq!(
+                iso(at),
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            for (day, month) in [(1, 1), (15, 3), (31, 10), (29, 2)] {
+                let shifted = Utc.with_ymd_and_hms(2028, month, day, 0, 30, 0).unwrap();
+                let by_chrono = shifted
+                    .with_timezone(&chrono_tz::Europe::London)
+                    .format("%-d %B %Y, %H:%M")
+                    .to_string();
+                assert_eq!(when(shifted), by_chrono);
+            }
+        }
     }
 }

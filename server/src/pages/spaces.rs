@@ -2,7 +2,7 @@
 use super::errors::PageError;
 use super::render::{self, Chrome};
 use super::session::SignedIn;
-use super::views::{page_marking, rows_marked, ThreadRow};
+use super::views::{kept_rows, page_marking, render_rows, shown};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::use_cases;
@@ -14,7 +14,7 @@ const PAGE_SIZE: u64 = 25;
 
 #[derive(Template)]
 #[template(path = "pages/space.html")]
-struct SpacePage {
+struct SpacePage<'a> {
     chrome: Chrome,
     marking: String,
     sensitive: bool,
@@ -24,7 +24,7 @@ struct SpacePage {
     archived: bool,
     can_post: bool,
     tag: Option<String>,
-    threads: Vec<ThreadRow>,
+    rows: Vec<&'a str>,
     next: Option<String>,
 }
 
@@ -64,7 +64,7 @@ pub async fn show(
         PAGE_SIZE,
     )
     .await?;
-    let next = found.next_cursor.map(|c| {
+    let next = found.list.next_cursor.as_ref().map(|c| {
         let mut url = format!("/spaces/{}?cursor={c}", found.space.slug);
         if let Some(t) = &tag {
             url.push_str("&tag=");
@@ -72,16 +72,11 @@ pub async fn show(
         }
         url
     });
-    let threads: Vec<ThreadRow> = rows_marked(found.threads, &found.unread)
-        .into_iter()
-        .map(|mut row| {
-            if let Some(names) = found.organisations.get(&row.id) {
-                row.organisations = names.join(", ");
-            }
-            row
-        })
-        .collect();
-    let (marking, sensitive) = page_marking(threads.iter().map(|t| &t.sensitive));
+    let list = &found.list;
+    let rendered = kept_rows(&list.rows, || {
+        render_rows(&list.threads, Some(&list.organisations))
+    })?;
+    let (marking, sensitive) = page_marking(rendered.iter().map(|r| &r.sensitive));
     render::page(
         &state,
         &SpacePage {
@@ -94,7 +89,7 @@ pub async fn show(
             archived: found.space.archived,
             can_post: found.can_post,
             tag,
-            threads,
+            rows: shown(rendered, &found.unread),
             next,
         },
     )

@@ -1,8 +1,10 @@
 //! What templates show of a thread or space listing: plain strings, dates already written
 //! out, names already chosen, so templates hold no logic beyond loops and conditions.
 use super::render::{iso, when};
+use crate::cache::lists::RenderedRow;
 use crate::forum::people::AuthorView;
 use crate::forum::threads::ThreadSummary;
+use std::collections::HashSet;
 
 pub struct ThreadRow {
     pub id: i32,
@@ -25,19 +27,19 @@ pub struct ThreadRow {
     pub organisations: String,
 }
 
-impl From<ThreadSummary> for ThreadRow {
-    fn from(t: ThreadSummary) -> Self {
-        let (author, organisation) = match t.author {
-            Some(a) => (a.display_name, a.organisation),
+impl From<&ThreadSummary> for ThreadRow {
+    fn from(t: &ThreadSummary) -> Self {
+        let (author, organisation) = match &t.author {
+            Some(a) => (a.display_name.clone(), a.organisation.clone()),
             None => (String::new(), String::new()),
         };
         ThreadRow {
             sensitive: t.marking != "OFFICIAL",
             id: t.id,
-            title: t.title,
-            space: t.space,
-            marking: t.marking,
-            tags: t.tags,
+            title: t.title.clone(),
+            space: t.space.clone(),
+            marking: t.marking.clone(),
+            tags: t.tags.clone(),
             pinned: t.pinned,
             locked: t.locked,
             best_practice: t.best_practice,
@@ -52,22 +54,58 @@ impl From<ThreadSummary> for ThreadRow {
     }
 }
 
-pub fn rows(threads: Vec<ThreadSummary>) -> Vec<ThreadRow> {
-    threads.into_iter().map(ThreadRow::from).collect()
+#[derive(askama::Template)]
+#[template(path = "pages/_thread_item.html")]
+struct ThreadItem<'a> {
+    t: &'a ThreadRow,
 }
 
-/// Rows, marking those in `unread`.
-pub fn rows_marked(
-    threads: Vec<ThreadSummary>,
-    unread: &std::collections::HashSet<i32>,
-) -> Vec<ThreadRow> {
+/// Each thread's row rendered for a reader who has read it and for one who has not, with the
+/// organisations taking part where the page shows them.
+pub fn render_rows(
+    threads: &[ThreadSummary],
+    organisations: Option<&std::collections::HashMap<i32, Vec<String>>>,
+) -> Result<Vec<RenderedRow>, askama::Error> {
+    use askama::Template;
     threads
-        .into_iter()
-        .map(|t| ThreadRow {
-            unread: unread.contains(&t.id),
-            ..ThreadRow::from(t)
+        .iter()
+        .map(|summary| {
+            let mut t = ThreadRow::from(summary);
+            if let Some(names) = organisations.and_then(|o| o.get(&t.id)) {
+                t.organisations = names.join(", ");
+            }
+            let read = ThreadItem { t: &t }.render()?;
+            t.unread = true;
+            let unread = ThreadItem { t: &t }.render()?;
+            Ok(RenderedRow {
+                id: t.id,
+                sensitive: t.sensitive,
+                read,
+                unread,
+            })
         })
         .collect()
+}
+
+/// The rows kept in `slot`, rendered now if they are not yet.
+pub fn kept_rows<T>(
+    slot: &std::sync::OnceLock<T>,
+    render: impl FnOnce() -> Result<T, askama::Error>,
+) -> Result<&T, askama::Error> {
+    if let Some(kept) = slot.get() {
+        return Ok(kept);
+    }
+    let made = render()?;
+    Ok(slot.get_or_init(move || made))
+}
+
+/// The rows as `unread` marks them for one viewer.
+pub fn shown<'a>(rows: &'a [RenderedRow], unread: &HashSet<i32>) -> Vec<&'a str> {
+    rows.iter().map(|r| r.for_viewer(unread)).collect()
+}
+
+pub fn rows(threads: &[ThreadSummary]) -> Vec<ThreadRow> {
+    threads.iter().map(ThreadRow::from).collect()
 }
 
 /// How a role is written for people.

@@ -1,14 +1,12 @@
 //! What the home page shows someone: their spaces, and what is going on in them.
-use crate::accounts;
 use crate::auth::Viewer;
-use crate::db::entities::thread;
+use crate::cache::lists::{HomeLists, UnreadAnswer, UnreadQuestion};
 use crate::error::ApiError;
-use crate::forum::threads::{self, Recent, ThreadSummary};
-use crate::forum::unread;
+use crate::forum::threads::{self, Recent};
 use crate::permissions::{decide, Action, Subject};
 use crate::state::AppState;
-use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use crate::use_cases::unread;
+use std::sync::Arc;
 
 pub struct SpaceCard {
     /// Threads active since the viewer last read them.
@@ -24,18 +22,18 @@ pub struct SpaceCard {
 
 pub struct Home {
     pub spaces: Vec<SpaceCard>,
-    /// Threads the viewer posted in with replies they have not read.
-    pub new_replies: Vec<ThreadSummary>,
-    /// Which threads listed here the viewer has not read.
-    pub unread: std::collections::HashSet<i32>,
-    pub pinned: Vec<ThreadSummary>,
-    pub latest: Vec<ThreadSummary>,
-    pub endorsed: Vec<ThreadSummary>,
+    /// The pinned, latest and newly endorsed threads, shared with everyone with these spaces.
+    pub lists: Arc<HomeLists>,
+    /// The viewer's threads with replies they have not read (`new_replies`), and which
+    /// threads listed here they have not read (`unread`).
+    pub marks: Arc<UnreadAnswer>,
 }
 
 /// The viewer's spaces, and the pinned, latest and newly endorsed threads in those whose
 /// audience they belong to (an admin's reach into other spaces is not listed here, so nothing
-/// is shown that would have to be audited as a read).
+/// is shown that would have to be audited as a read). The lists are the same for everyone with
+/// the same spaces and the unread marks are the viewer's: both come from this process's
+/// caches when nothing they were read from has changed.
 pub async fn overview(app: &AppState, viewer: &Viewer) -> Result<Home, ApiError> {
     let subject = Subject::from(viewer);
     let readable = crate::permissions::readable_by_viewer(app, viewer).await?;
@@ -44,13 +42,27 @@ pub async fn overview(app: &AppState, viewer: &Viewer) -> Result<Home, ApiError>
         .filter(|r| !r.as_admin)
         .map(|r| (r.space.id, r.space.slug.clone()))
         .collect();
-    let ids: Vec<i32> = mine.iter().map(|(id, _)| *id).collect();
-    let since = unread::since(accounts::joined_at(&app.db, viewer.id).await?, Utc::now());
-    let counts = unread::counts_by_space(&app.db, viewer.id, &ids, since).await?;
+    let lists = home_lists(app, &mine).await?;
+    let listed: Vec<i32> = lists
+        .pinned
+        .iter()
+        .chain(&lists.latest)
+        .chain(&lists.endorsed)
+        .map(|t| t.id)
+        .collect();
+    let marks = unread::answer(
+        app,
+        viewer,
+        UnreadQuestion::Home {
+            spaces: mine,
+            listed,
+        },
+    )
+    .await?;
     let spaces = readable
         .into_iter()
         .map(|r| SpaceCard {
-            unread: counts.get(&r.space.id).copied().unwrap_or(0),
+            unread: marks.counts.get(&r.space.id).copied().unwrap_or(0),
             can_post: decide(&subject, &r.access, Action::StartThread).allowed(),
             slug: r.space.slug,
             name: r.space.name,
@@ -59,30 +71,27 @@ pub async fn overview(app: &AppState, viewer: &Viewer) -> Result<Home, ApiError>
             archived: r.space.archived,
         })
         .collect();
-    let replied = unread::with_new_replies(&app.db, viewer.id, &ids, since, 10).await?;
-    let rows = thread::Entity::find()
-        .filter(thread::Column::Id.is_in(replied.clone()))
-        .all(&app.db)
-        .await?;
-    let mut new_replies = threads::summaries_in(&app.db, &mine, rows).await?;
-    new_replies.sort_by_key(|t| std::cmp::Reverse(t.last_activity_at));
-    let pinned = threads::recent(&app.db, &mine, Recent::Pinned, 5).await?;
-    let latest = threads::recent(&app.db, &mine, Recent::Active, 10).await?;
-    let endorsed = threads::recent(&app.db, &mine, Recent::Endorsed, 5).await?;
-    let listed: Vec<i32> = pinned
-        .iter()
-        .chain(&latest)
-        .chain(&endorsed)
-        .map(|t| t.id)
-        .collect();
-    let mut unread = unread::among(&app.db, viewer.id, &ids, &listed, since).await?;
-    unread.extend(replied);
     Ok(Home {
         spaces,
-        new_replies,
-        unread,
-        pinned,
-        latest,
-        endorsed,
+        lists,
+        marks,
     })
+}
+
+/// The pinned, latest and newly endorsed threads across `spaces` (id and slug).
+async fn home_lists(app: &AppState, spaces: &[(i32, String)]) -> Result<Arc<HomeLists>, ApiError> {
+    let cache = &app.caches.lists.home;
+    let key: Vec<i32> = spaces.iter().map(|(id, _)| *id).collect();
+    if let Some(known) = cache.get(&key) {
+        return Ok(known);
+    }
+    let ticket = cache.ticket();
+    let lists = Arc::new(HomeLists {
+        pinned: threads::recent(&app.db, spaces, Recent::Pinned, 5).await?,
+        latest: threads::recent(&app.db, spaces, Recent::Active, 10).await?,
+        endorsed: threads::recent(&app.db, spaces, Recent::Endorsed, 5).await?,
+        rows: Default::default(),
+    });
+    cache.insert(ticket, key, lists.clone());
+    Ok(lists)
 }

@@ -18,3 +18,4 @@ pub mod search;
 pub mod sign_in;
 pub mod spaces;
 pub mod threads;
+pub mod unread;

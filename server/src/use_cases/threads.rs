@@ -1,6 +1,7 @@
 //! Starting, listing, reading and changing threads.
 use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
+use crate::cache::lists::{SpaceList, UnreadQuestion};
 use crate::db::entities::{space, thread};
 use crate::domain::{Marking, TagList};
 use crate::error::ApiError;
@@ -31,8 +32,11 @@ pub struct Started {
 }
 
 async fn space_by_slug(app: &AppState, slug: &str) -> Result<space::Model, ApiError> {
-    spaces::find_by_slug(&app.db, slug)
+    spaces::all_cached(&app.caches, &app.db)
         .await?
+        .iter()
+        .find(|s| s.slug == slug)
+        .cloned()
         .ok_or_else(ApiError::not_found)
 }
 
@@ -94,7 +98,7 @@ pub async fn list(
     limit: u64,
 ) -> Result<(Vec<ThreadSummary>, Option<String>), ApiError> {
     let found = listing(app, viewer, space_slug, cursor, None, limit).await?;
-    Ok((found.threads, found.next_cursor))
+    Ok((found.list.threads.clone(), found.list.next_cursor.clone()))
 }
 
 /// A space: the space, whether the viewer may start a thread, and one page of its threads
@@ -102,12 +106,10 @@ pub async fn list(
 pub struct Listing {
     pub space: space::Model,
     pub can_post: bool,
-    pub threads: Vec<ThreadSummary>,
-    pub next_cursor: Option<String>,
-    /// Which of `threads` the viewer has not read since they were last active.
+    /// The page of threads, shared with everyone else who lists it.
+    pub list: Arc<SpaceList>,
+    /// Which of the threads the viewer has not read since they were last active.
     pub unread: std::collections::HashSet<i32>,
-    /// The organisations taking part in each thread, by thread id.
-    pub organisations: std::collections::HashMap<i32, Vec<String>>,
 }
 
 pub async fn listing(
@@ -121,26 +123,51 @@ pub async fn listing(
     let space = space_by_slug(app, space_slug).await?;
     let access = check(&app.db, viewer, &space, Action::Read).await?;
     let can_post = decide(&Subject::from(viewer), &access, Action::StartThread).allowed();
-    let cursor = cursor
+    let list = space_list(app, &space, cursor, tagged, limit).await?;
+    Ok(Listing {
+        space,
+        can_post,
+        list,
+        unread: Default::default(),
+    })
+}
+
+/// One page of the space's threads, the same for everyone who may read it: from this
+/// process's cache, or read and kept.
+async fn space_list(
+    app: &AppState,
+    space: &space::Model,
+    cursor: Option<&str>,
+    tagged: Option<&str>,
+    limit: u64,
+) -> Result<Arc<SpaceList>, ApiError> {
+    let decoded = cursor
         .map(|c| {
             ThreadCursor::decode(c)
                 .ok_or_else(|| ApiError::validation("cursor", "cursor is not valid"))
         })
         .transpose()?;
+    let cache = &app.caches.lists.spaces;
+    let key = (
+        space.id,
+        tagged.map(str::to_owned),
+        cursor.map(str::to_owned),
+        limit,
+    );
+    if let Some(known) = cache.get(&key) {
+        return Ok(known);
+    }
+    let ticket = cache.ticket();
     let (threads, next_cursor) =
-        threads::list(&app.db, &space, cursor.as_ref(), tagged, limit).await?;
-    Ok(Listing {
-        space,
-        can_post,
-        threads,
-        next_cursor,
-        unread: Default::default(),
-        organisations: Default::default(),
-    })
+        threads::list(&app.db, space, decoded.as_ref(), tagged, limit).await?;
+    let ids: Vec<i32> = threads.iter().map(|t| t.id).collect();
+    let organisations = crate::forum::people::organisations_taking_part(&app.db, &ids).await?;
+    let list = Arc::new(SpaceList::new(threads, next_cursor, organisations));
+    cache.insert(ticket, key, list.clone());
+    Ok(list)
 }
 
-/// `listing` with what only the space's page shows: which threads are unread and the
-/// organisations taking part (the JSON list and feeds do without these queries).
+/// `listing` with what only the space's page shows: which threads the viewer has not read.
 pub async fn listing_for_page(
     app: &AppState,
     viewer: &Viewer,
@@ -150,12 +177,14 @@ pub async fn listing_for_page(
     limit: u64,
 ) -> Result<Listing, ApiError> {
     let mut found = listing(app, viewer, space_slug, cursor, tagged, limit).await?;
-    let ids: Vec<i32> = found.threads.iter().map(|t| t.id).collect();
-    let joined = crate::accounts::joined_at(&app.db, viewer.id).await?;
-    let since = crate::forum::unread::since(joined, Utc::now());
-    found.unread =
-        crate::forum::unread::among(&app.db, viewer.id, &[found.space.id], &ids, since).await?;
-    found.organisations = crate::forum::people::organisations_taking_part(&app.db, &ids).await?;
+    let question = UnreadQuestion::Among {
+        space: found.space.id,
+        threads: found.list.threads.iter().map(|t| t.id).collect(),
+    };
+    found.unread = crate::use_cases::unread::answer(app, viewer, question)
+        .await?
+        .unread
+        .clone();
     Ok(found)
 }
 

@@ -414,3 +414,111 @@ async fn renewing_a_session_does_not_make_every_process_forget_its_sessions() {
         assert!(app.count(access).await > before, "a sign-out is");
     }
 }
+
+/// A page as a signed-in person's browser asks for it (the access cookie).
+async fn page_at(base: &str, path: &str, token: &str) -> (StatusCode, String) {
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}{path}"))
+        .header("Cookie", format!("rt_access={token}"))
+        .send()
+        .await
+        .expect("page request");
+    let status = res.status();
+    (status, res.text().await.unwrap_or_default())
+}
+
+/// Asks `base` for the page at `path` until `holds` is true of it; fails after `limit`,
+/// counted from `since`.
+async fn page_reached_within(
+    base: &str,
+    path: &str,
+    token: &str,
+    (since, limit): (Instant, Duration),
+    what: &str,
+    holds: impl Fn(&str) -> bool,
+) {
+    loop {
+        let (status, html) = page_at(base, path, token).await;
+        if status == StatusCode::OK && holds(&html) {
+            eprintln!("{what}: reached {base}{path} after {:?}", since.elapsed());
+            return;
+        }
+        assert!(
+            since.elapsed() < limit,
+            "{what}: {base}{path} still answers {status} without it after {:?}",
+            since.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What the space and home pages list is kept by each process: a thread started through one
+/// process is listed by the others (the JSON list, the space page, the home page) within a
+/// second, and reading it through one clears its "New" mark on the others' pages once the
+/// read is written (about a second after the page view) and has reached them.
+#[tokio::test]
+async fn listed_threads_and_unread_marks_reach_every_process() {
+    for backend in backends() {
+        let (app, b, c) = three_processes(backend).await;
+        let chief = app.chief_with_space("chiefs").await;
+        app.add_user("deputy@kent.example", "Kent Police", "chief_officer");
+        let deputy = app.login("deputy@kent.example").await;
+        app.start_thread(&chief, "chiefs", "Older thread", "Text.")
+            .await;
+        let list = "/api/v1/spaces/chiefs/threads";
+        // Every process lists the space now, and so keeps its lists.
+        for other in [&b.base, &c.base] {
+            for path in ["/spaces/chiefs", "/"] {
+                let (status, html) = page_at(other, path, &deputy).await;
+                assert_eq!(status, StatusCode::OK, "{path}");
+                assert!(html.contains("Older thread"), "{path}: {html}");
+            }
+            let (status, listed) = call(&app, other, Method::GET, list, &deputy, None).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(listed.to_string().contains("Older thread"));
+        }
+        let (thread, _) = app
+            .start_thread(&chief, "chiefs", "Fuel resilience", "Text.")
+            .await;
+        let since = Instant::now();
+        let unread_row = format!("/threads/{thread}\">Fuel resilience</a> <strong");
+        let read_row = format!("/threads/{thread}\">Fuel resilience</a></h3>");
+        for other in [&b.base, &c.base] {
+            reached_within(&app, other, list, &deputy, since, "a new thread", |s, v| {
+                s == StatusCode::OK && v.to_string().contains("Fuel resilience")
+            })
+            .await;
+            for path in ["/spaces/chiefs", "/"] {
+                page_reached_within(
+                    other,
+                    path,
+                    &deputy,
+                    (since, WITHIN),
+                    "a new thread, unread",
+                    |html| html.contains(&unread_row),
+                )
+                .await;
+            }
+        }
+        // Read through the first process: the mark goes everywhere.
+        let (status, _) = page_at(&app.base, &format!("/threads/{thread}"), &deputy).await;
+        assert_eq!(status, StatusCode::OK);
+        let since = Instant::now();
+        for other in [&b.base, &c.base] {
+            for path in ["/spaces/chiefs", "/"] {
+                page_reached_within(
+                    other,
+                    path,
+                    &deputy,
+                    (since, Duration::from_secs(4)),
+                    "a read",
+                    |html| html.contains(&read_row) && !html.contains(&unread_row),
+                )
+                .await;
+            }
+        }
+    }
+}
