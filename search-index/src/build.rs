@@ -1,5 +1,6 @@
 //! Turns a parsed query into a tantivy query. The viewer's readable spaces are always a
 //! required clause, so nothing outside them can match, be counted or be shown.
+use crate::all_groups::AllGroupsBonus;
 use crate::query::{Comparison, Filter, ParsedQuery, Text};
 use crate::schema::{self, Fields};
 use crate::Ranking;
@@ -210,20 +211,13 @@ pub fn build(
         0 if q.has_text() => Some(Box::new(EmptyQuery)),
         0 => None,
         1 => groups.into_iter().next(),
-        _ => {
-            let mut should: Vec<(Occur, Box<dyn Query>)> = groups
-                .iter()
-                .map(|g| (Occur::Should, g.box_clone()))
-                .collect();
-            if ranking.all_terms_bonus > 0.0 {
-                let all = BooleanQuery::new(groups.into_iter().map(|g| (Occur::Must, g)).collect());
-                should.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(all), ranking.all_terms_bonus)),
-                ));
-            }
-            Some(Box::new(BooleanQuery::new(should)))
-        }
+        _ if ranking.all_terms_bonus > 0.0 => Some(Box::new(AllGroupsBonus::new(
+            groups,
+            ranking.all_terms_bonus,
+        ))),
+        _ => Some(Box::new(BooleanQuery::new(
+            groups.into_iter().map(|g| (Occur::Should, g)).collect(),
+        ))),
     };
     match &text {
         Some(t) => clauses.push((Occur::Must, t.box_clone())),

@@ -7,6 +7,8 @@
 //! into one table of names per facet across segments. A segment turns each distinct ordinal
 //! into text once, in one ordered walk of its dictionary; counting is adding to arrays.
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
@@ -39,13 +41,17 @@ const ORG: usize = 2;
 const KIND: usize = 3;
 const TEXT_FACETS: [&str; 4] = ["space", "tag", "force", "type"];
 
+/// A few ids kept inline: a thread has a handful of tags and organisations, and a search
+/// makes one group per matching thread, so a heap allocation each would dominate.
+type Ids = SmallVec<[u32; 4]>;
+
 /// A group's facets as ids: into a segment's ordinal table while collecting, into `Matches`'
 /// name tables once merged.
 #[derive(Debug, Clone, Default)]
 struct GroupFacets {
     space: Option<u32>,
-    tags: Vec<u32>,
-    orgs: Vec<u32>,
+    tags: Ids,
+    orgs: Ids,
     year: Option<u64>,
     kind: Option<u32>,
 }
@@ -183,9 +189,21 @@ impl Collector for CountMatches {
         true
     }
 
-    fn merge_fruits(&self, fruits: Vec<Matches>) -> tantivy::Result<Matches> {
-        let mut out = Matches::default();
-        let mut known: [HashMap<String, u32>; 4] = Default::default();
+    fn merge_fruits(&self, mut fruits: Vec<Matches>) -> tantivy::Result<Matches> {
+        // The segment with the most groups is taken whole; the others are merged into it.
+        let Some(largest) = (0..fruits.len()).max_by_key(|&i| fruits[i].threads.len()) else {
+            return Ok(Matches::default());
+        };
+        let mut out = fruits.swap_remove(largest);
+        out.threads
+            .reserve(fruits.iter().map(|f| f.threads.len()).sum::<usize>());
+        let mut known: [HashMap<String, u32>; 4] = std::array::from_fn(|which| {
+            out.names[which]
+                .iter()
+                .enumerate()
+                .map(|(id, name)| (name.clone(), id as u32))
+                .collect()
+        });
         for mut fruit in fruits {
             // This segment's ids → ids in `out`'s name tables.
             let to: [Vec<u32>; 4] = std::array::from_fn(|which| {
@@ -202,8 +220,9 @@ impl Collector for CountMatches {
             });
             for (thread, mut group) in fruit.threads {
                 group.facets.remap(&to);
-                match out.threads.get_mut(&thread) {
-                    Some(existing) => {
+                match out.threads.entry(thread) {
+                    Entry::Occupied(mut existing) => {
+                        let existing = existing.get_mut();
                         merge_best(&mut existing.best, group.best);
                         for org in group.facets.orgs {
                             if !existing.facets.orgs.contains(&org) {
@@ -211,8 +230,8 @@ impl Collector for CountMatches {
                             }
                         }
                     }
-                    None => {
-                        out.threads.insert(thread, group);
+                    Entry::Vacant(slot) => {
+                        slot.insert(group);
                     }
                 }
             }
@@ -251,26 +270,37 @@ impl SegmentCollector for SegmentMatches {
             ),
         };
         let org = self.first_ord(ORG, doc);
-        if let Some(entry) = self.threads.get_mut(&thread) {
-            merge_best(&mut entry.best, best);
-            if let Some(o) = org {
-                if !entry.facets.orgs.contains(&o) {
-                    entry.facets.orgs.push(o);
+        match self.threads.entry(thread) {
+            Entry::Occupied(mut entry) => {
+                let entry = entry.get_mut();
+                merge_best(&mut entry.best, best);
+                if let Some(o) = org {
+                    if !entry.facets.orgs.contains(&o) {
+                        entry.facets.orgs.push(o);
+                    }
                 }
             }
-            return;
+            Entry::Vacant(slot) => {
+                let columns = &self.columns;
+                let first = |which: usize| {
+                    columns[which]
+                        .as_ref()
+                        .and_then(|c| c.term_ords(doc).next())
+                        .map(id)
+                };
+                let facets = GroupFacets {
+                    space: first(SPACE),
+                    tags: columns[TAG]
+                        .as_ref()
+                        .map(|c| c.term_ords(doc).map(id).collect())
+                        .unwrap_or_default(),
+                    orgs: org.into_iter().collect(),
+                    year: self.year.first(doc),
+                    kind: first(KIND),
+                };
+                slot.insert(Group { best, facets });
+            }
         }
-        let facets = GroupFacets {
-            space: self.first_ord(SPACE, doc),
-            tags: self.columns[TAG]
-                .as_ref()
-                .map(|c| c.term_ords(doc).map(id).collect())
-                .unwrap_or_default(),
-            orgs: org.into_iter().collect(),
-            year: self.year.first(doc),
-            kind: self.first_ord(KIND, doc),
-        };
-        self.threads.insert(thread, Group { best, facets });
     }
 
     /// Turns the ordinals seen into text, each once, walking each dictionary in order; ids

@@ -1,7 +1,7 @@
 //! The index: one writer (add/delete under a read lock, commit under the write lock), a reader
 //! reloaded after each commit, and the search itself.
 use crate::build::build;
-use crate::collect::{Best, CountMatches, Matches};
+use crate::collect::{Best, CountMatches};
 use crate::schema::{self, Fields, GROUP_DOCUMENT, SCHEMA_VERSION};
 use crate::snippet;
 use crate::{
@@ -332,10 +332,10 @@ impl SearchIndex {
             .search(&*built.query, &self.collector())
             .map_err(index_err)?;
         let per_page = req.per_page.clamp(1, 100);
-        let page: Vec<_> = Self::ordered(&matches, req.sort)
+        let skip = req.page.saturating_sub(1) * per_page;
+        let page: Vec<_> = Self::ordered(matches.best(), req.sort, skip.saturating_add(per_page))
             .into_iter()
-            .skip(req.page.saturating_sub(1) * per_page)
-            .take(per_page)
+            .skip(skip)
             .collect();
         let snippets = match &built.text {
             Some(text) => Some(
@@ -405,18 +405,29 @@ impl SearchIndex {
         }
     }
 
-    /// Every matching thread with its best post, in the requested order.
-    fn ordered(matches: &Matches, sort: SortOrder) -> Vec<(u64, Best)> {
-        let mut hits = matches.best();
-        match sort {
-            SortOrder::Relevance => hits.sort_by(|a, b| {
-                b.1.score
-                    .total_cmp(&a.1.score)
-                    .then(b.1.latest.cmp(&a.1.latest))
-                    .then(a.0.cmp(&b.0))
-            }),
-            SortOrder::Date => hits.sort_by(|a, b| b.1.latest.cmp(&a.1.latest).then(a.0.cmp(&b.0))),
+    /// The first `wanted` of `hits` (each matching thread with its best post) in the requested
+    /// order: the rest are only partitioned off, not sorted.
+    fn ordered(mut hits: Vec<(u64, Best)>, sort: SortOrder, wanted: usize) -> Vec<(u64, Best)> {
+        type Hit = (u64, Best);
+        let by_score = |a: &Hit, b: &Hit| {
+            b.1.score
+                .total_cmp(&a.1.score)
+                .then(b.1.latest.cmp(&a.1.latest))
+                .then(a.0.cmp(&b.0))
+        };
+        let by_date = |a: &Hit, b: &Hit| b.1.latest.cmp(&a.1.latest).then(a.0.cmp(&b.0));
+        let order: &dyn Fn(&Hit, &Hit) -> std::cmp::Ordering = match sort {
+            SortOrder::Relevance => &by_score,
+            SortOrder::Date => &by_date,
+        };
+        if wanted == 0 {
+            return Vec::new();
         }
+        if wanted < hits.len() {
+            hits.select_nth_unstable_by(wanted - 1, order);
+            hits.truncate(wanted);
+        }
+        hits.sort_by(order);
         hits
     }
 
@@ -434,10 +445,13 @@ impl SearchIndex {
             .searcher()
             .search(&*built.query, &self.collector())
             .map_err(index_err)?;
-        Ok(Self::ordered(&matches, SortOrder::Relevance)
+        let threads: Vec<_> = matches
+            .best()
             .into_iter()
             .filter(|(group, _)| *group < GROUP_DOCUMENT)
-            .take(limit)
+            .collect();
+        Ok(Self::ordered(threads, SortOrder::Relevance, limit)
+            .into_iter()
             .map(|(t, _)| t as i32)
             .collect())
     }
@@ -570,5 +584,35 @@ mod tests {
             (Some(SCHEMA_VERSION), Some(42))
         );
         assert_eq!(parse_payload("{}"), (None, None));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_first_hits_are_those_a_full_sort_puts_first(
+            raw in proptest::collection::vec((0u64..50, 0u8..8, 0i64..5, 0u64..1000), 0..60),
+            wanted in 0usize..70,
+            by_date in proptest::bool::ANY,
+        ) {
+            let hits: Vec<(u64, Best)> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(thread, score, created, post))| {
+                    (
+                        thread * 100 + i as u64,
+                        Best {
+                            doc: tantivy::DocAddress::new(0, i as u32),
+                            score: f32::from(score) / 2.0,
+                            latest: (created, post),
+                        },
+                    )
+                })
+                .collect();
+            let sort = if by_date { SortOrder::Date } else { SortOrder::Relevance };
+            let mut everything = SearchIndex::ordered(hits.clone(), sort, usize::MAX);
+            everything.truncate(wanted);
+            let first = SearchIndex::ordered(hits, sort, wanted);
+            let ids = |v: &[(u64, Best)]| v.iter().map(|h| h.0).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(ids(&first), ids(&everything));
+        }
     }
 }

@@ -24,6 +24,7 @@
 //! let hidden = index.search(&SearchRequest::new("flood", vec![8])).unwrap();
 //! assert_eq!(hidden.total, 0);
 //! ```
+mod all_groups;
 mod build;
 mod collect;
 mod index;
