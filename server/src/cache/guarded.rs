@@ -84,6 +84,13 @@ where
         }
     }
 
+    /// Entries held, once the cache's pending evictions are done (for tests of the bounds).
+    #[cfg(test)]
+    pub fn entry_count(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.entry_count()
+    }
+
     pub fn clear(&self) {
         let mut epoch = self.epoch();
         *epoch += 1;

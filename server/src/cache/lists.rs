@@ -8,7 +8,7 @@ use moka::sync::Cache;
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One page of a space's threads as listed: (space id, tag, cursor, page size).
 pub type SpaceListKey = (i32, Option<String>, Option<String>, u64);
@@ -91,11 +91,14 @@ pub struct UnreadAnswer {
 /// Questions kept per person, at most: a person rarely pages through more at once.
 const QUESTIONS_PER_PERSON: usize = 32;
 
-type Answers<Q, A> = Arc<Mutex<HashMap<Q, Arc<A>>>>;
+/// Each answer with when it was read: a person's entry is stored again with each new answer,
+/// which would otherwise keep their older answers past the lifetime.
+type Answers<Q, A> = Arc<Mutex<HashMap<Q, (Instant, Arc<A>)>>>;
 
 /// Answers kept per person, each person's forgotten together.
 pub struct PerPerson<Q, A> {
     entries: Guarded<i32, Answers<Q, A>>,
+    lifetime: Duration,
 }
 
 impl<Q, A> PerPerson<Q, A>
@@ -112,6 +115,7 @@ where
                     .time_to_live(lifetime)
                     .build(),
             ),
+            lifetime,
         }
     }
 
@@ -121,7 +125,8 @@ where
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .get(question)
-                .cloned()
+                .filter(|(read_at, _)| read_at.elapsed() < self.lifetime)
+                .map(|(_, answer)| answer.clone())
         });
         self.entries.count(found.is_some());
         found
@@ -134,6 +139,7 @@ where
 
     /// Keeps `answer` unless the person's answers were forgotten since `ticket`.
     pub fn insert(&self, ticket: Ticket, person: i32, question: Q, answer: Arc<A>) {
+        let read_at = Instant::now();
         self.entries.upsert(ticket, person, |kept| {
             let answers = kept.unwrap_or_default();
             {
@@ -141,7 +147,7 @@ where
                 if map.len() >= QUESTIONS_PER_PERSON {
                     map.clear();
                 }
-                map.insert(question, answer);
+                map.insert(question, (read_at, answer));
             }
             answers
         });
@@ -164,23 +170,35 @@ pub struct Lists {
     pub unread: PerPerson<UnreadQuestion, UnreadAnswer>,
 }
 
-/// Bytes a listed thread is counted as, for the caches' bounds.
-const SUMMARY_WEIGHT: u32 = 512;
+/// Bytes an entry is counted as besides its key and its threads, so that even an empty list
+/// (a tag nobody uses, asked for by anyone signed in) takes its share of the bound.
+const ENTRY_WEIGHT: usize = 256;
+/// Bytes a listed thread is counted as: its summary and its two rendered rows.
+const THREAD_WEIGHT: usize = 2048;
+/// The space pages' bound, in the bytes counted.
+const SPACE_LISTS_BYTES: u64 = 8 * 1024 * 1024;
+
+/// An entry's weight: its bookkeeping, its key's bytes and its threads.
+fn weight(key_bytes: usize, threads: usize) -> u32 {
+    let bytes = ENTRY_WEIGHT
+        .saturating_add(key_bytes)
+        .saturating_add(threads.saturating_mul(THREAD_WEIGHT));
+    u32::try_from(bytes).unwrap_or(u32::MAX)
+}
+
+fn space_list_weight((_, tag, cursor, _): &SpaceListKey, list: &Arc<SpaceList>) -> u32 {
+    let key_bytes = tag.as_ref().map_or(0, String::len) + cursor.as_ref().map_or(0, String::len);
+    weight(key_bytes, list.threads.len())
+}
 
 impl Lists {
     pub fn new(lifetime: Duration) -> Self {
-        let weigh = |threads: usize| {
-            u32::try_from(threads)
-                .unwrap_or(u32::MAX)
-                .saturating_mul(SUMMARY_WEIGHT)
-                .max(1)
-        };
         Lists {
             spaces: Guarded::new(
                 "space_lists",
                 Cache::builder()
-                    .max_capacity(8 * 1024 * 1024)
-                    .weigher(move |_: &SpaceListKey, l: &Arc<SpaceList>| weigh(l.threads.len() * 4))
+                    .max_capacity(SPACE_LISTS_BYTES)
+                    .weigher(space_list_weight)
                     .time_to_live(lifetime)
                     .build(),
             ),
@@ -188,8 +206,11 @@ impl Lists {
                 "home_lists",
                 Cache::builder()
                     .max_capacity(4 * 1024 * 1024)
-                    .weigher(move |_: &Vec<i32>, l: &Arc<HomeLists>| {
-                        weigh((l.pinned.len() + l.latest.len() + l.endorsed.len()) * 4)
+                    .weigher(|spaces: &Vec<i32>, l: &Arc<HomeLists>| {
+                        weight(
+                            spaces.len() * 4,
+                            l.pinned.len() + l.latest.len() + l.endorsed.len(),
+                        )
                     })
                     .time_to_live(lifetime)
                     .build(),
@@ -232,6 +253,39 @@ mod tests {
         assert_eq!(marks.get(2, &question(7)).as_deref(), Some(&20));
         marks.insert(late, 1, question(7), Arc::new(99));
         assert_eq!(marks.get(1, &question(7)), None, "read before the change");
+    }
+
+    #[test]
+    fn an_answer_is_not_given_past_the_lifetime_when_newer_ones_keep_the_person() {
+        let marks: PerPerson<UnreadQuestion, u32> =
+            PerPerson::new("test", 10, Duration::from_millis(200));
+        marks.insert(marks.ticket(), 1, question(7), Arc::new(1));
+        std::thread::sleep(Duration::from_millis(120));
+        marks.insert(marks.ticket(), 1, question(8), Arc::new(2));
+        std::thread::sleep(Duration::from_millis(120));
+        assert_eq!(marks.get(1, &question(7)), None, "older than the lifetime");
+        assert_eq!(marks.get(1, &question(8)).as_deref(), Some(&2));
+    }
+
+    #[test]
+    fn empty_lists_with_long_made_up_tags_stay_within_the_bound() {
+        let lists = Lists::new(Duration::from_secs(60));
+        let tag_bytes = 4096;
+        for n in 0..10_000 {
+            let key = (1, Some(format!("{n:0>tag_bytes$}")), None, 25);
+            let t = lists.spaces.ticket();
+            lists.spaces.insert(
+                t,
+                key,
+                Arc::new(SpaceList::new(vec![], None, HashMap::new())),
+            );
+        }
+        let most = SPACE_LISTS_BYTES as usize / (ENTRY_WEIGHT + tag_bytes);
+        let kept = lists.spaces.entry_count();
+        assert!(
+            kept <= most as u64,
+            "{kept} entries kept, at most {most} fit"
+        );
     }
 
     #[test]
