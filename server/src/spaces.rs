@@ -57,13 +57,10 @@ pub async fn all_cached(
     caches: &crate::cache::Caches,
     db: &impl ConnectionTrait,
 ) -> Result<std::sync::Arc<Vec<space::Model>>, sea_orm::DbErr> {
-    if let Some(known) = caches.spaces.get(&()) {
-        return Ok(known);
-    }
-    let ticket = caches.spaces.ticket();
-    let found = std::sync::Arc::new(all(db).await?);
-    caches.spaces.insert(ticket, (), found.clone());
-    Ok(found)
+    caches
+        .spaces
+        .get_or_load((), async { Ok(std::sync::Arc::new(all(db).await?)) })
+        .await
 }
 
 fn check_name(name: &str) -> Result<String, SpaceError> {

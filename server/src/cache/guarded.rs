@@ -60,6 +60,21 @@ where
         }
     }
 
+    /// The entry for `key`, or what `load` reads, stored unless an invalidation came while it
+    /// was being read.
+    pub async fn get_or_load<E, Load>(&self, key: K, load: Load) -> Result<V, E>
+    where
+        Load: std::future::Future<Output = Result<V, E>>,
+    {
+        if let Some(known) = self.get(&key) {
+            return Ok(known);
+        }
+        let ticket = self.ticket();
+        let value = load.await?;
+        self.insert(ticket, key, value.clone());
+        Ok(value)
+    }
+
     /// Stores what `make` makes of the entry now stored (or of none), unless something was
     /// invalidated since `ticket` was taken: for entries that gather values one at a time.
     pub fn upsert(&self, ticket: Ticket, key: K, make: impl FnOnce(Option<V>) -> V) {
@@ -116,6 +131,23 @@ mod tests {
         let ticket = c.ticket();
         c.insert(ticket, 1, "fresh");
         assert_eq!(c.get(&1), Some("fresh"));
+    }
+
+    #[tokio::test]
+    async fn get_or_load_keeps_a_value_unless_invalidated_while_loading() {
+        let c = cache();
+        let loaded = c
+            .get_or_load(1, async {
+                c.invalidate([2]);
+                Ok::<_, ()>("stale")
+            })
+            .await;
+        assert_eq!(loaded, Ok("stale"));
+        assert_eq!(c.get(&1), None);
+        let loaded = c.get_or_load(1, async { Ok::<_, ()>("fresh") }).await;
+        assert_eq!(loaded, Ok("fresh"));
+        let again = c.get_or_load(1, async { Err(()) }).await;
+        assert_eq!(again, Ok("fresh"));
     }
 
     #[test]

@@ -82,16 +82,14 @@ pub async fn overview(app: &AppState, viewer: &Viewer) -> Result<Home, ApiError>
 async fn home_lists(app: &AppState, spaces: &[(i32, String)]) -> Result<Arc<HomeLists>, ApiError> {
     let cache = &app.caches.lists.home;
     let key: Vec<i32> = spaces.iter().map(|(id, _)| *id).collect();
-    if let Some(known) = cache.get(&key) {
-        return Ok(known);
-    }
-    let ticket = cache.ticket();
-    let lists = Arc::new(HomeLists {
-        pinned: threads::recent(&app.db, spaces, Recent::Pinned, 5).await?,
-        latest: threads::recent(&app.db, spaces, Recent::Active, 10).await?,
-        endorsed: threads::recent(&app.db, spaces, Recent::Endorsed, 5).await?,
-        rows: Default::default(),
-    });
-    cache.insert(ticket, key, lists.clone());
-    Ok(lists)
+    cache
+        .get_or_load(key, async {
+            Ok(Arc::new(HomeLists {
+                pinned: threads::recent(&app.db, spaces, Recent::Pinned, 5).await?,
+                latest: threads::recent(&app.db, spaces, Recent::Active, 10).await?,
+                endorsed: threads::recent(&app.db, spaces, Recent::Endorsed, 5).await?,
+                rows: Default::default(),
+            }))
+        })
+        .await
 }

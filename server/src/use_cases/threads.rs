@@ -31,13 +31,21 @@ pub struct Started {
     pub space_slug: String,
 }
 
-async fn space_by_slug(app: &AppState, slug: &str) -> Result<space::Model, ApiError> {
-    spaces::all_cached(&app.caches, &app.db)
+/// The space as the database has it now: what a write is checked against.
+async fn current_space(app: &AppState, slug: &str) -> Result<space::Model, ApiError> {
+    spaces::find_by_slug(&app.db, slug)
         .await?
-        .iter()
-        .find(|s| s.slug == slug)
-        .cloned()
         .ok_or_else(ApiError::not_found)
+}
+
+/// The space for a read, from the cache; a slug it does not know yet (a space another
+/// process made before this one heard of it) is looked up in the database.
+async fn space_by_slug(app: &AppState, slug: &str) -> Result<space::Model, ApiError> {
+    let cached = spaces::all_cached(&app.caches, &app.db).await?;
+    match cached.iter().find(|s| s.slug == slug) {
+        Some(space) => Ok(space.clone()),
+        None => current_space(app, slug).await,
+    }
 }
 
 /// Starts a thread with its opening post. The Markdown is rendered before the transaction.
@@ -47,7 +55,7 @@ pub async fn start(
     space_slug: &str,
     new: NewThreadRequest,
 ) -> Result<Started, ApiError> {
-    let space = space_by_slug(app, space_slug).await?;
+    let space = current_space(app, space_slug).await?;
     check(&app.db, viewer, &space, Action::StartThread).await?;
     let thread = prepare(app, new).await?;
     let txn = app.db.begin().await?;
@@ -154,17 +162,20 @@ async fn space_list(
         cursor.map(str::to_owned),
         limit,
     );
-    if let Some(known) = cache.get(&key) {
-        return Ok(known);
-    }
-    let ticket = cache.ticket();
-    let (threads, next_cursor) =
-        threads::list(&app.db, space, decoded.as_ref(), tagged, limit).await?;
-    let ids: Vec<i32> = threads.iter().map(|t| t.id).collect();
-    let organisations = crate::forum::people::organisations_taking_part(&app.db, &ids).await?;
-    let list = Arc::new(SpaceList::new(threads, next_cursor, organisations));
-    cache.insert(ticket, key, list.clone());
-    Ok(list)
+    cache
+        .get_or_load(key, async {
+            let (threads, next_cursor) =
+                threads::list(&app.db, space, decoded.as_ref(), tagged, limit).await?;
+            let ids: Vec<i32> = threads.iter().map(|t| t.id).collect();
+            let organisations =
+                crate::forum::people::organisations_taking_part(&app.db, &ids).await?;
+            Ok(Arc::new(SpaceList::new(
+                threads,
+                next_cursor,
+                organisations,
+            )))
+        })
+        .await
 }
 
 /// `listing` with what only the space's page shows: which threads the viewer has not read.
@@ -623,14 +634,14 @@ pub struct PageExtras {
 
 /// The viewer's watched and muted threads, from this process's cache.
 async fn watches_of(app: &AppState, user_id: i32) -> Result<Arc<crate::cache::Watches>, ApiError> {
-    let cache = &app.caches.watches;
-    if let Some(known) = cache.get(&user_id) {
-        return Ok(known);
-    }
-    let ticket = cache.ticket();
-    let found = Arc::new(crate::digest::preferences::watches(&app.db, user_id).await?);
-    cache.insert(ticket, user_id, found.clone());
-    Ok(found)
+    app.caches
+        .watches
+        .get_or_load(user_id, async {
+            Ok(Arc::new(
+                crate::digest::preferences::watches(&app.db, user_id).await?,
+            ))
+        })
+        .await
 }
 
 pub async fn page_extras(

@@ -272,3 +272,31 @@ async fn thread_lists_page_by_cursor_without_gaps_or_repeats() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_space_made_from_the_command_line_takes_threads_at_once() {
+    on_each_backend(|app| async move {
+        let (kent, _, _) = setup(&app).await;
+        app.start_thread(&kent, "resilience", "First", "Opening")
+            .await;
+        let (s, _) = app.get("/api/v1/spaces", &kent).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = app.get("/api/v1/spaces/resilience/threads", &kent).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "the server now holds the spaces it knows"
+        );
+        app.add_space(
+            "made-just-now",
+            "chief_officer,pcc,staff",
+            "chief_officer,pcc,staff",
+            None,
+        );
+        let (s, body) = app.get("/api/v1/spaces/made-just-now/threads", &kent).await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        app.start_thread(&kent, "made-just-now", "Second", "Opening")
+            .await;
+    })
+    .await;
+}
