@@ -3,13 +3,16 @@
 //! fields. Group-level facets (space, tags, year, type) are read once per group; `force`
 //! counts each organisation whose posts matched.
 //!
-//! Facet values stay numbers until the end: term ordinals within a segment, then small ids
-//! into one table of names per facet across segments. A segment turns each distinct ordinal
-//! into text once, in one ordered walk of its dictionary; counting is adding to arrays.
+//! Every segment adds to one map of groups, so a thread whose posts lie in several segments
+//! is found in it rather than merged from per-segment maps afterwards. Matches are gathered
+//! in blocks and their fast fields read a column at a time. Facet values stay term ordinals
+//! of the segment they were read in until they are counted: each segment then turns the
+//! ordinals it holds into text once, in one ordered walk of its dictionary.
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocAddress, Score, SegmentReader};
@@ -41,109 +44,249 @@ const ORG: usize = 2;
 const KIND: usize = 3;
 const TEXT_FACETS: [&str; 4] = ["space", "tag", "force", "type"];
 
-/// A few ids kept inline: a thread has a handful of tags and organisations, and a search
-/// makes one group per matching thread, so a heap allocation each would dominate.
-type Ids = SmallVec<[u32; 4]>;
+/// A few ordinals kept inline: a thread has a handful of tags, and a search makes one group
+/// per matching thread, so a heap allocation each would dominate.
+type Ords = SmallVec<[u32; 4]>;
 
-/// A group's facets as ids: into a segment's ordinal table while collecting, into `Matches`'
-/// name tables once merged.
+/// An organisation as (segment, ordinal in that segment's dictionary): a thread's posts can
+/// lie in several segments.
+type Orgs = SmallVec<[(u32, u32); 3]>;
+
+/// What each further match of a group changes: one cache line.
+#[derive(Debug, Clone)]
+struct Seen {
+    best: Best,
+    orgs: Orgs,
+}
+
+/// A group's own facets (the thread's space, tags, type and year), read from its first match,
+/// as ordinals of that match's segment (`segment`).
 #[derive(Debug, Clone, Default)]
 struct GroupFacets {
+    segment: u32,
     space: Option<u32>,
-    tags: Ids,
-    orgs: Ids,
-    year: Option<u64>,
+    tags: Ords,
     kind: Option<u32>,
+    year: Option<u64>,
 }
 
-impl GroupFacets {
-    fn remap(&mut self, to: &[Vec<u32>; 4]) {
-        let map = |which: usize, id: &mut u32| *id = to[which][*id as usize];
-        if let Some(s) = self.space.as_mut() {
-            map(SPACE, s);
-        }
-        self.tags.iter_mut().for_each(|t| map(TAG, t));
-        self.orgs.iter_mut().for_each(|o| map(ORG, o));
-        if let Some(k) = self.kind.as_mut() {
-            map(KIND, k);
-        }
-    }
+/// Groups in the order they were first matched: a small map from group key to place, and
+/// what is kept of each group in separate lists, so the map and the part every match touches
+/// stay small enough for the processor's caches.
+#[derive(Default)]
+struct Groups {
+    place: FxHashMap<u64, u32>,
+    keys: Vec<u64>,
+    seen: Vec<Seen>,
+    facets: Vec<GroupFacets>,
 }
 
-#[derive(Debug, Clone)]
-struct Group {
-    best: Best,
-    facets: GroupFacets,
+/// What every segment adds to.
+#[derive(Default)]
+struct Gathered {
+    groups: Groups,
+    /// Each segment's text facet columns, to turn ordinals into names at the end.
+    segments: Vec<[Option<StrColumn>; 4]>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Matches {
-    threads: FxHashMap<u64, Group>,
-    /// Per text facet, the names that ids stand for.
-    names: [Vec<String>; 4],
+    groups: Groups,
+    segments: Vec<[Option<StrColumn>; 4]>,
 }
 
 impl Matches {
     pub fn total_threads(&self) -> usize {
-        self.threads.len()
+        self.groups.keys.len()
     }
 
     /// (thread id, best post) for every matching thread.
     pub fn best(&self) -> Vec<(u64, Best)> {
-        self.threads.iter().map(|(t, g)| (*t, g.best)).collect()
+        let g = &self.groups;
+        g.keys
+            .iter()
+            .zip(&g.seen)
+            .map(|(k, s)| (*k, s.best))
+            .collect()
     }
 
+    /// Threads per facet value. The thread's own facets are counted per ordinal of its
+    /// segment, then each segment names the ordinals it counted, in one ordered walk of its
+    /// dictionary; organisations are named first and then counted, as a thread's posts may
+    /// name the same organisation in several segments.
     pub fn facets(&self) -> FacetCounts {
-        let mut counts: [Vec<u64>; 4] = std::array::from_fn(|i| vec![0; self.names[i].len()]);
-        let mut years: HashMap<u64, u64> = HashMap::new();
-        for g in self.threads.values() {
-            let f = &g.facets;
-            if let Some(s) = f.space {
-                counts[SPACE][s as usize] += 1;
+        let mut counted: Vec<[Vec<u32>; 4]> = self
+            .segments
+            .iter()
+            .map(|columns| {
+                std::array::from_fn(|which| {
+                    vec![0; columns[which].as_ref().map_or(0, |c| c.num_terms())]
+                })
+            })
+            .collect();
+        let bump = |counts: &mut Vec<u32>, ord: u32| {
+            if let Some(n) = counts.get_mut(ord as usize) {
+                *n += 1;
             }
-            for &t in &f.tags {
-                counts[TAG][t as usize] += 1;
-            }
-            for &o in &f.orgs {
-                counts[ORG][o as usize] += 1;
-            }
-            if let Some(k) = f.kind {
-                counts[KIND][k as usize] += 1;
-            }
+        };
+        let mut years: FxHashMap<u64, u64> = FxHashMap::default();
+        for (f, seen) in self.groups.facets.iter().zip(&self.groups.seen) {
+            let own = &mut counted[f.segment as usize];
+            f.space.into_iter().for_each(|o| bump(&mut own[SPACE], o));
+            f.tags.iter().for_each(|&o| bump(&mut own[TAG], o));
+            f.kind.into_iter().for_each(|o| bump(&mut own[KIND], o));
             if let Some(y) = f.year {
                 *years.entry(y).or_default() += 1;
             }
+            for &(segment, ord) in &seen.orgs {
+                bump(&mut counted[segment as usize][ORG], ord);
+            }
         }
-        let mut out: FacetCounts = HashMap::new();
-        for (which, name) in TEXT_FACETS.iter().enumerate() {
-            let values: HashMap<String, u64> = counts[which]
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| **n > 0)
-                .map(|(id, n)| (self.names[which][id].clone(), *n))
-                .collect();
+        let mut out: [HashMap<String, u64>; 4] = Default::default();
+        // Per segment, organisation ordinal → index into `org_names`.
+        let mut org_ids: Vec<Vec<u32>> = vec![Vec::new(); self.segments.len()];
+        let mut org_names: Vec<String> = Vec::new();
+        let mut org_known: HashMap<String, u32> = HashMap::new();
+        for (segment, columns) in self.segments.iter().enumerate() {
+            for (which, column) in columns.iter().enumerate() {
+                let counts = &counted[segment][which];
+                let ords: Vec<u32> = (0..counts.len())
+                    .filter(|&o| counts[o] > 0)
+                    .map(|o| id(o as u64))
+                    .collect();
+                // A dictionary that cannot be read leaves its facet out rather than wrong.
+                let Some(names) = column.as_ref().and_then(|c| ordered_names(c, &ords)) else {
+                    continue;
+                };
+                if which != ORG {
+                    for (&ord, name) in ords.iter().zip(names) {
+                        *out[which].entry(name).or_default() += u64::from(counts[ord as usize]);
+                    }
+                    continue;
+                }
+                let table = &mut org_ids[segment];
+                table.resize(counts.len(), u32::MAX);
+                for (&ord, name) in ords.iter().zip(names) {
+                    let next = id(org_names.len() as u64);
+                    table[ord as usize] = *org_known.entry(name).or_insert_with_key(|name| {
+                        org_names.push(name.clone());
+                        next
+                    });
+                }
+            }
+        }
+        let mut org_counts = vec![0u64; org_names.len()];
+        let mut orgs: SmallVec<[u32; 8]> = SmallVec::new();
+        for seen in &self.groups.seen {
+            orgs.clear();
+            orgs.extend(seen.orgs.iter().filter_map(|&(segment, ord)| {
+                org_ids[segment as usize]
+                    .get(ord as usize)
+                    .copied()
+                    .filter(|&o| o != u32::MAX)
+            }));
+            orgs.sort_unstable();
+            orgs.dedup();
+            orgs.iter().for_each(|&o| org_counts[o as usize] += 1);
+        }
+        out[ORG] = org_names.into_iter().zip(org_counts).collect();
+        let mut facets: FacetCounts = HashMap::new();
+        for (which, values) in out.into_iter().enumerate() {
             if !values.is_empty() {
-                out.insert(name, values);
+                facets.insert(TEXT_FACETS[which], values);
             }
         }
         if !years.is_empty() {
-            out.insert(
+            facets.insert(
                 "year",
                 years.into_iter().map(|(y, n)| (y.to_string(), n)).collect(),
             );
         }
-        out
+        facets
     }
 }
 
-pub struct CountMatches {
-    pub best_practice_boost: f32,
-    pub superseded_factor: f32,
+/// The text of each of `ords` (sorted, distinct), or None if the dictionary cannot say.
+fn ordered_names(column: &StrColumn, ords: &[u32]) -> Option<Vec<String>> {
+    let wide: Vec<u64> = ords.iter().map(|&o| u64::from(o)).collect();
+    let mut found = Vec::with_capacity(wide.len());
+    let complete = column
+        .dictionary()
+        .sorted_ords_to_term_cb(&wide, |bytes| {
+            found.push(String::from_utf8_lossy(bytes).into_owned())
+        })
+        .unwrap_or(false);
+    (complete && found.len() == ords.len()).then_some(found)
 }
 
-/// Per segment: facet values as term ordinals, turned into text once per ordinal at harvest.
+pub struct CountMatches {
+    best_practice_boost: f32,
+    superseded_factor: f32,
+    gathered: Arc<Mutex<Gathered>>,
+}
+
+impl CountMatches {
+    /// A collector for one search.
+    pub fn new(best_practice_boost: f32, superseded_factor: f32) -> Self {
+        CountMatches {
+            best_practice_boost,
+            superseded_factor,
+            gathered: Arc::default(),
+        }
+    }
+
+    fn gathered(&self) -> MutexGuard<'_, Gathered> {
+        lock(&self.gathered)
+    }
+}
+
+fn lock(gathered: &Mutex<Gathered>) -> MutexGuard<'_, Gathered> {
+    gathered.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How many matches are gathered before their fast fields are read together.
+const BLOCK: usize = 64;
+
+/// A block of matches and room for what their fast fields hold.
+struct Block {
+    docs: Vec<u32>,
+    scores: Vec<f32>,
+    group: [Option<u64>; BLOCK],
+    best_practice: [Option<u64>; BLOCK],
+    created_at: [Option<i64>; BLOCK],
+    post_id: [Option<u64>; BLOCK],
+    org: [Option<u64>; BLOCK],
+}
+
+impl Block {
+    fn new() -> Self {
+        Block {
+            docs: Vec::with_capacity(BLOCK),
+            scores: Vec::with_capacity(BLOCK),
+            group: [None; BLOCK],
+            best_practice: [None; BLOCK],
+            created_at: [None; BLOCK],
+            post_id: [None; BLOCK],
+            org: [None; BLOCK],
+        }
+    }
+}
+
+/// `column`'s first value for each of `docs` (None where it has none).
+fn first_values<T>(column: &Column<T>, docs: &[u32], out: &mut [Option<T>; BLOCK])
+where
+    T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
+{
+    let out = &mut out[..docs.len()];
+    out.fill(None);
+    column.first_vals(docs, out);
+}
+
 pub struct SegmentMatches {
+    /// The segment's place in the searcher (for document addresses).
     segment: u32,
+    /// The segment's place in `Gathered::segments` (for facet ordinals).
+    columns_at: u32,
     boost: f32,
     superseded_factor: f32,
     group: Column<u64>,
@@ -152,7 +295,9 @@ pub struct SegmentMatches {
     best_practice: Column<u64>,
     year: Column<u64>,
     columns: [Option<StrColumn>; 4],
-    threads: FxHashMap<u64, Group>,
+    gathered: Arc<Mutex<Gathered>>,
+    /// Matches not yet looked at.
+    pending: Block,
 }
 
 /// Ordinal as a u32 id (a segment's dictionary never holds 2³² terms).
@@ -166,8 +311,20 @@ impl Collector for CountMatches {
 
     fn for_segment(&self, segment: u32, reader: &SegmentReader) -> tantivy::Result<SegmentMatches> {
         let ff = reader.fast_fields();
+        let columns = [
+            ff.str("space_slug")?,
+            ff.str("tag_facet")?,
+            ff.str("org")?,
+            ff.str("kind")?,
+        ];
+        let columns_at = {
+            let mut gathered = self.gathered();
+            gathered.segments.push(columns.clone());
+            id(gathered.segments.len() as u64 - 1)
+        };
         Ok(SegmentMatches {
             segment,
+            columns_at,
             boost: self.best_practice_boost,
             superseded_factor: self.superseded_factor,
             group: ff.u64("group")?,
@@ -175,13 +332,9 @@ impl Collector for CountMatches {
             created_at: ff.i64("created_at")?,
             best_practice: ff.u64("best_practice")?,
             year: ff.u64("year")?,
-            columns: [
-                ff.str("space_slug")?,
-                ff.str("tag_facet")?,
-                ff.str("org")?,
-                ff.str("kind")?,
-            ],
-            threads: FxHashMap::default(),
+            columns,
+            gathered: self.gathered.clone(),
+            pending: Block::new(),
         })
     }
 
@@ -189,171 +342,117 @@ impl Collector for CountMatches {
         true
     }
 
-    fn merge_fruits(&self, mut fruits: Vec<Matches>) -> tantivy::Result<Matches> {
-        // The segment with the most groups is taken whole; the others are merged into it.
-        let Some(largest) = (0..fruits.len()).max_by_key(|&i| fruits[i].threads.len()) else {
-            return Ok(Matches::default());
-        };
-        let mut out = fruits.swap_remove(largest);
-        out.threads
-            .reserve(fruits.iter().map(|f| f.threads.len()).sum::<usize>());
-        let mut known: [HashMap<String, u32>; 4] = std::array::from_fn(|which| {
-            out.names[which]
-                .iter()
-                .enumerate()
-                .map(|(id, name)| (name.clone(), id as u32))
-                .collect()
-        });
-        for mut fruit in fruits {
-            // This segment's ids → ids in `out`'s name tables.
-            let to: [Vec<u32>; 4] = std::array::from_fn(|which| {
-                std::mem::take(&mut fruit.names[which])
-                    .into_iter()
-                    .map(|name| {
-                        let next = id(out.names[which].len() as u64);
-                        *known[which].entry(name.clone()).or_insert_with(|| {
-                            out.names[which].push(name);
-                            next
-                        })
-                    })
-                    .collect()
-            });
-            for (thread, mut group) in fruit.threads {
-                group.facets.remap(&to);
-                match out.threads.entry(thread) {
-                    Entry::Occupied(mut existing) => {
-                        let existing = existing.get_mut();
-                        merge_best(&mut existing.best, group.best);
-                        for org in group.facets.orgs {
-                            if !existing.facets.orgs.contains(&org) {
-                                existing.facets.orgs.push(org);
-                            }
-                        }
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(group);
-                    }
-                }
-            }
-        }
-        Ok(out)
+    fn merge_fruits(&self, _: Vec<()>) -> tantivy::Result<Matches> {
+        let gathered = std::mem::take(&mut *self.gathered());
+        Ok(Matches {
+            groups: gathered.groups,
+            segments: gathered.segments,
+        })
     }
 }
 
 impl SegmentMatches {
-    fn first_ord(&self, which: usize, doc: u32) -> Option<u32> {
-        self.columns[which]
+    /// Reads the pending block's fast fields, a column at a time, and adds its matches to
+    /// their groups.
+    fn flush(&mut self) {
+        let block = &mut self.pending;
+        if block.docs.is_empty() {
+            return;
+        }
+        let docs = &block.docs;
+        first_values(&self.group, docs, &mut block.group);
+        first_values(&self.best_practice, docs, &mut block.best_practice);
+        first_values(&self.created_at, docs, &mut block.created_at);
+        first_values(&self.post_id, docs, &mut block.post_id);
+        match &self.columns[ORG] {
+            Some(org) => first_values(org.ords(), docs, &mut block.org),
+            None => block.org[..docs.len()].fill(None),
+        }
+        let mut gathered = lock(&self.gathered);
+        for (i, (&doc, &score)) in docs.iter().zip(&block.scores).enumerate() {
+            let Some(thread) = block.group[i] else {
+                continue;
+            };
+            let score = match block.best_practice[i] {
+                Some(1) => score * self.boost,
+                Some(2) => score * self.superseded_factor,
+                _ => score,
+            };
+            let best = Best {
+                doc: DocAddress::new(self.segment, doc),
+                score,
+                latest: (
+                    block.created_at[i].unwrap_or_default(),
+                    block.post_id[i].unwrap_or_default(),
+                ),
+            };
+            let org = block.org[i].map(|o| (self.columns_at, id(o)));
+            let groups = &mut gathered.groups;
+            match groups.place.entry(thread) {
+                Entry::Occupied(place) => {
+                    let seen = &mut groups.seen[*place.get() as usize];
+                    merge_best(&mut seen.best, best);
+                    if let Some(o) = org {
+                        if !seen.orgs.contains(&o) {
+                            seen.orgs.push(o);
+                        }
+                    }
+                }
+                Entry::Vacant(place) => {
+                    place.insert(id(groups.keys.len() as u64));
+                    groups.keys.push(thread);
+                    groups.seen.push(Seen {
+                        best,
+                        orgs: org.into_iter().collect(),
+                    });
+                    let facets = facets_of(&self.columns, &self.year, self.columns_at, doc);
+                    groups.facets.push(facets);
+                }
+            }
+        }
+        drop(gathered);
+        block.docs.clear();
+        block.scores.clear();
+    }
+}
+
+/// The facets of the group whose first match is `doc`, in the segment whose columns these are.
+fn facets_of(
+    columns: &[Option<StrColumn>; 4],
+    year: &Column<u64>,
+    segment: u32,
+    doc: u32,
+) -> GroupFacets {
+    let first = |which: usize| {
+        columns[which]
             .as_ref()
             .and_then(|c| c.term_ords(doc).next())
             .map(id)
+    };
+    GroupFacets {
+        segment,
+        space: first(SPACE),
+        tags: columns[TAG]
+            .as_ref()
+            .map(|c| c.term_ords(doc).map(id).collect())
+            .unwrap_or_default(),
+        kind: first(KIND),
+        year: year.first(doc),
     }
 }
 
 impl SegmentCollector for SegmentMatches {
-    type Fruit = Matches;
+    type Fruit = ();
 
     fn collect(&mut self, doc: u32, score: Score) {
-        let Some(thread) = self.group.first(doc) else {
-            return;
-        };
-        let score = match self.best_practice.first(doc) {
-            Some(1) => score * self.boost,
-            Some(2) => score * self.superseded_factor,
-            _ => score,
-        };
-        let best = Best {
-            doc: DocAddress::new(self.segment, doc),
-            score,
-            latest: (
-                self.created_at.first(doc).unwrap_or_default(),
-                self.post_id.first(doc).unwrap_or_default(),
-            ),
-        };
-        let org = self.first_ord(ORG, doc);
-        match self.threads.entry(thread) {
-            Entry::Occupied(mut entry) => {
-                let entry = entry.get_mut();
-                merge_best(&mut entry.best, best);
-                if let Some(o) = org {
-                    if !entry.facets.orgs.contains(&o) {
-                        entry.facets.orgs.push(o);
-                    }
-                }
-            }
-            Entry::Vacant(slot) => {
-                let columns = &self.columns;
-                let first = |which: usize| {
-                    columns[which]
-                        .as_ref()
-                        .and_then(|c| c.term_ords(doc).next())
-                        .map(id)
-                };
-                let facets = GroupFacets {
-                    space: first(SPACE),
-                    tags: columns[TAG]
-                        .as_ref()
-                        .map(|c| c.term_ords(doc).map(id).collect())
-                        .unwrap_or_default(),
-                    orgs: org.into_iter().collect(),
-                    year: self.year.first(doc),
-                    kind: first(KIND),
-                };
-                slot.insert(Group { best, facets });
-            }
+        self.pending.docs.push(doc);
+        self.pending.scores.push(score);
+        if self.pending.docs.len() == BLOCK {
+            self.flush();
         }
     }
 
-    /// Turns the ordinals seen into text, each once, walking each dictionary in order; ids
-    /// become indexes into the segment's name tables.
-    fn harvest(mut self) -> Matches {
-        let mut seen: [Vec<u32>; 4] = Default::default();
-        for g in self.threads.values() {
-            let f = &g.facets;
-            seen[SPACE].extend(f.space);
-            seen[TAG].extend(&f.tags);
-            seen[ORG].extend(&f.orgs);
-            seen[KIND].extend(f.kind);
-        }
-        let mut names: [Vec<String>; 4] = Default::default();
-        let mut to: [Vec<u32>; 4] = Default::default();
-        for which in 0..4 {
-            let ords = &mut seen[which];
-            ords.sort_unstable();
-            ords.dedup();
-            let Some(column) = self.columns[which].as_ref() else {
-                continue;
-            };
-            let wide: Vec<u64> = ords.iter().map(|&o| u64::from(o)).collect();
-            let mut found = Vec::with_capacity(wide.len());
-            let complete = column
-                .dictionary()
-                .sorted_ords_to_term_cb(&wide, |bytes| {
-                    found.push(String::from_utf8_lossy(bytes).into_owned())
-                })
-                .unwrap_or(false);
-            if !complete || found.len() != ords.len() {
-                // A dictionary that cannot be read leaves this facet out rather than wrong.
-                continue;
-            }
-            let size = ords.last().map_or(0, |&m| m as usize + 1);
-            let mut table = vec![u32::MAX; size];
-            for (index, &ord) in ords.iter().enumerate() {
-                table[ord as usize] = id(index as u64);
-            }
-            names[which] = found;
-            to[which] = table;
-        }
-        for g in self.threads.values_mut() {
-            let f = &mut g.facets;
-            let keep = |which: usize, id: u32| to[which].get(id as usize).copied();
-            f.space = f.space.and_then(|s| keep(SPACE, s));
-            f.tags = f.tags.iter().filter_map(|&t| keep(TAG, t)).collect();
-            f.orgs = f.orgs.iter().filter_map(|&o| keep(ORG, o)).collect();
-            f.kind = f.kind.and_then(|k| keep(KIND, k));
-        }
-        Matches {
-            threads: self.threads,
-            names,
-        }
+    fn harvest(mut self) {
+        self.flush();
     }
 }

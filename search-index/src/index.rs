@@ -399,10 +399,10 @@ impl SearchIndex {
     }
 
     fn collector(&self) -> CountMatches {
-        CountMatches {
-            best_practice_boost: self.ranking.best_practice_boost,
-            superseded_factor: self.ranking.superseded_factor,
-        }
+        CountMatches::new(
+            self.ranking.best_practice_boost,
+            self.ranking.superseded_factor,
+        )
     }
 
     /// The first `wanted` of `hits` (each matching thread with its best post) in the requested
@@ -544,6 +544,66 @@ mod tests {
         assert!(
             titles(&index, "saving<0").is_empty(),
             "posts without figures never match"
+        );
+    }
+
+    #[test]
+    fn facets_count_each_thread_once_across_segments() {
+        let index = SearchIndex::in_memory().unwrap();
+        let reply =
+            |id: i32, thread: i32, org: &str, space: (i32, &str), tags: &[&str]| SearchDocument {
+                thread_id: thread,
+                space_id: space.0,
+                space_slug: space.1.into(),
+                organisation: org.into(),
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                ..post(id, "Custody suites", None)
+            };
+        let commercial = (1, "commercial");
+        let resilience = (2, "resilience");
+        let both = ["custody", "estates"];
+        index
+            .upsert(&[
+                reply(1, 1, "Kent Police", commercial, &both),
+                reply(2, 3, "Essex Police", resilience, &["custody"]),
+            ])
+            .unwrap();
+        index.commit(1).unwrap();
+        index
+            .upsert(&[
+                reply(3, 1, "Essex Police", commercial, &both),
+                reply(4, 1, "Kent Police", commercial, &both),
+                reply(5, 2, "Kent Police", commercial, &["custody"]),
+            ])
+            .unwrap();
+        index.commit(2).unwrap();
+        let segments = index.reader.searcher().segment_readers().len();
+        assert!(segments >= 2, "the posts lie in {segments} segment(s)");
+        let found = index
+            .search(&SearchRequest::new("custody", vec![1, 2]))
+            .unwrap();
+        assert_eq!(found.total, 3);
+        let facet = |name: &str| {
+            let mut counts = found
+                .facets
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, c)| c.clone())
+                .unwrap_or_default();
+            counts.sort();
+            counts
+        };
+        let pairs = |p: &[(&str, u64)]| -> Vec<(String, u64)> {
+            p.iter().map(|(v, n)| (v.to_string(), *n)).collect()
+        };
+        assert_eq!(
+            facet("force"),
+            pairs(&[("Essex Police", 2), ("Kent Police", 2)])
+        );
+        assert_eq!(facet("tag"), pairs(&[("custody", 3), ("estates", 1)]));
+        assert_eq!(
+            facet("space"),
+            pairs(&[("commercial", 2), ("resilience", 1)])
         );
     }
 
