@@ -2,12 +2,13 @@
 //! required clause, so nothing outside them can match, be counted or be shown.
 use crate::all_groups::AllGroupsBonus;
 use crate::query::{Comparison, Filter, ParsedQuery, Text};
+use crate::readable::ReadableSpaces;
 use crate::schema::{self, Fields};
 use crate::Ranking;
 use std::ops::Bound;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EmptyQuery, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    PhraseQuery, Query, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -165,11 +166,7 @@ pub fn build(
         ]
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let spaces = TermSetQuery::new(
-        readable_spaces
-            .iter()
-            .map(|id| Term::from_field_u64(fields.space_id, *id as u64)),
-    );
+    let spaces = ReadableSpaces::new(fields.space_id, readable_spaces);
     clauses.push((Occur::Must, Box::new(spaces)));
     for f in &q.filters {
         clauses.push((Occur::Must, filter_query(f, fields, &mut names)));

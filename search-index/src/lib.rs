@@ -29,6 +29,7 @@ mod build;
 mod collect;
 mod index;
 pub mod query;
+mod readable;
 pub mod schema;
 mod snippet;
 mod store;
