@@ -81,17 +81,11 @@ struct Groups {
     facets: Vec<GroupFacets>,
 }
 
-/// What every segment adds to.
-#[derive(Default)]
-struct Gathered {
-    groups: Groups,
-    /// Each segment's text facet columns, to turn ordinals into names at the end.
-    segments: Vec<[Option<StrColumn>; 4]>,
-}
-
+/// What every segment adds to, and the search's result.
 #[derive(Default)]
 pub struct Matches {
     groups: Groups,
+    /// Each segment's text facet columns, to turn ordinals into names at the end.
     segments: Vec<[Option<StrColumn>; 4]>,
 }
 
@@ -222,7 +216,7 @@ fn ordered_names(column: &StrColumn, ords: &[u32]) -> Option<Vec<String>> {
 pub struct CountMatches {
     best_practice_boost: f32,
     superseded_factor: f32,
-    gathered: Arc<Mutex<Gathered>>,
+    gathered: Arc<Mutex<Matches>>,
 }
 
 impl CountMatches {
@@ -234,13 +228,9 @@ impl CountMatches {
             gathered: Arc::default(),
         }
     }
-
-    fn gathered(&self) -> MutexGuard<'_, Gathered> {
-        lock(&self.gathered)
-    }
 }
 
-fn lock(gathered: &Mutex<Gathered>) -> MutexGuard<'_, Gathered> {
+fn lock(gathered: &Mutex<Matches>) -> MutexGuard<'_, Matches> {
     gathered.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -285,7 +275,7 @@ where
 pub struct SegmentMatches {
     /// The segment's place in the searcher (for document addresses).
     segment: u32,
-    /// The segment's place in `Gathered::segments` (for facet ordinals).
+    /// The segment's place in `Matches::segments` (for facet ordinals).
     columns_at: u32,
     boost: f32,
     superseded_factor: f32,
@@ -295,7 +285,7 @@ pub struct SegmentMatches {
     best_practice: Column<u64>,
     year: Column<u64>,
     columns: [Option<StrColumn>; 4],
-    gathered: Arc<Mutex<Gathered>>,
+    gathered: Arc<Mutex<Matches>>,
     /// Matches not yet looked at.
     pending: Block,
 }
@@ -318,7 +308,7 @@ impl Collector for CountMatches {
             ff.str("kind")?,
         ];
         let columns_at = {
-            let mut gathered = self.gathered();
+            let mut gathered = lock(&self.gathered);
             gathered.segments.push(columns.clone());
             id(gathered.segments.len() as u64 - 1)
         };
@@ -343,11 +333,7 @@ impl Collector for CountMatches {
     }
 
     fn merge_fruits(&self, _: Vec<()>) -> tantivy::Result<Matches> {
-        let gathered = std::mem::take(&mut *self.gathered());
-        Ok(Matches {
-            groups: gathered.groups,
-            segments: gathered.segments,
-        })
+        Ok(std::mem::take(&mut *lock(&self.gathered)))
     }
 }
 
