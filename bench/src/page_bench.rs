@@ -9,8 +9,9 @@
 //! Run: `cargo run --release -p roundtable-bench --bin page-bench -- [CORPUS] [ROUNDS] [SECONDS]
 //! [CONNECTIONS]` (needs `wrk` on the PATH). Defaults: the shared webmasters corpus, 3 rounds of
 //! 10 s, 64 connections over 2 wrk threads. Set `ROUNDTABLE__DATABASE__URL` to measure on
-//! PostgreSQL, and `PAGE_BENCH_ONLY=TEXT` to measure only the targets whose label holds TEXT
-//! (for profiling).
+//! PostgreSQL, `PAGE_BENCH_ONLY=TEXT` to measure only the targets whose label holds TEXT
+//! (for profiling), and `PAGE_BENCH_SAVE=DIR` to keep each thread's page and JSON there (to see
+//! where the bytes go).
 //!
 //! The threads are built from the corpus: each post's body is one document's text (as the
 //! search benchmark's forum), replies form a tree (about two in five answer the opening post,
@@ -140,6 +141,12 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         let html_url = format!("{base}/threads/{}", t.id);
         let html = check_thread_page(&client, &html_url, cookie_name, &token, t).await?;
         let html_bytes = html.len();
+        if let Ok(dir) = std::env::var("PAGE_BENCH_SAVE") {
+            let dir = std::path::Path::new(&dir);
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(dir.join(format!("thread-{}.html", t.posts)), &html)?;
+            std::fs::write(dir.join(format!("thread-{}.json", t.posts)), &json_text)?;
+        }
         if t.posts == SIZES[0] {
             copies.push((
                 format!("{}-post JSON", t.posts),

@@ -162,7 +162,7 @@ pub async fn build(
 }
 
 #[derive(Template)]
-#[template(path = "mail/notification.txt")]
+#[template(path = "mail/notification.txt", whitespace = "preserve")]
 struct TextPart<'a> {
     n: &'a Notice,
     links: &'a Links,
@@ -170,7 +170,7 @@ struct TextPart<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "mail/notification.html")]
+#[template(path = "mail/notification.html", whitespace = "preserve")]
 struct HtmlPart<'a> {
     n: &'a Notice,
     links: &'a Links,

@@ -43,7 +43,7 @@ impl Links {
 }
 
 #[derive(Template)]
-#[template(path = "mail/digest.txt")]
+#[template(path = "mail/digest.txt", whitespace = "preserve")]
 struct TextPart<'a> {
     d: &'a Digest,
     links: &'a Links,
@@ -52,7 +52,7 @@ struct TextPart<'a> {
 }
 
 #[derive(Template)]
-#[template(path = "mail/digest.html")]
+#[template(path = "mail/digest.html", whitespace = "preserve")]
 struct HtmlPart<'a> {
     d: &'a Digest,
     links: &'a Links,
