@@ -101,7 +101,7 @@ async fn locate(db: &impl ConnectionTrait, item: Item) -> Result<Option<Located>
 }
 
 /// The thread ids and the document ids among `items`.
-fn split(items: &[Item]) -> (Vec<i32>, Vec<i32>) {
+pub(crate) fn split(items: &[Item]) -> (Vec<i32>, Vec<i32>) {
     let mut threads = Vec::new();
     let mut documents = Vec::new();
     for i in items {

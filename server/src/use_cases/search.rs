@@ -172,21 +172,10 @@ pub async fn run(
         .collect();
     // Three independent reads of the database, each on its own connection at once: over
     // PostgreSQL's socket, one round trip's wait instead of three.
+    let (thread_ids, document_ids) = crate::use_cases::best_practice::split(&items);
     let (now_stored, documents_now, mut standings) = futures_util::try_join!(
-        stored_threads(
-            app,
-            items.iter().filter_map(|i| match i {
-                Item::Thread(id) => Some(*id),
-                Item::Document(_) => None,
-            })
-        ),
-        stored_documents(
-            app,
-            items.iter().filter_map(|i| match i {
-                Item::Document(id) => Some(*id),
-                Item::Thread(_) => None,
-            })
-        ),
+        stored_threads(app, thread_ids.into_iter()),
+        stored_documents(app, document_ids.into_iter()),
         crate::use_cases::best_practice::standings(&app.db, &items, &slugs),
     )?;
     let hits = results
