@@ -7,7 +7,7 @@ use crate::mail::{Mailer, Outgoing};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -220,7 +220,7 @@ pub async fn invite(
         .ok_or_else(|| AccountError::NoSuchOrganisation(organisation_id.to_string()))?;
     let token = random_token();
     let expires_at = now + Duration::days(valid_days.into());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let row = invitation::ActiveModel {
         token_hash: Set(token_hash(&token)),
         email: Set(email.to_string()),
@@ -336,7 +336,7 @@ pub async fn accept_invitation(
     let hash = tokio::task::spawn_blocking(move || password::hash(&owned))
         .await
         .map_err(anyhow::Error::new)??;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let marked = invitation::Entity::update_many()
         .col_expr(
             invitation::Column::UsedAt,
@@ -394,7 +394,7 @@ pub async fn disable_user(
     target: &user::Model,
     now: DateTime<Utc>,
 ) -> Result<(), AccountError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     user::Entity::update_many()
         .col_expr(
             user::Column::Disabled,

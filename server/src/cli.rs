@@ -5,7 +5,7 @@ use crate::settings::Settings;
 use crate::spaces::{self, NewSpace};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -425,7 +425,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 archived,
             };
             let db = open(&settings).await?;
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(&db).await?;
             let space = spaces::add(&txn, new, chrono::Utc::now()).await?;
             txn.commit().await?;
             println!("{}", space.id);

@@ -6,7 +6,7 @@ use crate::db::entities::thread_read;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::ExprTrait;
-use sea_orm::{DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -70,7 +70,7 @@ impl ReadMarks {
 }
 
 async fn write(db: &DatabaseConnection, batch: &Notes) -> Result<(), sea_orm::DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let rows: Vec<thread_read::ActiveModel> = batch
         .iter()
         .map(|(&(user_id, thread_id), &at)| thread_read::ActiveModel {

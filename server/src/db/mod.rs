@@ -4,7 +4,10 @@ pub mod entities;
 use crate::settings::{DatabaseKind, Settings};
 use anyhow::Context;
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
 use std::time::Duration;
 
 /// Opens the pool. SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait
@@ -33,6 +36,19 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
             redact(&settings.database.url)
         )
     })
+}
+
+/// Starts a transaction that writes. On SQLite it takes the write lock at `BEGIN IMMEDIATE`:
+/// a transaction that first reads and then writes would otherwise fail at once ("database is
+/// locked", which the busy timeout does not cover) whenever another write committed after its
+/// first read. Waiting at the start, it queues behind the busy timeout like any writer.
+/// PostgreSQL ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {

@@ -12,7 +12,6 @@ use quick_xml::events::Event;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -167,7 +166,7 @@ pub async fn import(
             progress();
             continue;
         }
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let opening_id = match done.get(&q.id) {
             Some(post_id) => *post_id,
             None => {

@@ -17,7 +17,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -149,7 +148,7 @@ async fn finish(
     outcome: Result<String, Failure>,
 ) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut row: version::ActiveModel = v.clone().into();
     row.extracted_at = Set(Some(now));
     match outcome {

@@ -11,7 +11,7 @@ use crate::forum::input::{RenderedBody, Title};
 use crate::forum::threads;
 use anyhow::Context;
 use chrono::{Duration, Utc};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 struct Demo {
     space: &'static str,
@@ -348,7 +348,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<usize> {
             .with_context(|| format!("demo case study names unknown area {}", d.area))?;
         let author = user_id(db, d.author).await?;
         let at = now - Duration::days(40 - i as i64 * 3);
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let (thread_id, _) = threads::start(
             &txn,
             space.id,
@@ -398,7 +398,7 @@ async fn endorse_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
                 status: Status::Current,
                 successor: None,
             };
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             endorsements::write(&txn, item, &terms, admin, now).await?;
             crate::outbox::record(&txn, crate::outbox::Change::Document(doc.id), now).await?;
             txn.commit().await?;
@@ -423,7 +423,7 @@ async fn endorse_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
                 status: Status::Superseded,
                 successor: Some(Item::Thread(fleet.id)),
             };
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             endorsements::write(&txn, item, &terms, admin, now).await?;
             crate::outbox::record(&txn, crate::outbox::Change::Thread(older.id), now).await?;
             txn.commit().await?;

@@ -13,7 +13,6 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -147,7 +146,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<()> {
                             .collect::<Result<Vec<_>, _>>()
                     })
                     .transpose()?;
-                let txn = db.begin().await?;
+                let txn = crate::db::begin_write(db).await?;
                 let made = spaces::add(
                     &txn,
                     NewSpace {
@@ -216,7 +215,7 @@ async fn load_thread(
             .with_context(|| format!("demo data names unknown user {email}"))
     };
     let started = now - Duration::days(t.days_ago);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (thread_id, opening_id) = threads::start(
         &txn,
         space_id,

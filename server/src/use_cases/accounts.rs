@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::permissions::{check_platform, PlatformAction};
 use crate::state::AppState;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 /// Invites `email` as `role` into `organisation_id` (the viewer's own when `None`) and mails
 /// the link. An address that already has an account is answered the same way (it is sent a
@@ -104,7 +104,7 @@ pub async fn change_password(
     let hash =
         hash.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("hashing the new password failed")))?;
     login_throttle::record_success(&app.db, &account_key, client_addr).await?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let mut active: user::ActiveModel = account.into();
     active.password_hash = Set(Some(hash));
     active.update(&txn).await?;

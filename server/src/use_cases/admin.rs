@@ -11,10 +11,7 @@ use crate::permissions::{check_platform, PlatformAction};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 /// Whether the viewer may open the admin pages at all (before any form is shown).
@@ -117,7 +114,7 @@ pub async fn change_role(
         ));
     }
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::Role, Expr::value(role.as_str()))
         .filter(user::Column::Id.eq(target.id))
@@ -143,7 +140,7 @@ pub async fn enable(app: &AppState, viewer: &Viewer, user_id: i32) -> Result<(),
     check_platform(viewer, PlatformAction::ManageAccounts)?;
     let target = account(app, user_id).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     user::Entity::update_many()
         .col_expr(user::Column::Disabled, Expr::value(false))
         .filter(user::Column::Id.eq(target.id))
@@ -230,7 +227,7 @@ async fn end_invitation(
 pub async fn revoke_invitation(app: &AppState, viewer: &Viewer, id: i32) -> Result<(), ApiError> {
     check_platform(viewer, PlatformAction::ManageAccounts)?;
     let found = pending(app, id).await?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     end_invitation(&txn, viewer, &found, "invitation.revoke", Utc::now()).await?;
     txn.commit().await?;
     Ok(())
@@ -266,7 +263,7 @@ pub async fn resend_invitation(
         now,
     )
     .await?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     end_invitation(&txn, viewer, &found, "invitation.resend", now).await?;
     txn.commit().await?;
     Ok(sent)
@@ -317,7 +314,7 @@ pub async fn add_organisation(
 ) -> Result<organisation::Model, ApiError> {
     check_platform(viewer, PlatformAction::ManageOrganisations)?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let created = accounts::add_organisation(&txn, name, kind, now).await?;
     audit::record(
         &txn,

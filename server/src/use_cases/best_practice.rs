@@ -12,7 +12,7 @@ use crate::outbox::{self, Change};
 use crate::permissions::{check, decide, load_access, Action, Subject};
 use crate::state::AppState;
 use chrono::{Months, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -420,7 +420,7 @@ pub async fn endorse(
         successor,
     };
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     store::write(&txn, item, &terms, viewer.id, now)
         .await
         .map_err(|e| match e.sql_err() {
@@ -474,7 +474,7 @@ pub async fn withdraw(app: &AppState, viewer: &Viewer, item: Item) -> Result<(),
     check(&app.db, viewer, &located.space, Action::Read).await?;
     check(&app.db, viewer, &located.space, Action::Moderate).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     if !store::withdraw(&txn, item, now).await? {
         return Err(ApiError::not_found());
     }

@@ -13,7 +13,7 @@ use crate::permissions::{check, check_platform, Action, PlatformAction};
 use crate::state::AppState;
 use crate::use_cases::threads::{NewThreadRequest, Started};
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -221,7 +221,7 @@ pub async fn add_area(
             "there is already a service area {slug:?}"
         )));
     }
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let added = store::add_area(&txn, &slug, name).await?;
     audit::record(
         &txn,
@@ -290,7 +290,7 @@ pub async fn create(
     let area = area_id(&app.db, &fields.service_area).await?;
     let prepared = crate::use_cases::threads::prepare(app, new).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (thread_id, post_id) = threads::start(&txn, space.id, viewer.id, prepared, now).await?;
     let t = thread::Entity::find_by_id(thread_id)
         .one(&txn)
@@ -368,7 +368,7 @@ pub async fn update(
     let area = area_id(&app.db, &fields.service_area).await?;
     check_source(&app.db, &fields, &t).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     store::write(&txn, thread_id, area, &fields, now).await?;
     outbox::record(&txn, Change::Thread(thread_id), now).await?;
     if viewer.is_admin() {

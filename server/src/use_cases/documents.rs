@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -433,7 +433,7 @@ pub async fn complete(
     let now = Utc::now();
     // The store's `keep` below runs under this lock: for the local store it is a rename of the
     // file already written to staging, and a folder sync.
-    let txn = up.db.begin().await?;
+    let txn = crate::db::begin_write(up.db).await?;
     if up.daily_allowance {
         // Two uploads of one person at once must not both spend the same allowance: a no-op
         // write to their row holds them in turn (a row lock on PostgreSQL, the write lock on
@@ -928,7 +928,7 @@ pub async fn delete(app: &AppState, viewer: &Viewer, id: i32) -> Result<(), ApiE
     let own = doc.owner_id == viewer.id;
     readable_document(&app.db, viewer, id, Action::ChangeDocument { own }).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     document::Entity::update_many()
         .col_expr(document::Column::DeletedAt, Expr::value(now))
         .filter(document::Column::Id.eq(id))

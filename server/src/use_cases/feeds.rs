@@ -10,7 +10,7 @@ use crate::db::entities::user;
 use crate::error::ApiError;
 use crate::state::AppState;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 fn new_secret() -> String {
     hex::encode(rand::random::<[u8; 16]>())
@@ -33,7 +33,7 @@ pub async fn reset(app: &AppState, viewer: &Viewer) -> Result<(), ApiError> {
         .one(&app.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let mut active: user::ActiveModel = account.into();
     active.feed_secret = Set(Some(new_secret()));
     active.update(&txn).await?;

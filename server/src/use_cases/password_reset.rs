@@ -12,9 +12,7 @@ use crate::mail::Outgoing;
 use crate::state::AppState;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 /// How long a reset link works.
 pub const LINK_MINUTES: i64 = 60;
@@ -115,7 +113,7 @@ pub async fn complete(app: &AppState, token: &str, new_password: &str) -> Result
         .await
         .map_err(anyhow::Error::new)??;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let marked = password_reset::Entity::update_many()
         .col_expr(password_reset::Column::UsedAt, Expr::value(now))
         .filter(password_reset::Column::Id.eq(found.id))

@@ -8,7 +8,7 @@ use crate::forum::{posts, threads};
 use crate::permissions::{check, check_platform, Action, PlatformAction};
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QuerySelect};
 
 /// A reply: its Markdown, and the post it answers (none: the opening post).
 pub struct NewReply {
@@ -63,7 +63,7 @@ pub async fn reply(
     let parent = posts::attach_point(&app.db, asked, app.settings.limits.reply_depth).await?;
     let rendered = app.render(text).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let created = posts::reply(&txn, &thread, &parent, viewer.id, &rendered, now).await?;
     crate::notifications::enqueue_for_reply(
         &txn,
@@ -177,8 +177,9 @@ pub async fn edit(
     let text = PostBody::parse(body, app.settings.limits.post_chars)?;
     let rendered = app.render(text).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
-    let updated = posts::edit(&txn, &found, viewer.id, &rendered, now).await?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let current = still_changeable(&txn, found.id).await?;
+    let updated = posts::edit(&txn, &current, viewer.id, &rendered, now).await?;
     if !own {
         moderation_audit(&txn, viewer, "post.edit", found.id, now).await?;
     }
@@ -191,7 +192,8 @@ pub async fn edit(
 pub async fn delete(app: &AppState, viewer: &Viewer, post_id: i32) -> Result<(), ApiError> {
     let (found, own) = changeable(app, viewer, post_id).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let found = still_changeable(&txn, found.id).await?;
     posts::soft_delete(&txn, &found, viewer.id, now).await?;
     super::documents::withdraw_attachments(&txn, found.id, now).await?;
     if !own {
@@ -200,6 +202,23 @@ pub async fn delete(app: &AppState, viewer: &Viewer, post_id: i32) -> Result<(),
     txn.commit().await?;
     app.search.changed();
     Ok(())
+}
+
+/// The post as it is now, locked until the transaction ends, so that two edits made at once
+/// each keep the text the other replaced, and nothing changes a post deleted meanwhile.
+async fn still_changeable(
+    txn: &DatabaseTransaction,
+    post_id: i32,
+) -> Result<post::Model, ApiError> {
+    let current = post::Entity::find_by_id(post_id)
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    if current.deleted_at.is_some() {
+        return Err(ApiError::Conflict("this post has been deleted".into()));
+    }
+    Ok(current)
 }
 
 async fn moderation_audit(

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::permissions::{decide, readable_spaces, Action, Subject};
 use crate::state::AppState;
 use chrono::Utc;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 
 /// The digest part of a change; `None` leaves a field as it is.
 #[derive(Default)]
@@ -42,7 +42,7 @@ pub async fn update(
     let next = apply(app, viewer, current, &edit).await?;
     let watches = watches(app, viewer, &edit.threads).await?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     preferences::save(&txn, viewer.id, &next, now).await?;
     for (thread_id, watch) in watches {
         preferences::set_watch(&txn, viewer.id, thread_id, watch, now).await?;

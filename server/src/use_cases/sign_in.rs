@@ -11,7 +11,6 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie};
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 
 /// A live session just started or renewed, with the tokens that carry it.
 pub struct Session {
@@ -113,7 +112,7 @@ pub async fn with_password(
 /// again after the grace period ends the whole session and is audited.
 pub async fn renew(app: &AppState, refresh_token: &str) -> Result<Session, ApiError> {
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let policy = RotationPolicy {
         refresh_days: app.settings.auth.refresh_token_days,
         reuse_grace: chrono::Duration::seconds(

@@ -7,7 +7,6 @@ use crate::permissions::{check_platform, PlatformAction};
 use crate::spaces::{self, NewSpace, SpaceChanges};
 use crate::state::AppState;
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 
 async fn audited(
     txn: &impl sea_orm::ConnectionTrait,
@@ -40,7 +39,7 @@ pub async fn create(
     check_platform(viewer, PlatformAction::ManageSpaces)?;
     let new = new()?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let created = spaces::add(&txn, new, now).await?;
     audited(&txn, viewer, "space.create", &created, now).await?;
     txn.commit().await?;
@@ -61,7 +60,7 @@ pub async fn change(
         .ok_or_else(ApiError::not_found)?;
     let changes = changes(&existing)?;
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let updated = spaces::change(&txn, existing, changes, now).await?;
     audited(&txn, viewer, "space.update", &updated, now).await?;
     txn.commit().await?;

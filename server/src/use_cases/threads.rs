@@ -13,7 +13,6 @@ use crate::permissions::{check, decide, load_access, Action, SpaceAccess, Subjec
 use crate::spaces;
 use crate::state::AppState;
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -58,7 +57,7 @@ pub async fn start(
     let space = current_space(app, space_slug).await?;
     check(&app.db, viewer, &space, Action::StartThread).await?;
     let thread = prepare(app, new).await?;
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     let (thread_id, post_id) =
         threads::start(&txn, space.id, viewer.id, thread, Utc::now()).await?;
     txn.commit().await?;
@@ -558,7 +557,7 @@ pub async fn change(
         },
     };
     let now = Utc::now();
-    let txn = app.db.begin().await?;
+    let txn = crate::db::begin_write(&app.db).await?;
     threads::change(&txn, &thread, &changes, now).await?;
     if let Some(endorsed) = changes.best_practice {
         crate::use_cases::best_practice::follow_thread_flag(

@@ -103,3 +103,93 @@ async fn a_failed_write_leaves_neither_post_nor_outbox_row() {
     })
     .await;
 }
+
+/// Writes that read before they write, sent all at once, each succeed: on SQLite a transaction
+/// that only took its write lock after reading failed at once ("database is locked") whenever
+/// another write had committed in between, instead of waiting its turn.
+#[tokio::test]
+async fn writes_sent_at_the_same_time_all_succeed() {
+    on_each_backend(|app| async move {
+        let token = app.chief_with_space("resilience").await;
+        let (thread, opening) = app
+            .start_thread(&token, "resilience", "Busy thread", "first")
+            .await;
+        app.add_org("Roundtable Operations", "operator");
+        app.add_user("admin@ops.example", "Roundtable Operations", "admin");
+        let admin = app.login("admin@ops.example").await;
+        let endorsement_path = format!("/api/v1/threads/{thread}/endorsement");
+        let (s, body) = app
+            .request(
+                reqwest::Method::PUT,
+                &endorsement_path,
+                Some(&admin),
+                Some(serde_json::json!({})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{body}");
+        let replies_path = format!("/api/v1/threads/{thread}/posts");
+        let post_path = format!("/api/v1/posts/{opening}");
+        let replies = (0..24).map(|i| {
+            app.post(
+                &replies_path,
+                &token,
+                serde_json::json!({"body": format!("reply {i}")}),
+            )
+        });
+        let edits = (0..8).map(|i| {
+            app.patch(
+                &post_path,
+                &token,
+                serde_json::json!({"body": format!("edit {i}")}),
+            )
+        });
+        let threads = (0..8).map(|i| {
+            app.post(
+                "/api/v1/spaces/resilience/threads",
+                &token,
+                serde_json::json!({"title": format!("Thread {i}"), "body": "x"}),
+            )
+        });
+        // Each reads the endorsement, then writes it.
+        let reviews = (1..=8).map(|day| {
+            app.request(
+                reqwest::Method::PUT,
+                &endorsement_path,
+                Some(&admin),
+                Some(serde_json::json!({"review_due": format!("2027-03-{day:02}")})),
+            )
+        });
+        let (replies, edits, threads, reviews) = tokio::join!(
+            futures_util::future::join_all(replies),
+            futures_util::future::join_all(edits),
+            futures_util::future::join_all(threads),
+            futures_util::future::join_all(reviews),
+        );
+        for (s, body) in replies.iter().chain(&threads) {
+            assert_eq!(*s, StatusCode::CREATED, "{body}");
+        }
+        for (s, body) in edits.iter().chain(&reviews) {
+            assert_eq!(*s, StatusCode::OK, "{body}");
+        }
+        let (_, view) = app.get(&format!("/api/v1/threads/{thread}"), &token).await;
+        assert_eq!(view["post_count"], 25);
+        // Every edit kept the text it replaced: the revisions and the current text are the
+        // opening text and the eight edits, each once.
+        let (_, history) = app
+            .get(&format!("/api/v1/posts/{opening}/revisions"), &token)
+            .await;
+        let (_, current) = app.get(&format!("/api/v1/posts/{opening}"), &token).await;
+        let mut texts: Vec<String> = history["revisions"]
+            .as_array()
+            .expect("revisions")
+            .iter()
+            .chain([&current])
+            .map(|r| r["body_markdown"].as_str().expect("text").to_string())
+            .collect();
+        texts.sort();
+        let mut expected: Vec<String> = (0..8).map(|i| format!("edit {i}")).collect();
+        expected.push("first".into());
+        assert_eq!(texts, expected, "{history}");
+    })
+    .await;
+}
