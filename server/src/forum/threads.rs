@@ -338,7 +338,37 @@ pub struct Abilities {
     pub change_own: bool,
 }
 
-impl TreeNode for post::Model {
+/// What a thread's page shows of a post: not its Markdown or its plain text, which would
+/// triple what an uncached thread's load reads from the database.
+#[derive(Debug, Clone, sea_orm::DerivePartialModel)]
+#[sea_orm(entity = "post::Entity")]
+pub struct ShownPost {
+    pub id: i32,
+    pub thread_id: i32,
+    pub parent_id: Option<i32>,
+    pub author_id: i32,
+    pub body_html: String,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl From<&post::Model> for ShownPost {
+    fn from(p: &post::Model) -> Self {
+        ShownPost {
+            id: p.id,
+            thread_id: p.thread_id,
+            parent_id: p.parent_id,
+            author_id: p.author_id,
+            body_html: p.body_html.clone(),
+            created_at: p.created_at,
+            edited_at: p.edited_at,
+            deleted_at: p.deleted_at,
+        }
+    }
+}
+
+impl TreeNode for ShownPost {
     fn id(&self) -> i32 {
         self.id
     }
@@ -354,19 +384,23 @@ pub async fn view(
     in_space: &space::Model,
     may: Abilities,
 ) -> Result<ThreadView, sea_orm::DbErr> {
-    let posts = post::Entity::find()
-        .filter(post::Column::ThreadId.eq(t.id))
-        .order_by_asc(post::Column::Id)
-        .all(db)
-        .await?;
-    let people = authors(db, posts.iter().map(|p| p.author_id).chain([t.author_id])).await?;
-    let tags = tags_of(db, &[t.id])
-        .await?
-        .remove(&t.id)
-        .unwrap_or_default();
+    // The posts with their authors, and the tags, read at once on two pooled connections.
+    let posts_and_people = async {
+        let posts = post::Entity::find()
+            .filter(post::Column::ThreadId.eq(t.id))
+            .order_by_asc(post::Column::Id)
+            .into_partial_model::<ShownPost>()
+            .all(db)
+            .await?;
+        let people = authors(db, posts.iter().map(|p| p.author_id).chain([t.author_id])).await?;
+        Ok::<_, sea_orm::DbErr>((posts, people))
+    };
+    let ids = [t.id];
+    let ((posts, people), mut tags) = futures_util::try_join!(posts_and_people, tags_of(db, &ids))?;
+    let tags = tags.remove(&t.id).unwrap_or_default();
     let ordered = reading_order(&posts)
         .into_iter()
-        .map(|(i, depth)| post_view(&posts[i], depth, &people, false))
+        .map(|(i, depth)| post_view(&posts[i], depth, &people, None))
         .collect();
     Ok(ThreadView {
         summary: ThreadSummary {
@@ -392,11 +426,12 @@ pub async fn view(
     })
 }
 
+/// A post as shown, with its Markdown when `markdown` is given (for the one who may edit it).
 pub fn post_view(
-    p: &post::Model,
+    p: &ShownPost,
     depth: usize,
     people: &std::collections::HashMap<i32, AuthorView>,
-    with_markdown: bool,
+    markdown: Option<&str>,
 ) -> PostView {
     let deleted = p.deleted_at.is_some();
     PostView {
@@ -414,11 +449,11 @@ pub fn post_view(
         } else {
             p.body_html.clone()
         },
-        body_markdown: with_markdown.then(|| {
+        body_markdown: markdown.map(|m| {
             if deleted {
                 String::new()
             } else {
-                p.body_markdown.clone()
+                m.to_string()
             }
         }),
         deleted,

@@ -26,7 +26,7 @@ pub struct ReplyRequest {
 async fn single_view(db: &impl ConnectionTrait, p: &post::Model) -> Result<PostView, ApiError> {
     let people = authors(db, [p.author_id]).await?;
     let depth = usize::try_from(p.depth).unwrap_or_default();
-    Ok(post_view(p, depth, &people, true))
+    Ok(post_view(&p.into(), depth, &people, Some(&p.body_markdown)))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

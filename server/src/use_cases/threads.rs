@@ -472,8 +472,15 @@ async fn load(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let access = check(&app.db, viewer, &space, Action::Read).await?;
-    let mut view = threads::view(&app.db, thread.clone(), &space, Abilities::default()).await?;
-    view.attachments = crate::use_cases::documents::in_thread(&app.db, thread.id).await?;
+    let (mut view, attachments) = futures_util::try_join!(
+        async {
+            Ok::<_, ApiError>(
+                threads::view(&app.db, thread.clone(), &space, Abilities::default()).await?,
+            )
+        },
+        crate::use_cases::documents::in_thread(&app.db, thread.id),
+    )?;
+    view.attachments = attachments;
     let cached = Arc::new(CachedThread::new(thread, space, view)?);
     cache.insert(ticket, thread_id, cached.clone());
     Ok((cached, access))
