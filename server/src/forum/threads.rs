@@ -384,20 +384,17 @@ pub async fn view(
     in_space: &space::Model,
     may: Abilities,
 ) -> Result<ThreadView, sea_orm::DbErr> {
-    // The posts with their authors, and the tags, read at once on two pooled connections.
-    let posts_and_people = async {
-        let posts = post::Entity::find()
-            .filter(post::Column::ThreadId.eq(t.id))
-            .order_by_asc(post::Column::Id)
-            .into_partial_model::<ShownPost>()
-            .all(db)
-            .await?;
-        let people = authors(db, posts.iter().map(|p| p.author_id).chain([t.author_id])).await?;
-        Ok::<_, sea_orm::DbErr>((posts, people))
-    };
-    let ids = [t.id];
-    let ((posts, people), mut tags) = futures_util::try_join!(posts_and_people, tags_of(db, &ids))?;
-    let tags = tags.remove(&t.id).unwrap_or_default();
+    let posts = post::Entity::find()
+        .filter(post::Column::ThreadId.eq(t.id))
+        .order_by_asc(post::Column::Id)
+        .into_partial_model::<ShownPost>()
+        .all(db)
+        .await?;
+    let people = authors(db, posts.iter().map(|p| p.author_id).chain([t.author_id])).await?;
+    let tags = tags_of(db, &[t.id])
+        .await?
+        .remove(&t.id)
+        .unwrap_or_default();
     let ordered = reading_order(&posts)
         .into_iter()
         .map(|(i, depth)| post_view(&posts[i], depth, &people, None))

@@ -472,15 +472,10 @@ async fn load(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let access = check(&app.db, viewer, &space, Action::Read).await?;
-    let (mut view, attachments) = futures_util::try_join!(
-        async {
-            Ok::<_, ApiError>(
-                threads::view(&app.db, thread.clone(), &space, Abilities::default()).await?,
-            )
-        },
-        crate::use_cases::documents::in_thread(&app.db, thread.id),
-    )?;
-    view.attachments = attachments;
+    // One query after another, not at once: each of the `thread_loads` holds one pooled
+    // connection at a time, so two stay free for writes and sign-ins.
+    let mut view = threads::view(&app.db, thread.clone(), &space, Abilities::default()).await?;
+    view.attachments = crate::use_cases::documents::in_thread(&app.db, thread.id).await?;
     let cached = Arc::new(CachedThread::new(thread, space, view)?);
     cache.insert(ticket, thread_id, cached.clone());
     Ok((cached, access))
