@@ -136,10 +136,14 @@ async fn changeable(
         },
     )
     .await?;
-    if found.deleted_at.is_some() {
-        return Err(ApiError::Conflict("this post has been deleted".into()));
+    Ok((not_deleted(found)?, own))
+}
+
+fn not_deleted(p: post::Model) -> Result<post::Model, ApiError> {
+    match p.deleted_at {
+        Some(_) => Err(ApiError::Conflict("this post has been deleted".into())),
+        None => Ok(p),
     }
-    Ok((found, own))
 }
 
 /// A post the viewer may edit or delete, for the edit and delete forms.
@@ -215,10 +219,7 @@ async fn still_changeable(
         .one(txn)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    if current.deleted_at.is_some() {
-        return Err(ApiError::Conflict("this post has been deleted".into()));
-    }
-    Ok(current)
+    not_deleted(current)
 }
 
 async fn moderation_audit(
