@@ -95,6 +95,8 @@ struct Target {
     url: String,
     /// Response body size, bytes.
     bytes: usize,
+    /// Asked with `Accept-Encoding` as a browser sends it (the thread's JSON and page).
+    gzip: bool,
     samples: Vec<Sample>,
 }
 
@@ -141,6 +143,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         let html_url = format!("{base}/threads/{}", t.id);
         let html = check_thread_page(&client, &html_url, cookie_name, &token, t).await?;
         let html_bytes = html.len();
+        let page_text = html.clone();
         if let Ok(dir) = std::env::var("PAGE_BENCH_SAVE") {
             let dir = std::path::Path::new(&dir);
             std::fs::create_dir_all(dir)?;
@@ -152,22 +155,52 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
                 format!("{}-post JSON", t.posts),
                 web::Bytes::from(json_text.clone()),
             ));
-            copies.push((format!("{}-post page", t.posts), web::Bytes::from(html)));
+            copies.push((
+                format!("{}-post page", t.posts),
+                web::Bytes::from(html.clone()),
+            ));
         }
         targets.push(Target {
             label: format!("GET /api/v1/threads/{{id}} (JSON), {} posts", t.posts),
             kind: Kind::Json,
             posts: t.posts,
-            url: json_url,
+            url: json_url.clone(),
             bytes: json_text.len(),
+            gzip: false,
             samples: Vec::new(),
         });
         targets.push(Target {
             label: format!("GET /threads/{{id}} (HTML page), {} posts", t.posts),
             kind: Kind::Html,
             posts: t.posts,
-            url: html_url,
+            url: html_url.clone(),
             bytes: html_bytes,
+            gzip: false,
+            samples: Vec::new(),
+        });
+        let bearer = ("Authorization", format!("Bearer {token}"));
+        let json_gzip = get_gzip(&client, &json_url, bearer, &json_text).await?;
+        let cookie = ("Cookie", format!("{cookie_name}={token}"));
+        let html_gzip = get_gzip(&client, &html_url, cookie, &page_text).await?;
+        if t.posts == SIZES[0] {
+            copies.push((format!("{}-post page, gzip", t.posts), html_gzip.clone()));
+        }
+        targets.push(Target {
+            label: format!("GET /api/v1/threads/{{id}} (JSON, gzip), {} posts", t.posts),
+            kind: Kind::Json,
+            posts: t.posts,
+            url: json_url,
+            bytes: json_gzip.len(),
+            gzip: true,
+            samples: Vec::new(),
+        });
+        targets.push(Target {
+            label: format!("GET /threads/{{id}} (HTML page, gzip), {} posts", t.posts),
+            kind: Kind::Html,
+            posts: t.posts,
+            url: html_url,
+            bytes: html_gzip.len(),
+            gzip: true,
             samples: Vec::new(),
         });
     }
@@ -196,6 +229,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
             posts: 0,
             url,
             bytes: body.len(),
+            gzip: false,
             samples: Vec::new(),
         });
         copies.push((label.to_string(), web::Bytes::from(body)));
@@ -230,6 +264,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         posts: 0,
         url: format!("http://{hello_addr}/"),
         bytes: "Hello world!".len(),
+        gzip: false,
         samples: Vec::new(),
     }];
     for (n, (what, body)) in copies.iter().enumerate() {
@@ -239,6 +274,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
             posts: 0,
             url: format!("http://{hello_addr}/bytes/{n}"),
             bytes: body.len(),
+            gzip: false,
             samples: Vec::new(),
         });
     }
@@ -263,11 +299,14 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
         let n = targets.len();
         for k in 0..n {
             let target = &mut targets[(k + round) % n];
-            let headers: Vec<&str> = match target.kind {
+            let mut headers: Vec<&str> = match target.kind {
                 Kind::Hello | Kind::Bytes => vec![],
                 Kind::Json => vec![bearer.as_str()],
                 Kind::Html | Kind::Page => vec![cookie.as_str()],
             };
+            if target.gzip {
+                headers.push(BROWSER_ENCODINGS);
+            }
             let sample = wrk::run(&target.url, &headers, load).await?;
             eprintln!(
                 "round {}: {}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms",
@@ -329,6 +368,53 @@ async fn get_page(
             body.chars().take(2000).collect::<String>()
         );
     }
+    Ok(body)
+}
+
+/// What Chromium and Firefox send.
+const BROWSER_ENCODINGS: &str = "Accept-Encoding: gzip, deflate, br, zstd";
+
+/// The answer to `url` asked for as a browser asks (gzip taken), which must be gzip-encoded and
+/// hold exactly `plain`, the answer without it. Returns the encoded bytes.
+async fn get_gzip(
+    client: &reqwest::Client,
+    url: &str,
+    (name, value): (&str, String),
+    plain: &str,
+) -> anyhow::Result<web::Bytes> {
+    use std::io::Read;
+    let (encoding_name, encodings) = BROWSER_ENCODINGS
+        .split_once(": ")
+        .context("a header line")?;
+    let res = client
+        .get(url)
+        .header(name, value)
+        .header(encoding_name, encodings)
+        .send()
+        .await?;
+    let status = res.status();
+    let encoding = res
+        .headers()
+        .get("content-encoding")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res.bytes().await?;
+    if status != 200 || encoding != "gzip" {
+        bail!("GET {url} asking for gzip answered {status}, Content-Encoding {encoding:?}");
+    }
+    let mut decoded = String::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .read_to_string(&mut decoded)
+        .with_context(|| format!("GET {url}: the gzip answer does not decode"))?;
+    if decoded != plain {
+        bail!("GET {url}: the gzip answer decodes to other bytes than the plain answer");
+    }
+    eprintln!(
+        "checked: {url} gzip-encoded is {} bytes for {} and decodes to the same",
+        body.len(),
+        plain.len()
+    );
     Ok(body)
 }
 

@@ -19,6 +19,7 @@ pub mod digest;
 pub mod domain;
 pub mod error;
 pub mod forum;
+pub mod gzip;
 pub mod import;
 pub mod library;
 pub mod mail;

@@ -22,6 +22,7 @@ pub mod home;
 pub mod invitations;
 pub mod library;
 pub mod password_reset;
+pub mod pieces;
 pub mod render;
 pub mod search;
 pub mod session;

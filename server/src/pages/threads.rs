@@ -1,13 +1,15 @@
 //! The thread page, its permalinks, and what can be done from it: watch or mute, moderate.
 use super::errors::{see_other, PageError};
 use super::form::Submitted;
-use super::render::{self, Chrome};
+use super::pieces;
+use super::render::Chrome;
 use super::session::SignedIn;
 use super::spaces::query;
 use super::tree::{self, PostItem, Rights, SHOWN_LEVELS};
 use crate::best_practice::Item;
 use crate::digest::preferences::WatchState;
 use crate::error::ApiError;
+use crate::gzip::Kept;
 use crate::routes::id_from_path;
 use crate::state::AppState;
 use crate::use_cases;
@@ -40,7 +42,9 @@ struct ThreadPage {
     can_reply: bool,
     can_moderate: bool,
     branch: bool,
-    posts: std::sync::Arc<Fragments>,
+    /// Where the kept posts go (`pieces::slot`).
+    head_slot: &'static str,
+    replies_slot: &'static str,
     watch: &'static str,
     may_watch: bool,
     move_targets: Vec<(String, String)>,
@@ -107,19 +111,23 @@ fn rendered_posts(
         let (head, items) = tree::build(&view.posts, root, &rights);
         let thread_id = view.summary.id;
         Ok::<_, PageError>(Fragments {
-            head: HeadPost {
-                p: &head,
-                thread_id,
-                can_reply: may.reply,
-            }
-            .render()?,
-            replies: Replies {
-                head: &head,
-                items: &items,
-                thread_id,
-                can_reply: may.reply,
-            }
-            .render()?,
+            head: Kept::new(
+                HeadPost {
+                    p: &head,
+                    thread_id,
+                    can_reply: may.reply,
+                }
+                .render()?,
+            ),
+            replies: Kept::new(
+                Replies {
+                    head: &head,
+                    items: &items,
+                    thread_id,
+                    can_reply: may.reply,
+                }
+                .render()?,
+            ),
         })
     })
 }
@@ -215,43 +223,43 @@ pub async fn show(
     } else {
         ("OFFICIAL".to_string(), false)
     };
-    render::page(
-        &state,
-        &ThreadPage {
-            chrome: who.chrome,
-            thread_id: s.id,
-            sensitive,
-            marking,
-            thread_sensitive,
-            thread_marking: s.marking.clone(),
-            title: s.title.clone(),
-            space_slug: s.space.clone(),
-            space_name: view.space_name.clone(),
-            tags: s.tags.clone(),
-            pinned: s.pinned,
-            locked: s.locked,
-            best_practice: s.best_practice,
-            can_reply: may.reply,
-            can_moderate: may.moderate,
-            branch: root != 0,
-            posts,
-            watch: extras.watch,
-            may_watch: extras.may_watch,
-            move_targets: extras.move_targets,
-            done: asked.done.as_deref().and_then(done_message),
-            endorse_action: format!("/threads/{}/endorsement", s.id),
-            can_edit_own: may.change_own,
-            attachments,
-            opening_post_id,
-            scanning_on: state.library.scanner.is_some(),
-            max_size: crate::use_cases::documents::human_size(state.library.max_file_bytes),
-            is_author: s.author.as_ref().is_some_and(|a| a.id == who.viewer.id),
-            case_study,
-            endorsement,
-            may_endorse,
-            may_review,
-        },
-    )
+    let frame = ThreadPage {
+        chrome: who.chrome,
+        thread_id: s.id,
+        sensitive,
+        marking,
+        thread_sensitive,
+        thread_marking: s.marking.clone(),
+        title: s.title.clone(),
+        space_slug: s.space.clone(),
+        space_name: view.space_name.clone(),
+        tags: s.tags.clone(),
+        pinned: s.pinned,
+        locked: s.locked,
+        best_practice: s.best_practice,
+        can_reply: may.reply,
+        can_moderate: may.moderate,
+        branch: root != 0,
+        head_slot: pieces::slot(0),
+        replies_slot: pieces::slot(1),
+        watch: extras.watch,
+        may_watch: extras.may_watch,
+        move_targets: extras.move_targets,
+        done: asked.done.as_deref().and_then(done_message),
+        endorse_action: format!("/threads/{}/endorsement", s.id),
+        can_edit_own: may.change_own,
+        attachments,
+        opening_post_id,
+        scanning_on: state.library.scanner.is_some(),
+        max_size: crate::use_cases::documents::human_size(state.library.max_file_bytes),
+        is_author: s.author.as_ref().is_some_and(|a| a.id == who.viewer.id),
+        case_study,
+        endorsement,
+        may_endorse,
+        may_review,
+    }
+    .render()?;
+    pieces::respond(&state, &req, &frame, &[&posts.head, &posts.replies])
 }
 
 /// `/posts/{id}`: the permalink of a post, which is shown on its thread's page.

@@ -114,7 +114,7 @@ pub async fn start(
 }
 
 /// A thread with all its posts in reading order, each with its depth in the reply tree.
-/// Answers 304 to a matching `If-None-Match`.
+/// Answers 304 to a matching `If-None-Match`, and gzip-encoded when `Accept-Encoding` asks.
 #[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "threads",
     params(("id" = i32, Path, minimum = 1, description = "The thread's id"),
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer")),
@@ -133,26 +133,39 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let found = use_cases::threads::read_shared(&state, &viewer, id_from_path(&id)?).await?;
     let rendered = found.json()?;
-    let etag = rendered.etag.as_str();
+    let gzip = crate::gzip::accepted(req.headers());
+    let etag = if gzip {
+        &rendered.gzip_etag
+    } else {
+        &rendered.etag
+    };
     let unchanged = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == rendered.etag || t.trim() == rendered.gzip_etag)
+        });
     let mut response = if unchanged {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
+        .insert_header((header::ETAG, etag.as_str()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::VARY, "Accept-Encoding"));
     if unchanged {
         return Ok(response.finish());
     }
-    Ok(response
-        .content_type("application/json")
-        .body(rendered.body.clone()))
+    response.content_type("application/json");
+    if gzip {
+        return Ok(response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(rendered.gzipped().clone()));
+    }
+    Ok(response.body(rendered.body.clone()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -245,8 +245,8 @@ pub struct CachedThread {
 /// The rendered posts of a thread's page: the opening post (or a branch's first post) and
 /// the replies under it.
 pub struct Fragments {
-    pub head: String,
-    pub replies: String,
+    pub head: crate::gzip::Kept,
+    pub replies: crate::gzip::Kept,
 }
 
 /// What the rendered posts depend on besides the thread: the branch shown, what the viewer may
@@ -270,21 +270,30 @@ pub struct PageParts {
     pub case_study: Option<crate::use_cases::case_studies::CaseStudyView>,
 }
 
-/// A thread's JSON answer and its `ETag`.
+/// A thread's JSON answer and its `ETag`, and the same gzip-encoded (made on first use) with
+/// an `ETag` of its own.
 pub struct RenderedJson {
     pub body: actix_web::web::Bytes,
     pub etag: String,
+    pub gzip_etag: String,
+    gzip: std::sync::OnceLock<actix_web::web::Bytes>,
 }
 
 impl RenderedJson {
     fn of(view: &ThreadView) -> Result<Self, ApiError> {
         use sha2::{Digest, Sha256};
         let body = serde_json::to_vec(view).map_err(anyhow::Error::new)?;
-        let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+        let hash = hex::encode(&Sha256::digest(&body)[..16]);
         Ok(RenderedJson {
             body: body.into(),
-            etag,
+            etag: format!("\"{hash}\""),
+            gzip_etag: format!("\"{hash}-gzip\""),
+            gzip: Default::default(),
         })
+    }
+
+    pub fn gzipped(&self) -> &actix_web::web::Bytes {
+        self.gzip.get_or_init(|| crate::gzip::whole(&self.body))
     }
 }
 
@@ -295,8 +304,9 @@ fn ability_bits(may: Abilities) -> usize {
 impl CachedThread {
     fn new(thread: thread::Model, space: space::Model, view: ThreadView) -> Result<Self, ApiError> {
         let plain = RenderedJson::of(&view)?;
-        // The JSON, and room for a few page renderings (each about twice the JSON's size).
-        let weight = u32::try_from(plain.body.len() * 4 + 1024).unwrap_or(u32::MAX);
+        // The JSON, and room for a few page renderings (each about twice the JSON's size) and
+        // their compressed copies (each about a quarter).
+        let weight = u32::try_from(plain.body.len() * 5 + 1024).unwrap_or(u32::MAX);
         let json: [std::sync::OnceLock<Arc<RenderedJson>>; 8] = Default::default();
         let _ = json[0].set(Arc::new(plain));
         Ok(CachedThread {

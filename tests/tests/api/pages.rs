@@ -297,3 +297,142 @@ async fn the_case_study_and_best_practice_forms_refuse_another_sites_requests() 
     assert_eq!(app.count("SELECT COUNT(*) FROM case_studies").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM endorsements").await, 0);
 }
+
+fn gunzip(bytes: &[u8]) -> String {
+    use std::io::Read;
+    let mut out = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut out)
+        .expect("a valid gzip stream");
+    out
+}
+
+/// A thread's JSON and page come gzip-encoded to a client that takes gzip, decode to exactly
+/// the bytes sent to one that does not, and keep the page's CSRF token out of the compressed
+/// parts (it is sent as it is, so a response's size never depends on it: BREACH). Nobody
+/// who may not read the thread learns more by asking for gzip.
+#[tokio::test]
+async fn a_thread_comes_gzip_encoded_when_asked_for_and_holds_the_same_bytes() {
+    use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, ETAG, IF_NONE_MATCH, VARY};
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let token = app.chief_with_space("chiefs").await;
+        app.add_user("staff@kent.example", "Kent Police", "staff");
+        let outsider = app.login("staff@kent.example").await;
+        // Text that looks like the page's slot markers, in the title and in a post.
+        let (thread, opening) = app
+            .start_thread(
+                &token,
+                "chiefs",
+                "Costs <!--rt-slot-0-x--> of mutual aid",
+                "Opening <!--rt-slot-1-x--> post. Costs per officer hour, by force.",
+            )
+            .await;
+        for n in 0..30 {
+            let text = format!("Reply {n}: what we paid for **resilience** in year {n}.");
+            app.reply(&token, thread, Some(opening), &text).await;
+        }
+        let client = no_redirects();
+        let api = app.url(&format!("/api/v1/threads/{thread}"));
+        let plain = client.get(&api).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert!(plain.headers().get(CONTENT_ENCODING).is_none());
+        assert_eq!(plain.headers()[VARY], "Accept-Encoding");
+        let plain_etag = plain.headers()[ETAG].to_str().unwrap().to_string();
+        let plain_json = plain.text().await.unwrap();
+        let asked = |url: &str, encodings: &str| {
+            client
+                .get(url)
+                .bearer_auth(&token)
+                .header(ACCEPT_ENCODING, encodings)
+        };
+        let zipped = asked(&api, "gzip, deflate, br, zstd").send().await.unwrap();
+        assert_eq!(zipped.status(), StatusCode::OK);
+        assert_eq!(zipped.headers()[CONTENT_ENCODING], "gzip");
+        assert_eq!(zipped.headers()[VARY], "Accept-Encoding");
+        let zipped_etag = zipped.headers()[ETAG].to_str().unwrap().to_string();
+        assert_ne!(zipped_etag, plain_etag, "each encoding has its own ETag");
+        let bytes = zipped.bytes().await.unwrap();
+        assert!(bytes.len() < plain_json.len());
+        assert_eq!(gunzip(&bytes), plain_json);
+        // Either ETag shows the thread unchanged.
+        for etag in [&plain_etag, &zipped_etag] {
+            let again = asked(&api, "gzip")
+                .header(IF_NONE_MATCH, etag.as_str())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+            assert_eq!(again.headers()[ETAG], zipped_etag.as_str());
+        }
+        let refused = asked(&api, "gzip;q=0, br").send().await.unwrap();
+        assert!(refused.headers().get(CONTENT_ENCODING).is_none());
+        assert_eq!(refused.text().await.unwrap(), plain_json);
+
+        let s = cookie_session(&app, "chief@kent.example").await;
+        let page_url = app.url(&format!("/threads/{thread}"));
+        let page = |encodings: Option<&str>| {
+            let mut req = client.get(&page_url).header(COOKIE, &s.cookie);
+            if let Some(e) = encodings {
+                req = req.header(ACCEPT_ENCODING, e);
+            }
+            req.send()
+        };
+        let plain = page(None).await.unwrap();
+        assert_eq!(plain.status(), StatusCode::OK);
+        assert!(plain.headers().get(CONTENT_ENCODING).is_none());
+        let html = plain.text().await.unwrap();
+        assert!(
+            html.contains("Reply 29: what we paid"),
+            "the posts are on the page"
+        );
+        assert!(html.contains("Costs &lt;!--rt-slot-0-x--&gt; of mutual aid"));
+        assert!(html.contains("Opening &lt;!--rt-slot-1-x--&gt; post."));
+        assert!(!html.contains("<!--rt-slot"), "every slot is filled");
+        assert!(
+            html.contains(&s.csrf),
+            "the page's forms carry the session's token"
+        );
+        let zipped = page(Some("gzip, deflate, br, zstd")).await.unwrap();
+        assert_eq!(zipped.status(), StatusCode::OK);
+        assert_eq!(zipped.headers()[CONTENT_ENCODING], "gzip");
+        assert_eq!(zipped.headers()[VARY], "Accept-Encoding");
+        assert!(zipped.headers().get(CONTENT_SECURITY_POLICY).is_some());
+        let bytes = zipped.bytes().await.unwrap();
+        assert!(
+            bytes.len() < html.len() * 3 / 4,
+            "{} of {}",
+            bytes.len(),
+            html.len()
+        );
+        assert_eq!(gunzip(&bytes), html);
+        let token_bytes = s.csrf.as_bytes();
+        assert!(
+            bytes.windows(token_bytes.len()).any(|w| w == token_bytes),
+            "the token is sent uncompressed"
+        );
+
+        // Someone who may not read the thread gets the same 404 either way.
+        let hidden = |encodings: Option<&'static str>| {
+            let mut req = client.get(&api).bearer_auth(&outsider);
+            if let Some(e) = encodings {
+                req = req.header(ACCEPT_ENCODING, e);
+            }
+            async move {
+                let res = req.send().await.unwrap();
+                let status = res.status();
+                let encoding = res.headers().get(CONTENT_ENCODING).cloned();
+                (status, encoding, res.text().await.unwrap())
+            }
+        };
+        let (s_plain, _, body_plain) = hidden(None).await;
+        let (s_zipped, encoding, body_zipped) = hidden(Some("gzip")).await;
+        assert_eq!(s_plain, StatusCode::NOT_FOUND);
+        assert_eq!((s_zipped, encoding), (StatusCode::NOT_FOUND, None));
+        let error = |body: &str| {
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            (v["error"]["code"].clone(), v["error"]["message"].clone())
+        };
+        assert_eq!(error(&body_plain), error(&body_zipped));
+    }
+}
