@@ -50,7 +50,7 @@ pub async fn record(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().as_str().to_string();
+    let method = method_label(req.method());
     let result = next.call(req).await;
     // The route is known once the request has been routed, so it is read from the answer.
     let (status, route) = match &result {
@@ -58,12 +58,58 @@ pub async fn record(
         Err(e) => (e.as_response_error().status_code().as_u16(), None),
     };
     let route = route.unwrap_or_else(|| "unmatched".to_string());
-    metrics::counter!(REQUESTS, "method" => method.clone(), "route" => route.clone(),
-        "status" => status.to_string())
-    .increment(1);
-    metrics::histogram!(REQUEST_SECONDS, "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    let (requests, seconds) = request_handles(method, route, status);
+    requests.increment(1);
+    seconds.record(started.elapsed().as_secs_f64());
     result
+}
+
+/// The method as a label: one of HTTP's own, or `OTHER`, so that made-up methods cannot add
+/// labels without end.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    const KNOWN: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    KNOWN
+        .into_iter()
+        .find(|known| *known == method.as_str())
+        .unwrap_or("OTHER")
+}
+
+type HandleKey = (&'static str, String, u16);
+
+thread_local! {
+    /// Each worker thread keeps the handles it has used, so a request looks its labels up
+    /// in a small map of its own instead of building them for the shared registry.
+    static HANDLES: std::cell::RefCell<std::collections::HashMap<HandleKey, (metrics::Counter, metrics::Histogram)>> =
+        Default::default();
+}
+
+/// How many label sets a thread keeps handles for; beyond it (never with the routes this
+/// server has) handles are looked up in the registry each time.
+const MAX_HANDLES: usize = 4_096;
+
+fn request_handles(
+    method: &'static str,
+    route: String,
+    status: u16,
+) -> (metrics::Counter, metrics::Histogram) {
+    let key = (method, route, status);
+    if let Some(found) = HANDLES.with_borrow(|h| h.get(&key).cloned()) {
+        return found;
+    }
+    let (method, route, status) = key;
+    let made = (
+        metrics::counter!(REQUESTS, "method" => method, "route" => route.clone(),
+            "status" => status.to_string()),
+        metrics::histogram!(REQUEST_SECONDS, "method" => method, "route" => route.clone()),
+    );
+    HANDLES.with_borrow_mut(|h| {
+        if h.len() < MAX_HANDLES {
+            h.insert((method, route, status), made.clone());
+        }
+    });
+    made
 }
 
 /// Whether the request carries the configured token (compared in constant time).

@@ -37,27 +37,34 @@ pub fn redacted_path(path: &str) -> String {
         .join("/")
 }
 
+fn client_address(request: &ServiceRequest) -> String {
+    let proxies = request
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.server.trusted_proxy_nets.as_slice())
+        .unwrap_or_default();
+    crate::client_addr::of_service_request(request, proxies)
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
+}
+
+fn request_id(request: &ServiceRequest) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.to_string())
+        .unwrap_or_default()
+}
+
 impl RootSpanBuilder for RedactingSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let proxies = request
-            .app_data::<web::Data<AppState>>()
-            .map(|s| s.settings.server.trusted_proxy_nets.as_slice())
-            .unwrap_or_default();
-        let client = crate::client_addr::of_service_request(request, proxies)
-            .map(|ip| ip.to_string())
-            .unwrap_or_default();
-        let request_id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(|id| id.to_string())
-            .unwrap_or_default();
+        // The fields are worked out only when the span is recorded (not below `info`).
         tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),
             http.route = %request.match_pattern().unwrap_or_else(|| "default".into()),
             http.target = %redacted_path(request.path()),
-            client.address = %client,
-            request_id = %request_id,
+            client.address = %client_address(request),
+            request_id = %request_id(request),
             http.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
             exception.message = tracing::field::Empty,

@@ -20,6 +20,8 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Installed before anything registers a metric (the caches keep their counters).
+        crate::metrics::handle();
         let settings = Arc::new(settings);
         let secret = crate::auth::jwt::load_secret(&settings)?;
         let keys = Keys::from_master(&secret);
@@ -70,7 +72,6 @@ impl Application {
         let body_limit = settings.limits.body_bytes;
         let server_settings = settings.server.clone();
 
-        crate::metrics::handle();
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(
@@ -124,8 +125,13 @@ async fn refuse_nul_in_url(
     actix_web::dev::ServiceResponse<actix_web::body::EitherBody<impl actix_web::body::MessageBody>>,
     actix_web::Error,
 > {
-    let uri = req.uri().to_string();
-    if uri.to_ascii_lowercase().contains("%00") {
+    let nul = req.uri().path_and_query().is_some_and(|pq| {
+        pq.as_str()
+            .as_bytes()
+            .windows(3)
+            .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+    });
+    if nul {
         let refused =
             crate::error::ApiError::bad_request("the address must not contain NUL characters");
         let response = actix_web::ResponseError::error_response(&refused);

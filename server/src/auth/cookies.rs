@@ -30,6 +30,20 @@ pub fn names(server: &ServerSettings) -> CookieNames {
     }
 }
 
+/// The value of the request's first cookie called `name`, read straight from its `Cookie`
+/// headers without parsing the others (the token cookies' values are base64url and JWTs,
+/// never percent-encoded).
+pub fn value<'a>(req: &'a actix_web::HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|h| h.to_str().ok())
+        .flat_map(|h| h.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key.trim() == name).then(|| value.trim().trim_matches('"'))
+        })
+}
+
 fn build(
     server: &ServerSettings,
     name: &'static str,
@@ -68,4 +82,29 @@ pub fn cleared(server: &ServerSettings) -> [Cookie<'static>; 2] {
     let mut refresh = build(server, names.refresh, String::new(), REFRESH_PATH).finish();
     refresh.make_removal();
     [access, refresh]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn a_cookie_is_found_by_its_exact_name_among_the_others() {
+        let req = TestRequest::default()
+            .insert_header(("Cookie", "rt_access_old=x; rt_access=abc.def; theme=dark"))
+            .append_header(("Cookie", "rt_access=second"))
+            .to_http_request();
+        assert_eq!(value(&req, "rt_access"), Some("abc.def"));
+        assert_eq!(value(&req, "theme"), Some("dark"));
+        assert_eq!(value(&req, "rt"), None);
+        let quoted = TestRequest::default()
+            .insert_header(("Cookie", " rt_access = \"q\" "))
+            .to_http_request();
+        assert_eq!(value(&quoted, "rt_access"), Some("q"));
+        assert_eq!(
+            value(&TestRequest::default().to_http_request(), "rt_access"),
+            None
+        );
+    }
 }

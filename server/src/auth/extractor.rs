@@ -45,8 +45,7 @@ fn presented_token(req: &HttpRequest, state: &AppState) -> Option<Presented> {
             .then(|| Presented::Bearer(token.trim().to_string()));
     }
     let name = cookies::names(&state.settings.server).access;
-    req.cookie(name)
-        .map(|c| Presented::Cookie(c.value().to_string()))
+    cookies::value(req, name).map(|v| Presented::Cookie(v.to_string()))
 }
 
 impl FromRequest for Viewer {

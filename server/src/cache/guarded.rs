@@ -8,7 +8,9 @@ pub const HITS: &str = "roundtable_cache_hits_total";
 pub const MISSES: &str = "roundtable_cache_misses_total";
 
 pub struct Guarded<K, V> {
-    name: &'static str,
+    /// This cache's hit and miss counters, registered once (the recorder is installed first).
+    hits: metrics::Counter,
+    misses: metrics::Counter,
     entries: Cache<K, V>,
     /// Raised by every invalidation; a load stores its value only if it has not moved since
     /// the load began. Held while storing, so an invalidation cannot fall between the check
@@ -27,7 +29,8 @@ where
 {
     pub fn new(name: &'static str, entries: Cache<K, V>) -> Self {
         Guarded {
-            name,
+            hits: metrics::counter!(HITS, "cache" => name),
+            misses: metrics::counter!(MISSES, "cache" => name),
             entries,
             epoch: Mutex::new(0),
         }
@@ -87,8 +90,11 @@ where
 
     /// Counts a hit or a miss found some other way (inside an entry).
     pub fn count(&self, hit: bool) {
-        let counter = if hit { HITS } else { MISSES };
-        metrics::counter!(counter, "cache" => self.name).increment(1);
+        if hit {
+            self.hits.increment(1);
+        } else {
+            self.misses.increment(1);
+        }
     }
 
     pub fn invalidate(&self, keys: impl IntoIterator<Item = K>) {

@@ -37,14 +37,16 @@ pub mod writing;
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(assets::serve)
+    // The most read pages first (see `routes::configure`).
+    cfg.service(threads::show)
+        .service(spaces::show)
+        .service(home::show)
+        .service(assets::serve)
         .service(auth::show)
         .service(auth::submit)
         .service(auth::logout)
-        .service(home::show)
         .service(writing::new_thread_form)
         .service(writing::start_thread)
-        .service(spaces::show)
         .service(library::show)
         .service(library::upload)
         .service(library::document)
@@ -59,7 +61,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(case_studies::create)
         .service(case_studies::edit_form)
         .service(case_studies::save)
-        .service(threads::show)
         .service(threads::watch)
         .service(threads::moderate)
         .service(threads::endorse)

@@ -22,6 +22,14 @@ static SLOTS: LazyLock<[String; 2]> = LazyLock::new(|| {
     ]
 });
 
+/// Each slot's marker, prepared for a fast search.
+static FINDERS: LazyLock<[memchr::memmem::Finder<'static>; 2]> = LazyLock::new(|| {
+    [
+        memchr::memmem::Finder::new(SLOTS[0].as_bytes()),
+        memchr::memmem::Finder::new(SLOTS[1].as_bytes()),
+    ]
+});
+
 /// The marker for the frame's `n`th slot (0 or 1), to be written with `|safe`.
 pub fn slot(n: usize) -> &'static str {
     &SLOTS[n.min(1)]
@@ -37,11 +45,12 @@ pub fn respond(
     let mut parts = Vec::with_capacity(pieces.len());
     let mut rest = frame;
     for (n, _) in pieces.iter().enumerate() {
-        let (before, after) = rest.split_once(slot(n)).ok_or_else(|| {
+        let at = FINDERS[n.min(1)].find(rest.as_bytes()).ok_or_else(|| {
             PageError::Api(anyhow::anyhow!("the page's frame has no slot {n}").into())
         })?;
-        parts.push(before);
-        rest = after;
+        // The marker is ASCII, so both ends are character boundaries.
+        parts.push(&rest[..at]);
+        rest = &rest[at + slot(n).len()..];
     }
     let size = frame.len() + pieces.iter().map(|p| p.as_str().len()).sum::<usize>();
     let gzip = crate::gzip::accepted(req.headers());

@@ -33,7 +33,7 @@ async fn signed_in(req: &HttpRequest) -> Result<Option<SignedIn>, PageError> {
         csrf::refuse_cross_site(req, &state.settings.server.public_origin)?;
     }
     let name = cookies::names(&state.settings.server).access;
-    let Some(token) = req.cookie(name).map(|c| c.value().to_string()) else {
+    let Some(token) = cookies::value(req, name).map(str::to_string) else {
         return Ok(None);
     };
     Ok(viewer_from_token(&state, &token)
