@@ -158,12 +158,16 @@ impl GzipBody {
     }
 }
 
-/// The whole of `raw`, compressed once.
+/// The whole of `raw` as one gzip stream.
 pub fn whole(raw: &[u8]) -> Bytes {
-    let piece = Deflated::of(raw);
-    let mut body = GzipBody::with_capacity(piece.size());
-    body.deflated(&piece);
-    body.finish()
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 3 + 64),
+        Compression::default(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(raw);
+    encoder.finish().unwrap_or_default().into()
 }
 
 /// Whether the request's `Accept-Encoding` takes gzip (RFC 9110 §12.5.3): named, or `*`, with

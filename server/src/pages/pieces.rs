@@ -11,28 +11,29 @@ use actix_web::web::{BufMut, BytesMut};
 use actix_web::{HttpRequest, HttpResponse};
 use std::sync::LazyLock;
 
-/// The comments that mark slots in a rendered frame. They hold a name drawn at random when the
-/// process starts, so no text shown in the frame can forge one; escaped text cannot hold
-/// `<!--` at all.
-static SLOTS: LazyLock<[String; 2]> = LazyLock::new(|| {
+/// A slot in a rendered frame: a comment holding a name drawn at random when the process
+/// starts, so no text shown in the frame can forge one (escaped text cannot hold `<!--` at
+/// all), with its finder for a fast search.
+struct Slot {
+    marker: String,
+    finder: memchr::memmem::Finder<'static>,
+}
+
+/// How many kept pieces a frame holds.
+pub const SLOTS: usize = 2;
+
+static SLOT_MARKERS: LazyLock<[Slot; SLOTS]> = LazyLock::new(|| {
     let name = crate::auth::random_token();
-    [
-        format!("<!--rt-slot-0-{name}-->"),
-        format!("<!--rt-slot-1-{name}-->"),
-    ]
+    std::array::from_fn(|n| {
+        let marker = format!("<!--rt-slot-{n}-{name}-->");
+        let finder = memchr::memmem::Finder::new(marker.as_bytes()).into_owned();
+        Slot { marker, finder }
+    })
 });
 
-/// Each slot's marker, prepared for a fast search.
-static FINDERS: LazyLock<[memchr::memmem::Finder<'static>; 2]> = LazyLock::new(|| {
-    [
-        memchr::memmem::Finder::new(SLOTS[0].as_bytes()),
-        memchr::memmem::Finder::new(SLOTS[1].as_bytes()),
-    ]
-});
-
-/// The marker for the frame's `n`th slot (0 or 1), to be written with `|safe`.
+/// The marker for the frame's `n`th slot, to be written with `|safe`.
 pub fn slot(n: usize) -> &'static str {
-    &SLOTS[n.min(1)]
+    &SLOT_MARKERS[n].marker
 }
 
 /// Answers 200 with `frame` whose slots, in order, are filled with `pieces`.
@@ -40,17 +41,17 @@ pub fn respond(
     state: &AppState,
     req: &HttpRequest,
     frame: &str,
-    pieces: &[&Kept],
+    pieces: [&Kept; SLOTS],
 ) -> Result<HttpResponse, PageError> {
-    let mut parts = Vec::with_capacity(pieces.len());
+    let mut parts = Vec::with_capacity(SLOTS);
     let mut rest = frame;
-    for (n, _) in pieces.iter().enumerate() {
-        let at = FINDERS[n.min(1)].find(rest.as_bytes()).ok_or_else(|| {
+    for (n, slot) in SLOT_MARKERS.iter().enumerate() {
+        let at = slot.finder.find(rest.as_bytes()).ok_or_else(|| {
             PageError::Api(anyhow::anyhow!("the page's frame has no slot {n}").into())
         })?;
         // The marker is ASCII, so both ends are character boundaries.
         parts.push(&rest[..at]);
-        rest = &rest[at + slot(n).len()..];
+        rest = &rest[at + slot.marker.len()..];
     }
     let size = frame.len() + pieces.iter().map(|p| p.as_str().len()).sum::<usize>();
     let gzip = crate::gzip::accepted(req.headers());
@@ -71,11 +72,8 @@ pub fn respond(
         body.put_slice(rest.as_bytes());
         body.freeze()
     };
-    let mut response = HttpResponse::build(StatusCode::OK);
-    response
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, render::csp(state)))
-        .insert_header((header::VARY, "Accept-Encoding"));
+    let mut response = render::html_response(StatusCode::OK, &render::csp(state));
+    response.insert_header((header::VARY, "Accept-Encoding"));
     if gzip {
         response.insert_header((header::CONTENT_ENCODING, "gzip"));
     }

@@ -73,10 +73,16 @@ pub fn csp(state: &AppState) -> String {
 }
 
 pub fn respond(status: StatusCode, html: String, csp: &str) -> HttpResponse {
-    HttpResponse::build(status)
+    html_response(status, csp).body(html)
+}
+
+/// A page's answer before its body: HTML, with the policy `csp`.
+pub fn html_response(status: StatusCode, csp: &str) -> actix_web::HttpResponseBuilder {
+    let mut response = HttpResponse::build(status);
+    response
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
-        .body(html)
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp));
+    response
 }
 
 /// Renders a page with status 200.

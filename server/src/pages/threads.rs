@@ -259,7 +259,7 @@ pub async fn show(
         may_review,
     }
     .render()?;
-    pieces::respond(&state, &req, &frame, &[&posts.head, &posts.replies])
+    pieces::respond(&state, &req, &frame, [&posts.head, &posts.replies])
 }
 
 /// `/posts/{id}`: the permalink of a post, which is shown on its thread's page.
