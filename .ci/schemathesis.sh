@@ -75,6 +75,7 @@ fi
 # schemathesis signs in as the demo admin itself (POST /auth/login, the access token as Bearer),
 # not with a fixed token: `POST /auth/logout` under test ends the admin's sessions, and the next
 # 401 makes it sign in again.
+# Unquoted heredoc (for $PASSWORD): no backquotes in it, or the shell runs them.
 cat >"$WORK/schemathesis.toml" <<EOF
 [auth.dynamic.openapi.bearer]
 path = "/api/v1/auth/login"
@@ -103,7 +104,7 @@ include-name = "GET /api/v1/spaces/{slug}/documents"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
 # Case studies and best practice refer to things that must exist, answered with the documented
-# 422: a service area on the managed list (also as a comparison's `area`), a source document in
+# 422: a service area on the managed list (also as a comparison's area), a source document in
 # the case study's space, an owner who may read the item's space, a successor the person may
 # read; and a service area's slug must be new (409) and its name not blank.
 [[operations]]
