@@ -11,6 +11,7 @@ pub mod lists;
 
 use crate::auth::extractor::CachedSession;
 use crate::db::entities::space;
+use crate::use_cases::search::StoredThread;
 use crate::use_cases::threads::CachedThread;
 use guarded::Guarded;
 use moka::sync::Cache;
@@ -27,6 +28,9 @@ pub struct Caches {
     pub spaces: Guarded<(), Arc<Vec<space::Model>>>,
     /// By thread id.
     pub threads: Guarded<i32, Arc<CachedThread>>,
+    /// A search hit's thread as the database holds it (space, marking, endorsed), by thread
+    /// id: what a search checks each hit against, so that a hit seen before needs no query.
+    pub hit_threads: Guarded<i32, Arc<StoredThread>>,
     /// By user id.
     pub watches: Guarded<i32, Arc<Watches>>,
     /// The home and space pages' lists, and each person's unread marks.
@@ -62,6 +66,8 @@ impl Invalidation {
 /// mechanism that keeps them true.
 const SESSION_LIFETIME: Duration = Duration::from_secs(60);
 const THREAD_LIFETIME: Duration = Duration::from_secs(600);
+/// Search hits' threads kept (about 100 bytes each).
+const HIT_THREADS: u64 = 50_000;
 
 impl Caches {
     /// `connections`: the database pool's size. Uncached threads are loaded by all but two of
@@ -85,6 +91,13 @@ impl Caches {
                 Cache::builder().time_to_live(SESSION_LIFETIME).build(),
             ),
             threads: Guarded::new("threads", threads),
+            hit_threads: Guarded::new(
+                "hit_threads",
+                Cache::builder()
+                    .max_capacity(HIT_THREADS)
+                    .time_to_live(THREAD_LIFETIME)
+                    .build(),
+            ),
             watches: Guarded::new(
                 "watches",
                 Cache::builder()
@@ -126,7 +139,9 @@ impl Caches {
         let any_thread = !threads.is_empty();
         if all_threads {
             self.threads.clear();
+            self.hit_threads.clear();
         } else if !threads.is_empty() {
+            self.hit_threads.invalidate(threads.iter().copied());
             self.threads.invalidate(threads);
         }
         // Any change to a thread or to anyone's access may move or hide a listed thread.
@@ -149,6 +164,7 @@ impl Caches {
         self.sessions.clear();
         self.spaces.clear();
         self.threads.clear();
+        self.hit_threads.clear();
         self.watches.clear();
         self.lists.clear();
     }
@@ -202,6 +218,31 @@ mod tests {
                 .insert(t, person, q.clone(), Arc::new(UnreadAnswer::default()));
         }
         c
+    }
+
+    #[test]
+    fn a_change_to_a_thread_forgets_it_as_a_search_hit() {
+        let c = Caches::new(1, 10);
+        let stored = |space_id| {
+            Arc::new(StoredThread {
+                space_id,
+                marking: "OFFICIAL".into(),
+                endorsed: false,
+            })
+        };
+        let t = c.hit_threads.ticket();
+        c.hit_threads.insert(t, 5, stored(1));
+        c.hit_threads.insert(t, 6, stored(1));
+        c.apply(&[Invalidation::Thread(Some(5))]);
+        assert!(c.hit_threads.get_again(&5).is_none());
+        assert!(c.hit_threads.get_again(&6).is_some());
+        // A read begun before the change is not kept after it.
+        let before = c.hit_threads.ticket();
+        c.apply(&[Invalidation::Thread(Some(7))]);
+        c.hit_threads.insert(before, 5, stored(2));
+        assert!(c.hit_threads.get_again(&5).is_none());
+        c.apply(&[Invalidation::Thread(None)]);
+        assert!(c.hit_threads.get_again(&6).is_none());
     }
 
     #[test]

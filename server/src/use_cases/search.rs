@@ -8,7 +8,8 @@ use crate::state::AppState;
 use chrono::{DateTime, TimeZone, Utc};
 use search_index::{SearchError, SearchRequest, SortOrder};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchHitView {
@@ -170,14 +171,25 @@ pub async fn run(
             }
         })
         .collect();
-    // Three independent reads of the database, each on its own connection at once: over
-    // PostgreSQL's socket, one round trip's wait instead of three.
+    // The threads' reads say which hits are endorsed, so the endorsements are read only when
+    // there are some (most searches meet none) and a page of threads is one round trip.
     let (thread_ids, document_ids) = crate::use_cases::best_practice::split(&items);
-    let (now_stored, documents_now, mut standings) = futures_util::try_join!(
-        stored_threads(app, thread_ids.into_iter()),
+    let (now_stored, documents_now) = futures_util::try_join!(
+        stored_threads(app, thread_ids),
         stored_documents(app, document_ids.into_iter()),
-        crate::use_cases::best_practice::standings(&app.db, &items, &slugs),
     )?;
+    let with_standing: Vec<Item> = items
+        .into_iter()
+        .filter(|item| match item {
+            Item::Thread(id) => now_stored.get(id).is_some_and(|t| t.endorsed),
+            Item::Document(_) => true,
+        })
+        .collect();
+    let mut standings = if with_standing.is_empty() {
+        Default::default()
+    } else {
+        crate::use_cases::best_practice::standings(&app.db, &with_standing, &slugs).await?
+    };
     let hits = results
         .hits
         .into_iter()
@@ -185,9 +197,11 @@ pub async fn run(
         // into a space the viewer may not read, or gone, is left out of the page of hits.
         .filter_map(|h| {
             let (space_id, marking) = if h.document_id != 0 {
-                documents_now.get(&h.document_id)?
+                let (space_id, marking) = documents_now.get(&h.document_id)?;
+                (space_id, marking)
             } else {
-                now_stored.get(&h.thread_id)?
+                let t = now_stored.get(&h.thread_id)?;
+                (&t.space_id, &t.marking)
             };
             readable.contains(space_id).then(|| (h, marking.clone()))
         })
@@ -237,30 +251,79 @@ pub async fn run(
     })
 }
 
-/// Each thread's space and marking as the database (the source of truth) holds them now, in
-/// one query for the page of hits.
+/// A thread hit as the database (the source of truth) holds it now.
+pub struct StoredThread {
+    pub space_id: i32,
+    pub marking: String,
+    /// Whether it has an endorsement (read with it, so no other query is needed when none has).
+    pub endorsed: bool,
+}
+
+/// Each thread's space, marking and whether it is endorsed: from the cache of hits, which every
+/// process forgets within a second of a change to the thread (as it does a cached thread), and
+/// for the rest in one query.
 async fn stored_threads(
     app: &AppState,
-    thread_ids: impl Iterator<Item = i32>,
-) -> Result<std::collections::HashMap<i32, (i32, String)>, ApiError> {
-    use crate::db::entities::thread;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let ids: Vec<i32> = thread_ids.collect();
-    if ids.is_empty() {
-        return Ok(Default::default());
+    thread_ids: Vec<i32>,
+) -> Result<HashMap<i32, Arc<StoredThread>>, ApiError> {
+    let kept = &app.caches.hit_threads;
+    let ticket = kept.ticket();
+    let mut found = HashMap::with_capacity(thread_ids.len());
+    let mut unknown = Vec::new();
+    for id in thread_ids {
+        match kept.get(&id) {
+            Some(t) => {
+                found.insert(id, t);
+            }
+            None => unknown.push(id),
+        }
     }
-    let rows: Vec<(i32, i32, String)> = thread::Entity::find()
+    for (id, t) in read_threads(app, unknown).await? {
+        let t = Arc::new(t);
+        kept.insert(ticket, id, t.clone());
+        found.insert(id, t);
+    }
+    Ok(found)
+}
+
+/// What `stored_threads` finds, read from the database in one query.
+async fn read_threads(app: &AppState, ids: Vec<i32>) -> Result<Vec<(i32, StoredThread)>, ApiError> {
+    use crate::db::entities::{endorsement, thread};
+    use sea_orm::sea_query::{Expr, Query};
+    use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let endorsement_of_it = Query::select()
+        .expr(Expr::val(1))
+        .from(endorsement::Entity)
+        .and_where(
+            Expr::col((endorsement::Entity, endorsement::Column::ThreadId))
+                .equals((thread::Entity, thread::Column::Id)),
+        )
+        .to_owned();
+    let rows: Vec<(i32, i32, String, bool)> = thread::Entity::find()
         .select_only()
         .column(thread::Column::Id)
         .column(thread::Column::SpaceId)
         .column(thread::Column::Marking)
+        .expr(Expr::exists(endorsement_of_it))
         .filter(thread::Column::Id.is_in(ids))
         .into_tuple()
         .all(&app.db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, space, marking)| (id, (space, marking)))
+        .map(|(id, space_id, marking, endorsed)| {
+            (
+                id,
+                StoredThread {
+                    space_id,
+                    marking,
+                    endorsed,
+                },
+            )
+        })
         .collect())
 }
 
@@ -269,7 +332,7 @@ async fn stored_threads(
 async fn stored_documents(
     app: &AppState,
     ids: impl Iterator<Item = i32>,
-) -> Result<std::collections::HashMap<i32, (i32, String)>, ApiError> {
+) -> Result<HashMap<i32, (i32, String)>, ApiError> {
     use crate::db::entities::document;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
     let ids: Vec<i32> = ids.collect();

@@ -331,6 +331,10 @@ async fn search_never_reveals_what_the_viewer_may_not_read() {
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{b}");
+        // At once, whether or not the index has caught up: each hit is checked against the
+        // thread as it now is, never as an earlier search found it.
+        let (_, body) = search(&app, &w.supplier, "zebracrossing").await;
+        assert_eq!(thread_ids(&body), vec![open], "{body}");
         eventually(&app, &w.supplier, "zebracrossing", |b| b["total"] == 1).await;
 
         // A disabled user searches nothing.
