@@ -10,6 +10,8 @@ pub mod wrk;
 
 pub const EMAIL: &str = "bench@kent.example";
 pub const PASSWORD: &str = "benchmark password 1";
+/// What Chromium and Firefox send, as a `wrk` header line.
+pub const BROWSER_ENCODINGS: &str = "Accept-Encoding: gzip, deflate, br, zstd";
 
 /// Creates the benchmark's chief officer (`EMAIL`, `PASSWORD`) and a space they may post in.
 /// Returns (user id, space id).
@@ -149,6 +151,97 @@ pub async fn timed_api_search(
     );
     let _ = res.bytes().await?;
     Ok(t.elapsed().as_secs_f64() * 1000.0)
+}
+
+/// Search latencies in milliseconds, each list sorted.
+pub struct SearchLatencies {
+    /// Each query's first run (nothing of it kept yet in our caches or tantivy's).
+    pub first_ours: Vec<f64>,
+    pub first_raw: Vec<f64>,
+    /// The runs after it.
+    pub ours: Vec<f64>,
+    pub raw: Vec<f64>,
+}
+
+impl SearchLatencies {
+    /// (what, ours, raw) for p50 and p99 of the first runs and of the later runs.
+    pub fn percentiles(&self) -> [(&'static str, f64, f64); 4] {
+        let at = |v: &[f64], p: f64| percentile(v, p);
+        [
+            (
+                "p50, each query's first run",
+                at(&self.first_ours, 0.5),
+                at(&self.first_raw, 0.5),
+            ),
+            (
+                "p99, each query's first run",
+                at(&self.first_ours, 0.99),
+                at(&self.first_raw, 0.99),
+            ),
+            (
+                "p50, each query again",
+                at(&self.ours, 0.5),
+                at(&self.raw, 0.5),
+            ),
+            (
+                "p99, each query again",
+                at(&self.ours, 0.99),
+                at(&self.raw, 0.99),
+            ),
+        ]
+    }
+}
+
+/// Each query through `GET /api/v1/search` and on raw tantivy: once, then `rounds` times more.
+/// The two take turns going first, so neither is timed on the pages the other just read in.
+pub async fn paired_search_latencies(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    raw: &std::sync::Arc<raw_tantivy::Raw>,
+    queries: &[String],
+    rounds: usize,
+) -> anyhow::Result<SearchLatencies> {
+    let raw_search = |q: &str| {
+        let (raw, text) = (raw.clone(), q.to_string());
+        async move {
+            let t = std::time::Instant::now();
+            tokio::task::spawn_blocking(move || raw.search(&text)).await??;
+            anyhow::Ok(t.elapsed().as_secs_f64() * 1000.0)
+        }
+    };
+    let mut runs: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+    for round in 0..=rounds {
+        let (mut ours, mut raw_ms) = (Vec::new(), Vec::new());
+        for (n, q) in queries.iter().enumerate() {
+            if (n + round) % 2 == 0 {
+                ours.push(timed_api_search(client, base, token, q).await?);
+                raw_ms.push(raw_search(q).await?);
+            } else {
+                raw_ms.push(raw_search(q).await?);
+                ours.push(timed_api_search(client, base, token, q).await?);
+            }
+        }
+        runs.push((ours, raw_ms));
+    }
+    let sorted = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v
+    };
+    let (first_ours, first_raw) = runs.remove(0);
+    let (ours, raw_ms) = runs
+        .into_iter()
+        .fold((Vec::new(), Vec::new()), |mut all, run| {
+            all.0.extend(run.0);
+            all.1.extend(run.1);
+            all
+        });
+    Ok(SearchLatencies {
+        first_ours: sorted(first_ours),
+        first_raw: sorted(first_raw),
+        ours: sorted(ours),
+        raw: sorted(raw_ms),
+    })
 }
 
 /// A small deterministic generator (xorshift64*), so runs are comparable.

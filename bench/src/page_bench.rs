@@ -305,7 +305,7 @@ async fn run(corpus: &str, rounds: usize, load: Load) -> anyhow::Result<()> {
                 Kind::Html | Kind::Page => vec![cookie.as_str()],
             };
             if target.gzip {
-                headers.push(BROWSER_ENCODINGS);
+                headers.push(roundtable_bench::BROWSER_ENCODINGS);
             }
             let sample = wrk::run(&target.url, &headers, load).await?;
             eprintln!(
@@ -371,9 +371,6 @@ async fn get_page(
     Ok(body)
 }
 
-/// What Chromium and Firefox send.
-const BROWSER_ENCODINGS: &str = "Accept-Encoding: gzip, deflate, br, zstd";
-
 /// The answer to `url` asked for as a browser asks (gzip taken), which must be gzip-encoded and
 /// hold exactly `plain`, the answer without it. Returns the encoded bytes.
 async fn get_gzip(
@@ -383,7 +380,7 @@ async fn get_gzip(
     plain: &str,
 ) -> anyhow::Result<web::Bytes> {
     use std::io::Read;
-    let (encoding_name, encodings) = BROWSER_ENCODINGS
+    let (encoding_name, encodings) = roundtable_bench::BROWSER_ENCODINGS
         .split_once(": ")
         .context("a header line")?;
     let res = client

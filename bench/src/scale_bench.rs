@@ -6,10 +6,11 @@
 //! - seed time, database size, `roundtable reindex` time (run as its own process) and index
 //!   size;
 //! - search p50/p99 through `GET /api/v1/search` against raw tantivy on the same index;
-//! - a 50-post thread's JSON and HTML page under `wrk` against an actix-web hello-world;
+//! - a 50-post thread's JSON and HTML page (the page asked for as browsers ask, taking gzip)
+//!   under `wrk` against an actix-web hello-world;
 //! - 500 readers, each opening a random thread's page after a random 0–2 s pause (about 500
 //!   pages a second), and the same 500 connections with no pause (`wrk -c500` and a Lua script
-//!   choosing random threads);
+//!   choosing random threads; taking gzip as browsers do);
 //! - the server's resident memory idle and at its peak under each load.
 //!
 //! The server under test is the `roundtable` binary in its own process, so its memory is its
@@ -28,7 +29,7 @@ use roundtable::settings::Settings;
 use roundtable_bench::raw_tantivy::Raw;
 use roundtable_bench::webmasters::{lines, use_data_dir, Doc, Query};
 use roundtable_bench::wrk::{self, Load, Sample};
-use roundtable_bench::{percentile, PASSWORD};
+use roundtable_bench::{BROWSER_ENCODINGS, PASSWORD};
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, QuerySelect, TransactionTrait,
 };
@@ -171,15 +172,9 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
         .take(SEARCH_QUERIES)
         .map(|q| search_index::query::escape(&q.text))
         .collect();
-    let (mut ours_ms, mut raw_ms) = (Vec::new(), Vec::new());
-    for q in &queries {
-        ours_ms.push(roundtable_bench::timed_api_search(&client, &base, &tokens[0], q).await?);
-        let (raw, text, t) = (raw.clone(), q.clone(), Instant::now());
-        tokio::task::spawn_blocking(move || raw.search(&text)).await??;
-        raw_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    ours_ms.sort_by(f64::total_cmp);
-    raw_ms.sort_by(f64::total_cmp);
+    let latencies =
+        roundtable_bench::paired_search_latencies(&client, &base, &tokens[0], &raw, &queries, 1)
+            .await?;
     let search_peak_kb = peak.take();
 
     // The 50-post thread against a hello-world served by this process.
@@ -211,7 +206,8 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
             match (k + round) % 3 {
                 0 => hello_s.push(wrk::run(&hello_url, &[], load).await?),
                 1 => json_s.push(wrk::run(&json_url, &[bearer.as_str()], load).await?),
-                _ => html_s.push(wrk::run(&html_url, &[cookie.as_str()], load).await?),
+                _ => html_s
+                    .push(wrk::run(&html_url, &[cookie.as_str(), BROWSER_ENCODINGS], load).await?),
             }
         }
         eprintln!("thread page round {} done", round + 1);
@@ -238,7 +234,10 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
         async move {
             let mut samples = Vec::new();
             for _ in 0..plan.rounds {
-                samples.push(wrk::run_script(&root, &[cookie.as_str()], &path, load).await?);
+                samples.push(
+                    wrk::run_script(&root, &[cookie.as_str(), BROWSER_ENCODINGS], &path, load)
+                        .await?,
+                );
             }
             anyhow::Ok(wrk::medians(&samples))
         }
@@ -287,13 +286,13 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
         seeded.posts as f64 / reindex_seconds
     );
     println!("| index size | {:.0} MB |", mb(index_bytes));
-    let (o50, o99) = (percentile(&ours_ms, 0.5), percentile(&ours_ms, 0.99));
-    let (r50, r99) = (percentile(&raw_ms, 0.5), percentile(&raw_ms, 0.99));
-    println!("| search p50, `GET /api/v1/search` vs raw tantivy ({} queries) | {o50:.1} ms vs {r50:.1} ms ({:.1}×) |", queries.len(), o50 / r50);
-    println!(
-        "| search p99 | {o99:.1} ms vs {r99:.1} ms ({:.1}×) |",
-        o99 / r99
-    );
+    for (what, ours, raw) in latencies.percentiles() {
+        println!(
+            "| search {what}, `GET /api/v1/search` vs raw tantivy ({} queries) | {ours:.1} ms vs {raw:.1} ms ({:.2}×) |",
+            queries.len(),
+            ours / raw
+        );
+    }
     let ratio = |s: &Sample| s.requests_per_sec / hello_m.requests_per_sec;
     println!(
         "| hello-world ({}, medians of {}) | {:.0} req/s, p99 {:.2} ms |",
@@ -302,7 +301,10 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
         hello_m.requests_per_sec,
         hello_m.p99_ms
     );
-    for (label, s) in [("JSON thread", &json_m), ("HTML thread page", &html_m)] {
+    for (label, s) in [
+        ("JSON thread", &json_m),
+        ("HTML thread page (gzip, as browsers ask)", &html_m),
+    ] {
         println!(
             "| {label}, {BIG_POSTS} posts | {:.0} req/s = **{:.3}** of hello, p99 {:.2} ms ({:.1}× hello's) |",
             s.requests_per_sec,
@@ -311,6 +313,7 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
             s.p99_ms / hello_m.p99_ms
         );
     }
+    // The readers ask as browsers do, taking gzip.
     println!(
         "| {READERS} readers, random thread pages, a random 0–2 s pause before each (`{}` + Lua, medians of {}) | {:.0} pages/s, p50 {:.1} ms, **p99 {:.1} ms** |",
         readers_load.describe(),

@@ -14,10 +14,10 @@
 //! every `wrk` connection is the same person.
 use anyhow::Context;
 use roundtable::settings::Settings;
+use roundtable_bench::median;
 use roundtable_bench::raw_tantivy::Raw;
 use roundtable_bench::webmasters::{lines, seed_or_reuse, use_data_dir, Doc, Query};
 use roundtable_bench::wrk::{self, Load};
-use roundtable_bench::{median, percentile};
 use search_index::IndexStore;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -94,19 +94,9 @@ async fn run(corpus: &str, queries: &str, rounds: usize, seconds: u64) -> anyhow
     let raw = Arc::new(Raw::open(&store.current().context("no current index")?)?);
 
     // Latency: each query once per round, ours and raw in turn.
-    let (mut ours_ms, mut raw_ms) = (Vec::new(), Vec::new());
-    for _ in 0..rounds {
-        for q in &queries {
-            ours_ms.push(roundtable_bench::timed_api_search(&client, &base, &token, q).await?);
-            let t = Instant::now();
-            let raw_ref = raw.clone();
-            let text = q.clone();
-            tokio::task::spawn_blocking(move || raw_ref.search(&text)).await??;
-            raw_ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-    }
-    ours_ms.sort_by(|a, b| a.total_cmp(b));
-    raw_ms.sort_by(|a, b| a.total_cmp(b));
+    let latencies =
+        roundtable_bench::paired_search_latencies(&client, &base, &token, &raw, &queries, rounds)
+            .await?;
 
     // Throughput: the search page under wrk against the raw search on as many threads.
     let probe = &queries[0];
@@ -145,21 +135,21 @@ async fn run(corpus: &str, queries: &str, rounds: usize, seconds: u64) -> anyhow
         raw_rates.push(plain);
     }
 
-    let (o50, o99) = (percentile(&ours_ms, 0.5), percentile(&ours_ms, 0.99));
-    let (r50, r99) = (percentile(&raw_ms, 0.5), percentile(&raw_ms, 0.99));
     println!(
-        "posts: {posts}; queries: {} (BEIR webmasters dev, escaped) × {rounds} rounds; throughput query: {probe:?}, {} per round",
+        "posts: {posts}; queries: {} (BEIR webmasters dev, escaped), once and then {rounds} rounds more; throughput query: {probe:?}, {} per round",
         queries.len(),
         load.describe()
     );
     println!();
     println!("| measure | ours | raw tantivy | ours ÷ raw |");
     println!("|---|---:|---:|---:|");
-    println!("| search p50, ms (`GET /api/v1/search` vs TopDocs 20 + terms aggregations) | {o50:.2} | {r50:.2} | {:.2} |", o50 / r50);
-    println!(
-        "| search p99, ms | {o99:.2} | {r99:.2} | {:.2} |",
-        o99 / r99
-    );
+    // Ours is `GET /api/v1/search`; raw is TopDocs 20 + terms aggregations.
+    for (what, ours, raw) in latencies.percentiles() {
+        println!(
+            "| search {what}, ms | {ours:.2} | {raw:.2} | {:.2} |",
+            ours / raw
+        );
+    }
     println!(
         "| throughput, searches/s (search page under wrk vs raw on {WRK_THREADS} threads; medians of {rounds}) | {:.1} | {:.1} | {:.2} (median of per-round ratios {:.2}) |",
         median(page_rates.clone()),
