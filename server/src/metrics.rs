@@ -30,7 +30,12 @@ const BUCKETS: &[f64] = &[
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
-/// The process's recorder, installed on first use.
+/// How often the timings recorded since are added into the histograms.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+/// The thread that does it.
+pub const UPKEEP_THREAD: &str = "metrics-upkeep";
+
+/// The process's recorder, installed on first use, with the thread that keeps it bounded.
 pub fn handle() -> &'static PrometheusHandle {
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
@@ -40,6 +45,19 @@ pub fn handle() -> &'static PrometheusHandle {
         let handle = recorder.handle();
         // Another recorder already installed (never in the server) leaves this one unfed.
         let _ = metrics::set_global_recorder(recorder);
+        // Each timing is kept as it was recorded until the recorder's upkeep adds it into its
+        // histogram, which only a scrape does otherwise: unscraped, a busy server kept tens
+        // of megabytes of them, growing without end.
+        let upkeep = handle.clone();
+        let spawned = std::thread::Builder::new()
+            .name(UPKEEP_THREAD.into())
+            .spawn(move || loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                upkeep.run_upkeep();
+            });
+        if let Err(e) = spawned {
+            tracing::error!("the metrics' upkeep thread could not start: {e}");
+        }
         handle
     })
 }
@@ -206,4 +224,21 @@ pub async fn scrape(state: web::Data<AppState>, req: HttpRequest) -> HttpRespons
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(handle().render())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_recorder_comes_with_the_thread_that_keeps_it_bounded() {
+        super::handle();
+        let names: Vec<String> = std::fs::read_dir("/proc/self/task")
+            .expect("Linux's /proc")
+            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+            .map(|name| name.trim().to_string())
+            .collect();
+        assert!(
+            names.iter().any(|n| n == super::UPKEEP_THREAD),
+            "threads: {names:?}"
+        );
+    }
 }
