@@ -17,6 +17,7 @@
 //! own. Build both first: `cargo build --release -p roundtable-server -p roundtable-bench`, then
 //! `./target/release/scale-bench CORPUS QUERIES [THREADS] [POSTS] [USERS] [SECONDS] [ROUNDS]`.
 //! `BENCH_DATA_DIR=DIR` keeps the seeded database and index between runs;
+//! `SCALE_BENCH_SEARCH_ONLY=1` stops after the search figures;
 //! `ROUNDTABLE__DATABASE__URL` (with `ROUNDTABLE__AUTH__JWT_SECRET`) measures PostgreSQL.
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::{bail, Context};
@@ -176,6 +177,15 @@ async fn run(corpus: &str, queries: &str, plan: Plan) -> anyhow::Result<()> {
         roundtable_bench::paired_search_latencies(&client, &base, &tokens[0], &raw, &queries, 1)
             .await?;
     let search_peak_kb = peak.take();
+    if std::env::var_os("SCALE_BENCH_SEARCH_ONLY").is_some() {
+        for (what, ours, raw) in latencies.percentiles() {
+            println!(
+                "search {what}: {ours:.2} ms vs {raw:.2} ms ({:.2}×)",
+                ours / raw
+            );
+        }
+        return Ok(());
+    }
 
     // The 50-post thread against a hello-world served by this process.
     let hello = HttpServer::new(|| {

@@ -64,8 +64,19 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             })
         }),
+        ("ours, whole search, a page of one hit", {
+            let index = ours(Ranking::default())?;
+            Box::new(move |q: &str| {
+                let one = SearchRequest {
+                    per_page: 1,
+                    ..SearchRequest::new(q, vec![space])
+                };
+                index.search(&one)?;
+                Ok(())
+            })
+        }),
         (
-            "ours, ranked threads only (no stored documents or snippets)",
+            "ours, ranked threads only (no facets, stored documents or snippets)",
             {
                 let index = ours(Ranking::default())?;
                 Box::new(move |q: &str| {

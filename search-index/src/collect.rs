@@ -44,15 +44,15 @@ const ORG: usize = 2;
 const KIND: usize = 3;
 const TEXT_FACETS: [&str; 4] = ["space", "tag", "force", "type"];
 
-/// A few ordinals kept inline: a thread has a handful of tags, and a search makes one group
+/// A few ordinals kept inline (five: a thread has a handful of tags), as a search makes one group
 /// per matching thread, so a heap allocation each would dominate.
-type Ords = SmallVec<[u32; 4]>;
+type Ords = SmallVec<[u32; 5]>;
 
 /// An organisation as (segment, ordinal in that segment's dictionary): a thread's posts can
-/// lie in several segments.
+/// lie in several segments. Three kept inline, to keep `Seen` small.
 type Orgs = SmallVec<[(u32, u32); 3]>;
 
-/// What each further match of a group changes: one cache line.
+/// What each further match of a group changes, kept apart from the rest so that it stays small.
 #[derive(Debug, Clone)]
 struct Seen {
     best: Best,
@@ -81,12 +81,63 @@ struct Groups {
     facets: Vec<GroupFacets>,
 }
 
-/// What every segment adds to, and the search's result.
+impl Groups {
+    /// Empty, keeping the room already made.
+    fn clear(&mut self) {
+        self.place.clear();
+        self.keys.clear();
+        self.seen.clear();
+        self.facets.clear();
+    }
+}
+
+/// Most groups a search keeps room for after it ends (about 150 bytes each).
+const SPARE_GROUPS_MAX: usize = 1 << 16;
+
+/// Room for groups, handed from one search to the next: a search would otherwise grow its map
+/// and lists from nothing, copying them at each doubling and touching fresh pages each time.
+/// Holds at most two (one per search at once on a small server) of at most
+/// `SPARE_GROUPS_MAX` groups each.
+#[derive(Default)]
+pub struct SpareGroups(Mutex<Vec<Groups>>);
+
+impl SpareGroups {
+    fn take(&self) -> Groups {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default()
+    }
+
+    fn give(&self, mut groups: Groups) {
+        if groups.keys.capacity() > SPARE_GROUPS_MAX {
+            return;
+        }
+        groups.clear();
+        let mut spare = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if spare.len() < 2 {
+            spare.push(groups);
+        }
+    }
+}
+
+/// What every segment adds to, and the search's result. Its room for groups goes back to
+/// `spare` when it is dropped.
 #[derive(Default)]
 pub struct Matches {
     groups: Groups,
     /// Each segment's text facet columns, to turn ordinals into names at the end.
     segments: Vec<[Option<StrColumn>; 4]>,
+    spare: Option<Arc<SpareGroups>>,
+}
+
+impl Drop for Matches {
+    fn drop(&mut self) {
+        if let Some(spare) = self.spare.take() {
+            spare.give(std::mem::take(&mut self.groups));
+        }
+    }
 }
 
 impl Matches {
@@ -95,13 +146,9 @@ impl Matches {
     }
 
     /// (thread id, best post) for every matching thread.
-    pub fn best(&self) -> Vec<(u64, Best)> {
+    pub fn best(&self) -> impl Iterator<Item = (u64, Best)> + '_ {
         let g = &self.groups;
-        g.keys
-            .iter()
-            .zip(&g.seen)
-            .map(|(k, s)| (*k, s.best))
-            .collect()
+        g.keys.iter().zip(&g.seen).map(|(k, s)| (*k, s.best))
     }
 
     /// Threads per facet value. The thread's own facets are counted per ordinal of its
@@ -170,18 +217,20 @@ impl Matches {
             }
         }
         let mut org_counts = vec![0u64; org_names.len()];
-        let mut orgs: SmallVec<[u32; 8]> = SmallVec::new();
-        for seen in &self.groups.seen {
-            orgs.clear();
-            orgs.extend(seen.orgs.iter().filter_map(|&(segment, ord)| {
-                org_ids[segment as usize]
-                    .get(ord as usize)
-                    .copied()
-                    .filter(|&o| o != u32::MAX)
-            }));
-            orgs.sort_unstable();
-            orgs.dedup();
-            orgs.iter().for_each(|&o| org_counts[o as usize] += 1);
+        // The last group each organisation was counted for: a group counts it once however
+        // many segments name it.
+        let mut counted_for = vec![u32::MAX; org_names.len()];
+        for (group, seen) in self.groups.seen.iter().enumerate() {
+            let group = id(group as u64);
+            for &(segment, ord) in &seen.orgs {
+                let Some(&o) = org_ids[segment as usize].get(ord as usize) else {
+                    continue;
+                };
+                if o != u32::MAX && counted_for[o as usize] != group {
+                    counted_for[o as usize] = group;
+                    org_counts[o as usize] += 1;
+                }
+            }
         }
         out[ORG] = org_names.into_iter().zip(org_counts).collect();
         let mut facets: FacetCounts = HashMap::new();
@@ -220,12 +269,17 @@ pub struct CountMatches {
 }
 
 impl CountMatches {
-    /// A collector for one search.
-    pub fn new(best_practice_boost: f32, superseded_factor: f32) -> Self {
+    /// A collector for one search, its room for groups taken from `spare`.
+    pub fn new(best_practice_boost: f32, superseded_factor: f32, spare: &Arc<SpareGroups>) -> Self {
+        let matches = Matches {
+            groups: spare.take(),
+            segments: Vec::new(),
+            spare: Some(spare.clone()),
+        };
         CountMatches {
             best_practice_boost,
             superseded_factor,
-            gathered: Arc::default(),
+            gathered: Arc::new(Mutex::new(matches)),
         }
     }
 }
@@ -246,6 +300,13 @@ struct Block {
     created_at: [Option<i64>; BLOCK],
     post_id: [Option<u64>; BLOCK],
     org: [Option<u64>; BLOCK],
+    /// The matches that began a group, and each one's place among the groups: their own
+    /// facets are read together once the block is placed.
+    fresh_docs: Vec<u32>,
+    fresh_places: Vec<u32>,
+    space: [Option<u64>; BLOCK],
+    kind: [Option<u64>; BLOCK],
+    year: [Option<u64>; BLOCK],
 }
 
 impl Block {
@@ -258,6 +319,11 @@ impl Block {
             created_at: [None; BLOCK],
             post_id: [None; BLOCK],
             org: [None; BLOCK],
+            fresh_docs: Vec::with_capacity(BLOCK),
+            fresh_places: Vec::with_capacity(BLOCK),
+            space: [None; BLOCK],
+            kind: [None; BLOCK],
+            year: [None; BLOCK],
         }
     }
 }
@@ -385,45 +451,67 @@ impl SegmentMatches {
                     }
                 }
                 Entry::Vacant(place) => {
-                    place.insert(id(groups.keys.len() as u64));
+                    let at = id(groups.keys.len() as u64);
+                    place.insert(at);
                     groups.keys.push(thread);
                     groups.seen.push(Seen {
                         best,
                         orgs: org.into_iter().collect(),
                     });
-                    let facets = facets_of(&self.columns, &self.year, self.columns_at, doc);
-                    groups.facets.push(facets);
+                    groups.facets.push(GroupFacets::default());
+                    block.fresh_docs.push(doc);
+                    block.fresh_places.push(at);
                 }
             }
         }
+        read_group_facets(
+            &mut self.pending,
+            &self.columns,
+            &self.year,
+            self.columns_at,
+            &mut gathered.groups,
+        );
         drop(gathered);
+        let block = &mut self.pending;
         block.docs.clear();
         block.scores.clear();
+        block.fresh_docs.clear();
+        block.fresh_places.clear();
     }
 }
 
-/// The facets of the group whose first match is `doc`, in the segment whose columns these are.
-fn facets_of(
+/// The own facets (space, tags, type, year) of the groups `block` began, from their first
+/// matches, in the segment whose columns these are (`segment`): the single-valued ones a
+/// column at a time.
+fn read_group_facets(
+    block: &mut Block,
     columns: &[Option<StrColumn>; 4],
     year: &Column<u64>,
     segment: u32,
-    doc: u32,
-) -> GroupFacets {
-    let first = |which: usize| {
-        columns[which]
-            .as_ref()
-            .and_then(|c| c.term_ords(doc).next())
-            .map(id)
+    groups: &mut Groups,
+) {
+    let docs = &block.fresh_docs;
+    if docs.is_empty() {
+        return;
+    }
+    let ords_of = |which: usize, out: &mut [Option<u64>; BLOCK]| match &columns[which] {
+        Some(column) => first_values(column.ords(), docs, out),
+        None => out[..docs.len()].fill(None),
     };
-    GroupFacets {
-        segment,
-        space: first(SPACE),
-        tags: columns[TAG]
-            .as_ref()
-            .map(|c| c.term_ords(doc).map(id).collect())
-            .unwrap_or_default(),
-        kind: first(KIND),
-        year: year.first(doc),
+    ords_of(SPACE, &mut block.space);
+    ords_of(KIND, &mut block.kind);
+    first_values(year, docs, &mut block.year);
+    for (i, (&doc, &at)) in docs.iter().zip(&block.fresh_places).enumerate() {
+        groups.facets[at as usize] = GroupFacets {
+            segment,
+            space: block.space[i].map(id),
+            tags: columns[TAG]
+                .as_ref()
+                .map(|c| c.term_ords(doc).map(id).collect())
+                .unwrap_or_default(),
+            kind: block.kind[i].map(id),
+            year: block.year[i],
+        };
     }
 }
 

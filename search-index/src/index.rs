@@ -1,14 +1,16 @@
 //! The index: one writer (add/delete under a read lock, commit under the write lock), a reader
 //! reloaded after each commit, and the search itself.
 use crate::build::build;
-use crate::collect::{Best, CountMatches};
+use crate::collect::{Best, CountMatches, SpareGroups};
 use crate::schema::{self, Fields, GROUP_DOCUMENT, SCHEMA_VERSION};
 use crate::snippet;
 use crate::{
     query, Ranking, SearchDocument, SearchError, SearchHit, SearchRequest, SearchResults, SortOrder,
 };
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -53,6 +55,7 @@ pub struct SearchIndex {
     writer: Option<RwLock<IndexWriter>>,
     fields: Fields,
     ranking: Ranking,
+    spare: Arc<SpareGroups>,
 }
 
 fn index_err(e: impl std::fmt::Display) -> SearchError {
@@ -102,6 +105,7 @@ impl SearchIndex {
             writer,
             fields,
             ranking: Ranking::default(),
+            spare: Arc::default(),
         })
     }
 
@@ -333,7 +337,7 @@ impl SearchIndex {
             .map_err(index_err)?;
         let per_page = req.per_page.clamp(1, 100);
         let skip = req.page.saturating_sub(1) * per_page;
-        let page: Vec<_> = Self::ordered(matches.best(), req.sort, skip.saturating_add(per_page))
+        let page: Vec<_> = ordered(matches.best(), req.sort, skip.saturating_add(per_page))
             .into_iter()
             .skip(skip)
             .collect();
@@ -402,33 +406,8 @@ impl SearchIndex {
         CountMatches::new(
             self.ranking.best_practice_boost,
             self.ranking.superseded_factor,
+            &self.spare,
         )
-    }
-
-    /// The first `wanted` of `hits` (each matching thread with its best post) in the requested
-    /// order: the rest are only partitioned off, not sorted.
-    fn ordered(mut hits: Vec<(u64, Best)>, sort: SortOrder, wanted: usize) -> Vec<(u64, Best)> {
-        type Hit = (u64, Best);
-        let by_score = |a: &Hit, b: &Hit| {
-            b.1.score
-                .total_cmp(&a.1.score)
-                .then(b.1.latest.cmp(&a.1.latest))
-                .then(a.0.cmp(&b.0))
-        };
-        let by_date = |a: &Hit, b: &Hit| b.1.latest.cmp(&a.1.latest).then(a.0.cmp(&b.0));
-        let order: &dyn Fn(&Hit, &Hit) -> std::cmp::Ordering = match sort {
-            SortOrder::Relevance => &by_score,
-            SortOrder::Date => &by_date,
-        };
-        if wanted == 0 {
-            return Vec::new();
-        }
-        if wanted < hits.len() {
-            hits.select_nth_unstable_by(wanted - 1, order);
-            hits.truncate(wanted);
-        }
-        hits.sort_by(order);
-        hits
     }
 
     /// Ranked thread ids only (evaluation): no snippets, no stored fields.
@@ -445,16 +424,77 @@ impl SearchIndex {
             .searcher()
             .search(&*built.query, &self.collector())
             .map_err(index_err)?;
-        let threads: Vec<_> = matches
-            .best()
-            .into_iter()
-            .filter(|(group, _)| *group < GROUP_DOCUMENT)
-            .collect();
-        Ok(Self::ordered(threads, SortOrder::Relevance, limit)
+        let threads = matches.best().filter(|(group, _)| *group < GROUP_DOCUMENT);
+        Ok(ordered(threads, SortOrder::Relevance, limit)
             .into_iter()
             .map(|(t, _)| t as i32)
             .collect())
     }
+}
+
+/// Where a hit stands in `sort`, greater first: for relevance its score (as bits that order
+/// as `f32::total_cmp` does), then its newest match, then the lower thread id; for date the
+/// newest match, then the lower thread id.
+type Standing = (u32, (i64, u64), Reverse<u64>);
+
+fn standing(hit: &(u64, Best), sort: SortOrder) -> Standing {
+    let score = match sort {
+        SortOrder::Relevance => {
+            let bits = hit.1.score.to_bits();
+            if bits >> 31 == 1 {
+                !bits
+            } else {
+                bits | 1 << 31
+            }
+        }
+        SortOrder::Date => 0,
+    };
+    (score, hit.1.latest, Reverse(hit.0))
+}
+
+/// A hit in the heap of the best so far, ordered by its standing alone (which holds its
+/// thread id, so no two are equal).
+struct Ranked(Standing, (u64, Best));
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+/// The first `wanted` of `hits` (each matching thread with its best post) in the requested
+/// order, kept in a heap of `wanted` as they come: the rest are neither copied nor sorted.
+fn ordered(
+    hits: impl Iterator<Item = (u64, Best)>,
+    sort: SortOrder,
+    wanted: usize,
+) -> Vec<(u64, Best)> {
+    if wanted == 0 {
+        return Vec::new();
+    }
+    let mut best: BinaryHeap<Reverse<Ranked>> = BinaryHeap::new();
+    for hit in hits {
+        let ranked = Ranked(standing(&hit, sort), hit);
+        if best.len() < wanted {
+            best.push(Reverse(ranked));
+        } else if best.peek().is_some_and(|worst| ranked > worst.0) {
+            best.pop();
+            best.push(Reverse(ranked));
+        }
+    }
+    // Ascending `Reverse` is descending standing: the best first.
+    best.into_sorted_vec().into_iter().map(|r| r.0 .1).collect()
 }
 
 #[cfg(test)]
@@ -605,6 +645,16 @@ mod tests {
             facet("space"),
             pairs(&[("commercial", 2), ("resilience", 1)])
         );
+        // A search reuses the room an earlier one made for its groups: nothing of the earlier
+        // search may remain in it.
+        let narrower = index
+            .search(&SearchRequest::new("custody", vec![2]))
+            .unwrap();
+        assert_eq!(narrower.total, 1);
+        let again = index
+            .search(&SearchRequest::new("custody", vec![1, 2]))
+            .unwrap();
+        assert_eq!(again, found);
     }
 
     #[test]
@@ -649,7 +699,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn the_first_hits_are_those_a_full_sort_puts_first(
-            raw in proptest::collection::vec((0u64..50, 0u8..8, 0i64..5, 0u64..1000), 0..60),
+            raw in proptest::collection::vec((0u64..50, -8i8..8, 0i64..5, 0u64..1000), 0..60),
             wanted in 0usize..70,
             by_date in proptest::bool::ANY,
         ) {
@@ -668,9 +718,14 @@ mod tests {
                 })
                 .collect();
             let sort = if by_date { SortOrder::Date } else { SortOrder::Relevance };
-            let mut everything = SearchIndex::ordered(hits.clone(), sort, usize::MAX);
+            // The order spelled out: score (or not), newest match, lower thread id.
+            let mut everything = hits.clone();
+            everything.sort_by(|a, b| {
+                let by_score = if by_date { std::cmp::Ordering::Equal } else { b.1.score.total_cmp(&a.1.score) };
+                by_score.then(b.1.latest.cmp(&a.1.latest)).then(a.0.cmp(&b.0))
+            });
             everything.truncate(wanted);
-            let first = SearchIndex::ordered(hits, sort, wanted);
+            let first = ordered(hits.into_iter(), sort, wanted);
             let ids = |v: &[(u64, Best)]| v.iter().map(|h| h.0).collect::<Vec<_>>();
             proptest::prop_assert_eq!(ids(&first), ids(&everything));
         }

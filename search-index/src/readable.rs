@@ -2,6 +2,7 @@
 //! segment where every document is in such a space (every space it holds is readable, and
 //! every document has exactly one space) the clause matches everything, and the search is
 //! spared the set of documents and the intersection with it.
+use std::sync::OnceLock;
 use tantivy::columnar::Cardinality;
 use tantivy::query::{AllScorer, EnableScoring, Explanation, Query, Scorer, TermSetQuery, Weight};
 use tantivy::schema::Field;
@@ -37,11 +38,12 @@ impl ReadableSpaces {
 }
 
 impl Query for ReadableSpaces {
-    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         Ok(Box::new(ReadableWeight {
             field: self.field,
             keys: self.keys.clone(),
-            terms: self.terms.weight(enable_scoring)?,
+            terms: self.terms.clone(),
+            terms_weight: OnceLock::new(),
         }))
     }
 
@@ -53,10 +55,26 @@ impl Query for ReadableSpaces {
 struct ReadableWeight {
     field: Field,
     keys: Vec<Vec<u8>>,
-    terms: Box<dyn Weight>,
+    terms: TermSetQuery,
+    /// The set of terms' weight, built only for a segment the spaces do not cover: building it
+    /// makes a dictionary automaton (over a megabyte of tables), a large part of a search
+    /// that no segment needs when the viewer reads every space.
+    terms_weight: OnceLock<Box<dyn Weight>>,
 }
 
 impl ReadableWeight {
+    /// The weight that picks out the readable spaces' documents (scores do not depend on it:
+    /// every match scores the boost it is given).
+    fn terms_weight(&self, reader: &SegmentReader) -> tantivy::Result<&dyn Weight> {
+        if let Some(built) = self.terms_weight.get() {
+            return Ok(built.as_ref());
+        }
+        let built = self
+            .terms
+            .weight(EnableScoring::disabled_from_schema(reader.schema()))?;
+        Ok(self.terms_weight.get_or_init(move || built).as_ref())
+    }
+
     /// Whether every document of the segment (deleted ones included) is in a readable space.
     fn covers(&self, reader: &SegmentReader) -> tantivy::Result<bool> {
         let name = reader.schema().get_field_name(self.field);
@@ -87,11 +105,11 @@ impl Weight for ReadableWeight {
         if self.covers(reader)? {
             return Ok(Box::new(AllScorer::new(reader.max_doc())));
         }
-        self.terms.scorer(reader, boost)
+        self.terms_weight(reader)?.scorer(reader, boost)
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
-        self.terms.explain(reader, doc)
+        self.terms_weight(reader)?.explain(reader, doc)
     }
 }
 
@@ -149,7 +167,8 @@ mod tests {
             let weight = ReadableWeight {
                 field: space,
                 keys: query.keys.clone(),
-                terms: Box::new(tantivy::query::EmptyWeight),
+                terms: query.terms.clone(),
+                terms_weight: OnceLock::new(),
             };
             let searcher = index.reader().unwrap().searcher();
             searcher
@@ -165,5 +184,24 @@ mod tests {
             "not the one with a document without a space"
         );
         assert_eq!(covered(&[2]), 0);
+        // The set of terms is built only for a segment that needs it.
+        let query = ReadableSpaces::new(space, &[1, 2]);
+        let weight = ReadableWeight {
+            field: space,
+            keys: query.keys.clone(),
+            terms: query.terms.clone(),
+            terms_weight: OnceLock::new(),
+        };
+        let searcher = index.reader().unwrap().searcher();
+        let (covered, uncovered): (Vec<_>, Vec<_>) = searcher
+            .segment_readers()
+            .iter()
+            .partition(|r| weight.covers(r).unwrap());
+        for reader in covered {
+            weight.scorer(reader, 1.0).unwrap();
+        }
+        assert!(weight.terms_weight.get().is_none());
+        weight.scorer(uncovered[0], 1.0).unwrap();
+        assert!(weight.terms_weight.get().is_some());
     }
 }

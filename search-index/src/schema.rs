@@ -107,7 +107,9 @@ pub fn build() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-pub fn english() -> TextAnalyzer {
+/// The English analyzer, built once: its stop words are a hash set that every search would
+/// otherwise build again (a clone shares it).
+static ENGLISH_ANALYZER: std::sync::LazyLock<TextAnalyzer> = std::sync::LazyLock::new(|| {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
@@ -115,6 +117,10 @@ pub fn english() -> TextAnalyzer {
         .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
         .filter(Stemmer::new(Language::English))
         .build()
+});
+
+pub fn english() -> TextAnalyzer {
+    ENGLISH_ANALYZER.clone()
 }
 
 pub fn names() -> TextAnalyzer {
