@@ -162,14 +162,17 @@ mod tests {
         assert_eq!(found(&index, space, id, &[1, 2]), vec![1, 2, 3]);
         assert_eq!(found(&index, space, id, &[3]), Vec::<u64>::new());
         assert_eq!(found(&index, space, id, &[]), Vec::<u64>::new());
-        let covered = |spaces: &[i32]| {
+        let weight_for = |spaces: &[i32]| {
             let query = ReadableSpaces::new(space, spaces);
-            let weight = ReadableWeight {
+            ReadableWeight {
                 field: space,
-                keys: query.keys.clone(),
-                terms: query.terms.clone(),
+                keys: query.keys,
+                terms: query.terms,
                 terms_weight: OnceLock::new(),
-            };
+            }
+        };
+        let covered = |spaces: &[i32]| {
+            let weight = weight_for(spaces);
             let searcher = index.reader().unwrap().searcher();
             searcher
                 .segment_readers()
@@ -185,13 +188,7 @@ mod tests {
         );
         assert_eq!(covered(&[2]), 0);
         // The set of terms is built only for a segment that needs it.
-        let query = ReadableSpaces::new(space, &[1, 2]);
-        let weight = ReadableWeight {
-            field: space,
-            keys: query.keys.clone(),
-            terms: query.terms.clone(),
-            terms_weight: OnceLock::new(),
-        };
+        let weight = weight_for(&[1, 2]);
         let searcher = index.reader().unwrap().searcher();
         let (covered, uncovered): (Vec<_>, Vec<_>) = searcher
             .segment_readers()
