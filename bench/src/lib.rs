@@ -166,28 +166,14 @@ pub struct SearchLatencies {
 impl SearchLatencies {
     /// (what, ours, raw) for p50 and p99 of the first runs and of the later runs.
     pub fn percentiles(&self) -> [(&'static str, f64, f64); 4] {
-        let at = |v: &[f64], p: f64| percentile(v, p);
+        let at =
+            |what, ours: &[f64], raw: &[f64], p| (what, percentile(ours, p), percentile(raw, p));
+        let (first, again) = ((&self.first_ours, &self.first_raw), (&self.ours, &self.raw));
         [
-            (
-                "p50, each query's first run",
-                at(&self.first_ours, 0.5),
-                at(&self.first_raw, 0.5),
-            ),
-            (
-                "p99, each query's first run",
-                at(&self.first_ours, 0.99),
-                at(&self.first_raw, 0.99),
-            ),
-            (
-                "p50, each query again",
-                at(&self.ours, 0.5),
-                at(&self.raw, 0.5),
-            ),
-            (
-                "p99, each query again",
-                at(&self.ours, 0.99),
-                at(&self.raw, 0.99),
-            ),
+            at("p50, each query's first run", first.0, first.1, 0.5),
+            at("p99, each query's first run", first.0, first.1, 0.99),
+            at("p50, each query again", again.0, again.1, 0.5),
+            at("p99, each query again", again.0, again.1, 0.99),
         ]
     }
 }

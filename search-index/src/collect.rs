@@ -300,10 +300,9 @@ struct Block {
     created_at: [Option<i64>; BLOCK],
     post_id: [Option<u64>; BLOCK],
     org: [Option<u64>; BLOCK],
-    /// The matches that began a group, and each one's place among the groups: their own
+    /// The matches that began a group, in the order their groups were made: their own
     /// facets are read together once the block is placed.
     fresh_docs: Vec<u32>,
-    fresh_places: Vec<u32>,
     space: [Option<u64>; BLOCK],
     kind: [Option<u64>; BLOCK],
     year: [Option<u64>; BLOCK],
@@ -320,7 +319,6 @@ impl Block {
             post_id: [None; BLOCK],
             org: [None; BLOCK],
             fresh_docs: Vec::with_capacity(BLOCK),
-            fresh_places: Vec::with_capacity(BLOCK),
             space: [None; BLOCK],
             kind: [None; BLOCK],
             year: [None; BLOCK],
@@ -336,6 +334,15 @@ where
     let out = &mut out[..docs.len()];
     out.fill(None);
     column.first_vals(docs, out);
+}
+
+/// The first term ordinal of a text facet for each of `docs` (None throughout when the segment
+/// has no such column).
+fn first_ords(column: &Option<StrColumn>, docs: &[u32], out: &mut [Option<u64>; BLOCK]) {
+    match column {
+        Some(column) => first_values(column.ords(), docs, out),
+        None => out[..docs.len()].fill(None),
+    }
 }
 
 pub struct SegmentMatches {
@@ -416,10 +423,7 @@ impl SegmentMatches {
         first_values(&self.best_practice, docs, &mut block.best_practice);
         first_values(&self.created_at, docs, &mut block.created_at);
         first_values(&self.post_id, docs, &mut block.post_id);
-        match &self.columns[ORG] {
-            Some(org) => first_values(org.ords(), docs, &mut block.org),
-            None => block.org[..docs.len()].fill(None),
-        }
+        first_ords(&self.columns[ORG], docs, &mut block.org);
         let mut gathered = lock(&self.gathered);
         for (i, (&doc, &score)) in docs.iter().zip(&block.scores).enumerate() {
             let Some(thread) = block.group[i] else {
@@ -451,16 +455,13 @@ impl SegmentMatches {
                     }
                 }
                 Entry::Vacant(place) => {
-                    let at = id(groups.keys.len() as u64);
-                    place.insert(at);
+                    place.insert(id(groups.keys.len() as u64));
                     groups.keys.push(thread);
                     groups.seen.push(Seen {
                         best,
                         orgs: org.into_iter().collect(),
                     });
-                    groups.facets.push(GroupFacets::default());
                     block.fresh_docs.push(doc);
-                    block.fresh_places.push(at);
                 }
             }
         }
@@ -476,13 +477,12 @@ impl SegmentMatches {
         block.docs.clear();
         block.scores.clear();
         block.fresh_docs.clear();
-        block.fresh_places.clear();
     }
 }
 
-/// The own facets (space, tags, type, year) of the groups `block` began, from their first
-/// matches, in the segment whose columns these are (`segment`): the single-valued ones a
-/// column at a time.
+/// Adds the own facets (space, tags, type, year) of the groups `block` began, in the order
+/// they were made, from their first matches in the segment whose columns these are
+/// (`segment`): the single-valued ones a column at a time.
 fn read_group_facets(
     block: &mut Block,
     columns: &[Option<StrColumn>; 4],
@@ -494,15 +494,11 @@ fn read_group_facets(
     if docs.is_empty() {
         return;
     }
-    let ords_of = |which: usize, out: &mut [Option<u64>; BLOCK]| match &columns[which] {
-        Some(column) => first_values(column.ords(), docs, out),
-        None => out[..docs.len()].fill(None),
-    };
-    ords_of(SPACE, &mut block.space);
-    ords_of(KIND, &mut block.kind);
+    first_ords(&columns[SPACE], docs, &mut block.space);
+    first_ords(&columns[KIND], docs, &mut block.kind);
     first_values(year, docs, &mut block.year);
-    for (i, (&doc, &at)) in docs.iter().zip(&block.fresh_places).enumerate() {
-        groups.facets[at as usize] = GroupFacets {
+    for (i, &doc) in docs.iter().enumerate() {
+        groups.facets.push(GroupFacets {
             segment,
             space: block.space[i].map(id),
             tags: columns[TAG]
@@ -511,7 +507,7 @@ fn read_group_facets(
                 .unwrap_or_default(),
             kind: block.kind[i].map(id),
             year: block.year[i],
-        };
+        });
     }
 }
 
