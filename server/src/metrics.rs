@@ -231,11 +231,21 @@ mod tests {
     #[test]
     fn the_recorder_comes_with_the_thread_that_keeps_it_bounded() {
         super::handle();
-        let names: Vec<String> = std::fs::read_dir("/proc/self/task")
-            .expect("Linux's /proc")
-            .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
-            .map(|name| name.trim().to_string())
-            .collect();
+        let names = || -> Vec<String> {
+            std::fs::read_dir("/proc/self/task")
+                .expect("Linux's /proc")
+                .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+                .map(|name| name.trim().to_string())
+                .collect()
+        };
+        // A new thread takes its name only once it runs, a moment after it is spawned.
+        let started = std::time::Instant::now();
+        while !names().iter().any(|n| n == super::UPKEEP_THREAD)
+            && started.elapsed() < std::time::Duration::from_secs(5)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let names = names();
         assert!(
             names.iter().any(|n| n == super::UPKEEP_THREAD),
             "threads: {names:?}"
