@@ -111,6 +111,13 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 include-name = ["POST /api/v1/spaces/{slug}/case-studies", "PUT /api/v1/case-studies/{id}", "GET /api/v1/case-studies", "GET /api/v1/case-studies.csv", "PUT /api/v1/threads/{id}/endorsement", "PUT /api/v1/documents/{id}/endorsement", "POST /api/v1/service-areas"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
+# Two-step sign-in: a code must be the one the app shows now and a password the right one
+# (422), an app is set up once and confirmed only while being set up (409), and wrong
+# passwords are throttled (429). No generated request can know the code or the password.
+[[operations]]
+include-path = ["/api/v1/me/totp", "/api/v1/me/totp/confirm"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
+
 # A search query that does not parse is 400 naming q; the query language is no schema.
 [[operations]]
 include-path = "/api/v1/search"

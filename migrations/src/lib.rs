@@ -21,6 +21,7 @@ mod m20261202_000016_case_studies_and_endorsements;
 mod m20261203_000017_cache_invalidations;
 mod m20261203_000018_nodes;
 mod m20261204_000019_read_invalidations;
+mod m20261206_000020_second_factors;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_cache_invalidations::Migration),
             Box::new(m20261203_000018_nodes::Migration),
             Box::new(m20261204_000019_read_invalidations::Migration),
+            Box::new(m20261206_000020_second_factors::Migration),
         ]
     }
 }

@@ -121,6 +121,21 @@ pub struct AuthSettings {
     /// A rotated-out refresh token presented again within this many seconds is refused
     /// without ending the session (two tabs refreshing at once); later, it ends the session.
     pub refresh_reuse_grace_seconds: u32,
+    /// Changing how one signs in (a second factor) needs a sign-in at most this many minutes
+    /// old, or the password given again. 0 always asks for the password.
+    pub recent_sign_in_minutes: u32,
+    /// Roles whose password sign-ins must also give a code from an authenticator app; someone
+    /// without one sets it up as part of signing in. `everyone` stands for every role.
+    pub require_second_factor: Vec<String>,
+}
+
+impl AuthSettings {
+    /// Whether a person with `role` must sign in with a second factor.
+    pub fn second_factor_required(&self, role: &str) -> bool {
+        self.require_second_factor
+            .iter()
+            .any(|r| r == "everyone" || r == role)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -274,7 +289,8 @@ impl Settings {
                     .list_separator(",")
                     .with_list_parse_key("server.trusted_proxies")
                     .with_list_parse_key("markdown.image_hosts")
-                    .with_list_parse_key("mail.sensitive_title_domains"),
+                    .with_list_parse_key("mail.sensitive_title_domains")
+                    .with_list_parse_key("auth.require_second_factor"),
             )
             .build()?
             .try_deserialize()?;
@@ -350,6 +366,23 @@ impl Settings {
                 "auth.access_token_minutes",
                 "must be between 1 and 15",
             ));
+        }
+        if let Some(unknown) = self
+            .auth
+            .require_second_factor
+            .iter()
+            .find(|r| r.as_str() != "everyone" && r.parse::<crate::domain::Role>().is_err())
+        {
+            return Err(invalid(
+                "auth.require_second_factor",
+                format!(
+                    "{unknown:?} is not a role: use chief_officer, pcc, staff, supplier, admin \
+                     or everyone"
+                ),
+            ));
+        }
+        if self.auth.recent_sign_in_minutes > 60 {
+            return Err(invalid("auth.recent_sign_in_minutes", "must be at most 60"));
         }
         if self.auth.refresh_token_days == 0 {
             return Err(invalid("auth.refresh_token_days", "must be at least 1"));
@@ -571,6 +604,23 @@ mod tests {
         assert!(err.contains("auth.jwt_secret"), "{err}");
         s.auth.jwt_secret = SecretString::from("k".repeat(32));
         s.validate().unwrap();
+    }
+
+    #[test]
+    fn a_second_factor_is_required_of_the_roles_named_or_everyone() {
+        let mut s = defaults();
+        assert!(!s.auth.second_factor_required("admin"));
+        s.auth.require_second_factor = vec!["admin".into(), "pcc".into()];
+        s.validate().unwrap();
+        assert!(s.auth.second_factor_required("admin"));
+        assert!(s.auth.second_factor_required("pcc"));
+        assert!(!s.auth.second_factor_required("staff"));
+        s.auth.require_second_factor = vec!["everyone".into()];
+        assert!(s.auth.second_factor_required("supplier"));
+        s.auth.require_second_factor = vec!["chief".into()];
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("auth.require_second_factor"), "{err}");
+        assert!(err.contains("\"chief\" is not a role"), "{err}");
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub struct Viewer {
     /// The member-list spaces the viewer is on, when read with the session; `None` means ask
     /// the database.
     pub memberships: Option<Arc<[i32]>>,
+    /// When the session began with a sign-in (renewals keep it); `None` for a feed link or an
+    /// operator's command, which never count as a recent sign-in.
+    pub signed_in_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Viewer {
@@ -91,6 +94,7 @@ pub struct CachedSession {
     organisation_id: i32,
     memberships: Arc<[i32]>,
     expires_at: chrono::DateTime<chrono::Utc>,
+    signed_in_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl CachedSession {
@@ -103,6 +107,7 @@ impl CachedSession {
             organisation_id: self.organisation_id,
             session_id,
             memberships: Some(self.memberships.clone()),
+            signed_in_at: Some(self.signed_in_at),
         }
     }
 }
@@ -142,6 +147,7 @@ pub async fn viewer_from_token(state: &AppState, token: &str) -> Result<Option<V
         organisation_id: user.organisation_id,
         memberships: memberships.into(),
         expires_at: session.expires_at,
+        signed_in_at: session.created_at,
     });
     cache.insert(ticket, claims.sid.clone(), known.clone());
     Ok(Some(known.viewer(claims.sid)))

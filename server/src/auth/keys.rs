@@ -4,6 +4,7 @@
 use super::csrf::CsrfKey;
 use super::feed_tokens::FeedKey;
 use super::jwt::JwtKeys;
+use super::totp::SealingKey;
 use crate::digest::unsubscribe::UnsubscribeKey;
 use hkdf::Hkdf;
 use sha2::Sha256;
@@ -15,6 +16,7 @@ pub enum Purpose {
     Unsubscribe,
     Csrf,
     Feeds,
+    AuthenticatorSecrets,
 }
 
 impl Purpose {
@@ -24,6 +26,7 @@ impl Purpose {
             Purpose::Unsubscribe => b"roundtable/v1/unsubscribe",
             Purpose::Csrf => b"roundtable/v1/csrf",
             Purpose::Feeds => b"roundtable/v1/feeds",
+            Purpose::AuthenticatorSecrets => b"roundtable/v1/authenticator-secrets",
         }
     }
 }
@@ -44,6 +47,7 @@ pub struct Keys {
     pub unsubscribe: UnsubscribeKey,
     pub csrf: CsrfKey,
     pub feeds: FeedKey,
+    pub authenticators: SealingKey,
 }
 
 impl Keys {
@@ -53,6 +57,7 @@ impl Keys {
             unsubscribe: UnsubscribeKey::from_secret(&derive(master, Purpose::Unsubscribe)),
             csrf: CsrfKey::from_secret(&derive(master, Purpose::Csrf)),
             feeds: FeedKey::from_secret(&derive(master, Purpose::Feeds)),
+            authenticators: SealingKey::from_secret(&derive(master, Purpose::AuthenticatorSecrets)),
         }
     }
 }
@@ -69,6 +74,7 @@ mod tests {
             derive(&master, Purpose::Unsubscribe),
             derive(&master, Purpose::Csrf),
             derive(&master, Purpose::Feeds),
+            derive(&master, Purpose::AuthenticatorSecrets),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

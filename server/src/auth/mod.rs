@@ -8,6 +8,7 @@ pub mod keys;
 pub mod login_throttle;
 pub mod password;
 pub mod sessions;
+pub mod totp;
 
 pub use extractor::Viewer;
 

@@ -60,6 +60,7 @@ pub fn acting_as(account: &user::Model) -> anyhow::Result<Viewer> {
         organisation_id: account.organisation_id,
         session_id: String::new(),
         memberships: None,
+        signed_in_at: None,
     })
 }
 

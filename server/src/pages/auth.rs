@@ -6,7 +6,7 @@ use super::session::{local_path, MaybeSignedIn};
 use crate::auth::{cookies, csrf, sessions};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::use_cases::sign_in;
+use crate::use_cases::sign_in::{self, SignIn};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -26,6 +26,8 @@ struct LoginPage {
     email: String,
     errors: FormErrors,
     notice: Option<&'static str>,
+    /// Whether the notice tells of something done (else of something to do again).
+    notice_is_success: bool,
 }
 
 #[derive(Deserialize)]
@@ -34,6 +36,7 @@ pub struct LoginQuery {
     signed_out: Option<String>,
     changed: Option<String>,
     welcome: Option<String>,
+    expired: Option<String>,
 }
 
 fn next_or_home(next: Option<&str>) -> String {
@@ -125,6 +128,8 @@ pub async fn show(
         Some("Your password has changed. Sign in with your new password.")
     } else if query.welcome.is_some() {
         Some("Your account is ready. Sign in with your email address and your new password.")
+    } else if query.expired.is_some() {
+        Some("That sign-in took too long or had too many wrong codes. Sign in again.")
     } else {
         None
     };
@@ -139,6 +144,7 @@ pub async fn show(
             email: String::new(),
             errors: FormErrors::default(),
             notice,
+            notice_is_success: query.expired.is_none(),
         },
     )
 }
@@ -166,14 +172,17 @@ pub async fn submit(
             .unwrap_or_else(|| "unknown".into());
         match sign_in::with_password(&state, &email, fields.get("password").to_string(), &ip).await
         {
-            Ok(session) => {
-                let [access, refresh] = session.cookies(&state);
-                let mut done = see_other(&next);
-                for cookie in [access, refresh] {
-                    done.add_cookie(&cookie)
-                        .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
-                }
-                return Ok(done);
+            Ok(SignIn::Done(session)) => return signed_in(&state, session, &next),
+            Ok(SignIn::SecondFactorNeeded { token, .. }) => {
+                return super::two_step::ask_for_code(
+                    &state,
+                    &req,
+                    StatusCode::OK,
+                    token,
+                    next,
+                    FormErrors::default(),
+                )
+                .await
             }
             Err(ApiError::Unauthenticated(_)) => {
                 status = StatusCode::UNAUTHORIZED;
@@ -205,8 +214,24 @@ pub async fn submit(
             email,
             errors,
             notice: None,
+            notice_is_success: true,
         },
     )
+}
+
+/// Sets the new session's cookies and goes on to `next`.
+pub fn signed_in(
+    state: &AppState,
+    session: sign_in::Session,
+    next: &str,
+) -> Result<HttpResponse, PageError> {
+    let [access, refresh] = session.cookies(state);
+    let mut done = see_other(next);
+    for cookie in [access, refresh] {
+        done.add_cookie(&cookie)
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
+    }
+    Ok(done)
 }
 
 /// Clears both cookies and goes to the sign-in page saying so.
@@ -294,15 +319,7 @@ pub async fn resume(
         return Ok(to_sign_in());
     };
     match sign_in::renew(&state, &token).await {
-        Ok(session) => {
-            let [access, refresh] = session.cookies(&state);
-            let mut done = see_other(&next);
-            for cookie in [access, refresh] {
-                done.add_cookie(&cookie)
-                    .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
-            }
-            Ok(done)
-        }
+        Ok(session) => signed_in(&state, session, &next),
         Err(ApiError::Unauthenticated(_)) => Ok(to_sign_in()),
         Err(other) => Err(other.into()),
     }

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod spaces;
 pub mod threads;
 pub mod tree;
+pub mod two_step;
 pub mod unsubscribe;
 pub mod views;
 pub mod writing;
@@ -83,6 +84,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::change_password)
         .service(settings::feeds)
         .service(settings::reset_feeds)
+        .service(two_step::show)
+        .service(two_step::start)
+        .service(two_step::show_setup)
+        .service(two_step::confirm)
+        .service(two_step::turn_off)
+        .service(two_step::finish_sign_in)
         .service(password_reset::forgot)
         .service(password_reset::send_link)
         .service(password_reset::reset_form)

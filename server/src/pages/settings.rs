@@ -30,6 +30,7 @@ struct SettingsPage {
     email: String,
     role: &'static str,
     done: Option<&'static str>,
+    two_step_on: bool,
 }
 
 #[get("/settings")]
@@ -39,9 +40,11 @@ pub async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let asked: Done = query(&req)?;
+    let two_step_on = use_cases::second_factor::has_authenticator(&state.db, who.viewer.id).await?;
     render::page(
         &state,
         &SettingsPage {
+            two_step_on,
             name: who.viewer.display_name.clone(),
             email: who.viewer.email.clone(),
             role: role_name(who.viewer.role.as_str()),

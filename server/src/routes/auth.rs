@@ -1,10 +1,9 @@
 //! Sign in, refresh, sign out and change password.
 use crate::auth::{cookies, csrf, sessions, Viewer};
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::json_body::JsonBody;
+use crate::routes::json_body::{self, JsonBody};
 use crate::state::AppState;
-use crate::use_cases::{self, sign_in, sign_in::Session};
-use actix_web::http::header;
+use crate::use_cases::{self, sign_in, sign_in::Session, sign_in::SignIn};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -26,11 +25,19 @@ pub struct TokenResponse {
     /// Send as `X-CSRF-Token` with every write made with the cookies instead of the Bearer
     /// token. The same for the whole session.
     pub csrf_token: String,
+    /// Only when the sign-in set up an authenticator app: ten single-use recovery codes,
+    /// shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// Answers with both tokens, also as cookies, and the session's CSRF token for
 /// cookie-authenticated writes.
-fn tokens_response(state: &AppState, session: Session) -> HttpResponse {
+fn tokens_response(
+    state: &AppState,
+    session: Session,
+    recovery_codes: Option<Vec<String>>,
+) -> HttpResponse {
     let [access_cookie, refresh_cookie] = session.cookies(state);
     HttpResponse::Ok()
         .cookie(access_cookie)
@@ -41,6 +48,7 @@ fn tokens_response(state: &AppState, session: Session) -> HttpResponse {
             expires_in: session.expires_in,
             token_type: "Bearer",
             csrf_token: session.csrf_token,
+            recovery_codes,
         })
 }
 
@@ -62,7 +70,7 @@ fn signed_out(state: &AppState) -> HttpResponse {
 /// or from one address for any account, each further attempt must wait longer (429 with
 /// `Retry-After`). A request started by another site is refused.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest, security(()),
-    responses((status = 200, body = TokenResponse, description = "Signed in; the tokens are also set as cookies"),
+    responses((status = 200, body = LoginAnswer, description = "Signed in, with the tokens also set as cookies; or, for an account with a second factor, `mfa_required` and the token to send with the code to `/api/v1/auth/mfa`"),
         (status = 400, body = ErrorBody, description = "The body cannot be read"),
         (status = 401, body = ErrorBody, description = "Wrong email or password, or a disabled account"),
         (status = 403, body = ErrorBody, description = "Started by another site"),
@@ -80,8 +88,115 @@ pub async fn login(
     csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
     let body = body.into_inner();
     let ip = client_ip(&state, &req);
-    let session = sign_in::with_password(&state, &body.email, body.password, &ip).await?;
-    Ok(tokens_response(&state, session))
+    match sign_in::with_password(&state, &body.email, body.password, &ip).await? {
+        SignIn::Done(session) => Ok(tokens_response(&state, session, None)),
+        SignIn::SecondFactorNeeded { token, set_up } => {
+            Ok(HttpResponse::Ok().json(SecondFactorNeeded {
+                mfa_required: true,
+                mfa_token: token,
+                mfa_setup_required: set_up,
+            }))
+        }
+    }
+}
+
+/// The answer to a right password on an account with a second factor: no session yet.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecondFactorNeeded {
+    /// Always `true`.
+    pub mfa_required: bool,
+    /// Send with the code to `POST /api/v1/auth/mfa` within five minutes. Single use; five
+    /// wrong codes spend it.
+    pub mfa_token: String,
+    /// `true` when a setting requires a second factor for the account's role and it has no
+    /// authenticator app yet: get one set up with `POST /api/v1/auth/mfa/setup`, then send its
+    /// first code to `/api/v1/auth/mfa`.
+    pub mfa_setup_required: bool,
+}
+
+/// What a sign-in answers.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    Tokens(TokenResponse),
+    SecondFactor(SecondFactorNeeded),
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecondFactorRequest {
+    pub mfa_token: String,
+    /// The six digits the authenticator app shows, or one of the recovery codes.
+    #[schema(max_length = 64)]
+    pub code: String,
+}
+
+/// The second step of signing in to an account with a second factor: the code from the
+/// authenticator app, or a recovery code, with the token the password step gave. A code is
+/// accepted once only; wrong codes are throttled like wrong passwords. A request started by
+/// another site is refused.
+#[utoipa::path(post, path = "/api/v1/auth/mfa", tag = "auth", request_body = SecondFactorRequest, security(()),
+    responses((status = 200, body = TokenResponse, description = "Signed in; the tokens are also set as cookies"),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "The code is not right, or the sign-in has expired, was finished or took too many wrong codes"),
+        (status = 403, body = ErrorBody, description = "Started by another site"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "A field holds a NUL character"),
+        (status = 429, body = ErrorBody, description = "Too many failed sign-ins from this address",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
+#[post("/auth/mfa")]
+pub async fn second_factor(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<SecondFactorRequest>,
+) -> Result<HttpResponse, ApiError> {
+    csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
+    let body = body.into_inner();
+    let ip = client_ip(&state, &req);
+    let finished =
+        use_cases::second_factor::finish_sign_in(&state, &body.mfa_token, &body.code, &ip).await?;
+    Ok(tokens_response(
+        &state,
+        finished.session,
+        finished.recovery_codes,
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetupAtSignIn {
+    pub mfa_token: String,
+}
+
+/// For a sign-in whose role requires a second factor and which has no authenticator app yet
+/// (`mfa_setup_required`): the app's secret and `otpauth://` address. The same until the app's
+/// first code, sent to `/api/v1/auth/mfa`, confirms it and finishes the sign-in (whose answer
+/// then carries ten recovery codes). A request started by another site is refused.
+#[utoipa::path(post, path = "/api/v1/auth/mfa/setup", tag = "auth", request_body = SetupAtSignIn, security(()),
+    responses((status = 200, body = crate::routes::second_factor::AuthenticatorEnrolment),
+        (status = 400, body = ErrorBody, description = "The body cannot be read"),
+        (status = 401, body = ErrorBody, description = "The sign-in has expired, was finished or took too many wrong codes"),
+        (status = 403, body = ErrorBody, description = "Started by another site"),
+        (status = 409, body = ErrorBody, description = "This sign-in does not set up an app: it asks for the code of the one set up"),
+        (status = 413, body = ErrorBody, description = "The body is over `limits.body_bytes`"),
+        (status = 415, body = ErrorBody, description = "The body is not sent as JSON"),
+        (status = 422, body = ErrorBody, description = "A field holds a NUL character")))]
+#[post("/auth/mfa/setup")]
+pub async fn second_factor_setup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody<SetupAtSignIn>,
+) -> Result<HttpResponse, ApiError> {
+    csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
+    let enrolment =
+        use_cases::second_factor::setup_at_sign_in(&state, &body.into_inner().mfa_token).await?;
+    Ok(
+        HttpResponse::Ok().json(crate::routes::second_factor::AuthenticatorEnrolment {
+            secret: enrolment.secret,
+            otpauth_url: enrolment.otpauth_url,
+        }),
+    )
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]
@@ -89,43 +204,6 @@ pub async fn login(
 pub struct RefreshRequest {
     /// Optional when the refresh cookie is sent.
     pub refresh_token: Option<String>,
-}
-
-/// The body of a refresh, which may be empty: a JSON body when one is sent, never a body of
-/// another type silently ignored.
-fn refresh_body(req: &HttpRequest, raw: &[u8]) -> Result<RefreshRequest, ApiError> {
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        return Ok(RefreshRequest::default());
-    }
-    let is_json = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the body as JSON with Content-Type: application/json".into(),
-        ));
-    }
-    let value: serde_json::Value = serde_json::from_slice(raw)
-        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
-    crate::routes::json_body::parse(value)
-}
-
-/// The whole body, refused with our 413 past `limit` bytes.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
-    use futures_util::StreamExt;
-    let mut body = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk =
-            chunk.map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
 }
 
 /// Swaps a refresh token for a new pair; the old refresh token stops working, and presenting
@@ -146,11 +224,12 @@ pub async fn refresh(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let raw = read_body(payload, state.settings.limits.body_bytes).await?;
+    let body: RefreshRequest =
+        json_body::optional(&req, payload, state.settings.limits.body_bytes).await?;
     let now = Utc::now();
     let origin = &state.settings.server.public_origin;
     let cookie_name = cookies::names(&state.settings.server).refresh;
-    let token = match refresh_body(&req, &raw)?.refresh_token {
+    let token = match body.refresh_token {
         Some(token) => token,
         None => {
             let token = req
@@ -165,7 +244,7 @@ pub async fn refresh(
         }
     };
     let session = sign_in::renew(&state, &token).await?;
-    Ok(tokens_response(&state, session))
+    Ok(tokens_response(&state, session, None))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

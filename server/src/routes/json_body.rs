@@ -89,6 +89,44 @@ fn normalised(value: Value) -> Result<Value, ()> {
     })
 }
 
+/// A body that may be left out: `T::default()` when it is empty, else a JSON object read
+/// under the rules above (never a body of another type silently ignored), refused with our
+/// 413 past `limit` bytes.
+pub async fn optional<T: DeserializeOwned + Default>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    use actix_web::http::header;
+    use futures_util::StreamExt;
+    let mut raw = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("could not read the body: {e}")))?;
+        if raw.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the body as JSON with Content-Type: application/json".into(),
+        ));
+    }
+    let value: Value = serde_json::from_slice(&raw)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
+    parse(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

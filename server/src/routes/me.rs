@@ -21,6 +21,15 @@ pub struct MeView {
     pub role: String,
     pub job_title: String,
     pub organisation: OrganisationView,
+    pub second_factor: SecondFactorView,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SecondFactorView {
+    /// Whether signing in with the password also asks for a code from an authenticator app.
+    pub authenticator: bool,
+    /// Recovery codes not yet used.
+    pub recovery_codes_left: u64,
 }
 
 /// The signed-in user.
@@ -38,6 +47,7 @@ pub async fn show(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResp
         .ok_or_else(|| {
             ApiError::Internal(anyhow::anyhow!("user {} has no organisation", account.id))
         })?;
+    let standing = crate::use_cases::second_factor::standing(&state.db, account.id).await?;
     Ok(HttpResponse::Ok().json(MeView {
         id: account.id,
         email: account.email,
@@ -48,6 +58,10 @@ pub async fn show(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResp
             id: org.id,
             name: org.name,
             kind: org.kind,
+        },
+        second_factor: SecondFactorView {
+            authenticator: standing.authenticator_since.is_some(),
+            recovery_codes_left: standing.recovery_codes_left,
         },
     }))
 }

@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod posts;
 pub mod preferences;
 pub mod search;
+pub mod second_factor;
 pub mod spaces;
 pub mod threads;
 pub mod unsubscribe;
@@ -41,6 +42,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(crate::pages::auth::resume)
             .service(crate::pages::auth::sign_out_lapsed)
             .service(auth::change_password)
+            .service(auth::second_factor)
+            .service(auth::second_factor_setup)
+            .service(second_factor::start)
+            .service(second_factor::confirm)
+            .service(second_factor::turn_off)
             .service(me::show)
             .service(directory::update_me)
             .service(directory::organisations)

@@ -28,18 +28,27 @@ impl Modify for BearerAuth {
 
 /// `POST /auth/refresh` may be sent without a body (the refresh cookie is used then), but a
 /// body that is sent must be the object, not `null`.
-struct OptionalRefreshBody;
+struct OptionalBodies;
 
-impl Modify for OptionalRefreshBody {
+impl Modify for OptionalBodies {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let body = openapi
-            .paths
-            .paths
-            .get_mut("/api/v1/auth/refresh")
-            .and_then(|item| item.post.as_mut())
-            .and_then(|op| op.request_body.as_mut());
-        if let Some(body) = body {
-            body.required = Some(utoipa::openapi::Required::False);
+        use utoipa::openapi::path::PathItem;
+        type Pick = fn(&mut PathItem) -> Option<&mut utoipa::openapi::path::Operation>;
+        let optional: [(&str, Pick); 3] = [
+            ("/api/v1/auth/refresh", |item| item.post.as_mut()),
+            ("/api/v1/me/totp", |item| item.post.as_mut()),
+            ("/api/v1/me/totp", |item| item.delete.as_mut()),
+        ];
+        for (path, operation) in optional {
+            let body = openapi
+                .paths
+                .paths
+                .get_mut(path)
+                .and_then(operation)
+                .and_then(|op| op.request_body.as_mut());
+            if let Some(body) = body {
+                body.required = Some(utoipa::openapi::Required::False);
+            }
         }
     }
 }
@@ -56,6 +65,7 @@ impl Modify for OptionalRefreshBody {
     paths(
         super::health::healthz, super::health::readyz, document,
         super::auth::login, super::auth::refresh, super::auth::csrf_token, super::auth::logout, super::auth::change_password,
+        super::auth::second_factor, super::auth::second_factor_setup, super::second_factor::start, super::second_factor::confirm, super::second_factor::turn_off,
         super::me::show, super::directory::update_me, super::directory::organisations, super::directory::people, super::directory::profile,
         super::invitations::invite, super::invitations::show, super::invitations::accept,
         super::users::disable,
@@ -76,7 +86,7 @@ impl Modify for OptionalRefreshBody {
         super::preferences::show, super::preferences::update,
         super::unsubscribe::one_click, super::unsubscribe::confirm_page,
     ),
-    modifiers(&BearerAuth, &OptionalRefreshBody),
+    modifiers(&BearerAuth, &OptionalBodies),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;

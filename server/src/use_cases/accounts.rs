@@ -61,6 +61,44 @@ pub async fn disable(app: &AppState, viewer: &Viewer, user_id: i32) -> Result<()
     Ok(())
 }
 
+/// Checks the viewer's own password before a sensitive act. It is counted and throttled as a
+/// sign-in from `client_addr`, and a wrong one is audited as a failed sign-in and answered as a
+/// wrong `field`.
+pub async fn check_own_password(
+    app: &AppState,
+    viewer: &Viewer,
+    client_addr: &str,
+    candidate: String,
+    field: &str,
+) -> Result<user::Model, ApiError> {
+    let now = Utc::now();
+    let account_key = viewer.email.to_lowercase();
+    let throttle = &app.login_throttle;
+    if let Some(retry_after_secs) =
+        login_throttle::wait_before_attempt(&app.db, throttle, &account_key, client_addr, now)
+            .await?
+    {
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
+    let account = user::Entity::find_by_id(viewer.id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| ApiError::Unauthenticated("sign in to continue".into()))?;
+    let stored = account.password_hash.clone();
+    // Counted before the slow check, so parallel guesses are counted while they run.
+    login_throttle::count_attempt(&app.db, throttle, &account_key, client_addr, now).await?;
+    let ok = tokio::task::spawn_blocking(move || password::verify(&candidate, stored.as_deref()))
+        .await
+        .map_err(anyhow::Error::new)?;
+    if !ok {
+        login_throttle::audit_failure(&app.db, &account_key, client_addr, Some(viewer.id), now)
+            .await?;
+        return Err(ApiError::validation(field, "the password is not right"));
+    }
+    login_throttle::record_success(&app.db, &account_key, client_addr).await?;
+    Ok(account)
+}
+
 /// Changes the viewer's password and ends every session of theirs, this one included. A wrong
 /// current password counts as a failed sign-in from `client_addr`, and is audited.
 pub async fn change_password(
@@ -71,39 +109,11 @@ pub async fn change_password(
     new: String,
 ) -> Result<(), ApiError> {
     let now = Utc::now();
-    let account_key = viewer.email.to_lowercase();
-    let throttle = &app.login_throttle;
-    if let Some(retry_after_secs) =
-        login_throttle::wait_before_attempt(&app.db, throttle, &account_key, client_addr, now)
-            .await?
-    {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
     password::check_strength(&new).map_err(|m| ApiError::validation("new_password", m))?;
-    let account = user::Entity::find_by_id(viewer.id)
-        .one(&app.db)
-        .await?
-        .ok_or_else(|| ApiError::Unauthenticated("sign in to continue".into()))?;
-    let stored = account.password_hash.clone();
-    // Counted before the slow check, so parallel guesses are counted while they run.
-    login_throttle::count_attempt(&app.db, throttle, &account_key, client_addr, now).await?;
-    let (ok, hash) = tokio::task::spawn_blocking(move || {
-        let ok = password::verify(&current, stored.as_deref());
-        (ok, if ok { password::hash(&new).ok() } else { None })
-    })
-    .await
-    .map_err(anyhow::Error::new)?;
-    if !ok {
-        login_throttle::audit_failure(&app.db, &account_key, client_addr, Some(viewer.id), now)
-            .await?;
-        return Err(ApiError::validation(
-            "current_password",
-            "the current password is not right",
-        ));
-    }
-    let hash =
-        hash.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("hashing the new password failed")))?;
-    login_throttle::record_success(&app.db, &account_key, client_addr).await?;
+    let account = check_own_password(app, viewer, client_addr, current, "current_password").await?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new))
+        .await
+        .map_err(anyhow::Error::new)??;
     let txn = crate::db::begin_write(&app.db).await?;
     let mut active: user::ActiveModel = account.into();
     active.password_hash = Set(Some(hash));

@@ -81,6 +81,7 @@ pub async fn reader(app: &AppState, token: &str) -> Result<Viewer, ApiError> {
         organisation_id: account.organisation_id,
         session_id: String::new(),
         memberships: None,
+        signed_in_at: None,
     })
 }
 

@@ -15,6 +15,7 @@ pub mod password_reset;
 pub mod posts;
 pub mod preferences;
 pub mod search;
+pub mod second_factor;
 pub mod sign_in;
 pub mod spaces;
 pub mod threads;

@@ -154,11 +154,11 @@ pub async fn complete(app: &AppState, token: &str, new_password: &str) -> Result
 /// does not go unnoticed. Sent after the change, in the background: a mail failure is logged,
 /// never undoes the change.
 pub fn tell_of_change(app: &AppState, email: &str) {
-    let mailer = app.mailer.clone();
-    let mail = Outgoing {
-        to: email.to_string(),
-        subject: "OFFICIAL: Your Roundtable password has changed".into(),
-        text: format!(
+    send_notice(
+        app,
+        email,
+        "OFFICIAL: Your Roundtable password has changed",
+        format!(
             "The password of your Roundtable account was changed, and every device signed \
              in to it was signed out.\n\n\
              If you did this, there is nothing more to do.\n\n\
@@ -166,11 +166,22 @@ pub fn tell_of_change(app: &AppState, email: &str) {
              your Roundtable administrator.\n",
             app.settings.public_url()
         ),
+    );
+}
+
+/// Mails a security notice to `email` in the background: a failure is logged, and never
+/// undoes the change it tells of.
+pub fn send_notice(app: &AppState, email: &str, subject: &str, text: String) {
+    let mailer = app.mailer.clone();
+    let mail = Outgoing {
+        to: email.to_string(),
+        subject: subject.to_string(),
+        text,
         ..Default::default()
     };
     tokio::spawn(async move {
         if let Err(e) = mailer.send(mail).await {
-            tracing::error!(error = %e, "sending a password-change notice failed");
+            tracing::error!(error = %e, "sending a security notice failed");
         }
     });
 }

@@ -9,6 +9,7 @@ use crate::auth::{cookies, login_throttle, password};
 use crate::domain::Email;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::use_cases::second_factor;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie};
 use chrono::Utc;
 
@@ -25,7 +26,11 @@ pub struct Session {
 }
 
 impl Session {
-    fn issue(app: &AppState, user_id: i32, session: NewSession) -> Result<Self, ApiError> {
+    pub(crate) fn issue(
+        app: &AppState,
+        user_id: i32,
+        session: NewSession,
+    ) -> Result<Self, ApiError> {
         let now = Utc::now().timestamp();
         let expires_in = i64::from(app.settings.auth.access_token_minutes) * 60;
         let access_token = app.keys.access.issue(&Claims {
@@ -59,7 +64,18 @@ impl Session {
     }
 }
 
-/// Checks an email and password and starts a session. After repeated failures for one
+/// Where a right password leads.
+pub enum SignIn {
+    /// Signed in.
+    Done(Session),
+    /// The account has a second factor, or its role requires one (`set_up`: it must first
+    /// set up an app): the code must follow with this token (`second_factor::finish_sign_in`)
+    /// before any session exists.
+    SecondFactorNeeded { token: String, set_up: bool },
+}
+
+/// Checks an email and password and starts a session, or, for an account with a second
+/// factor, the second step of the sign-in. After repeated failures for one
 /// account from one address, or from one address for any account, each further attempt must
 /// wait longer (`TooManyRequests`). The attempt is counted before the slow password check and
 /// taken back on success; every failure is audited.
@@ -68,7 +84,7 @@ pub async fn with_password(
     email: &str,
     candidate: String,
     client_ip: &str,
-) -> Result<Session, ApiError> {
+) -> Result<SignIn, ApiError> {
     let account_key: String = email.trim().to_lowercase().chars().take(320).collect();
     let throttle = &app.login_throttle;
     let now = Utc::now();
@@ -97,6 +113,15 @@ pub async fn with_password(
             ));
         }
     };
+    let has_app = second_factor::has_authenticator(&app.db, user.id).await?;
+    if has_app || app.settings.auth.second_factor_required(&user.role) {
+        // The attempt stays counted until the code is right.
+        let token = second_factor::challenge(&app.db, user.id, !has_app).await?;
+        return Ok(SignIn::SecondFactorNeeded {
+            token,
+            set_up: !has_app,
+        });
+    }
     login_throttle::record_success(&app.db, &account_key, client_ip).await?;
     let session = sessions::start(
         &app.db,
@@ -105,7 +130,7 @@ pub async fn with_password(
         Utc::now(),
     )
     .await?;
-    Session::issue(app, user.id, session)
+    Session::issue(app, user.id, session).map(SignIn::Done)
 }
 
 /// Swaps a refresh token for a new pair. The old refresh token stops working; presenting it

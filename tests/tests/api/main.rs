@@ -30,4 +30,5 @@ mod probing;
 mod scale_out;
 mod scanning;
 mod search;
+mod second_factor;
 mod tokens;

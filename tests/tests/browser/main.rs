@@ -16,4 +16,5 @@ mod keyboard;
 mod library;
 mod mail_links;
 mod roles;
+mod two_step;
 mod xss;
