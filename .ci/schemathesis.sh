@@ -113,9 +113,10 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 
 # Two-step sign-in: a code must be the one the app shows now and a password the right one
 # (422), an app is set up once and confirmed only while being set up (409), and wrong
-# passwords are throttled (429). No generated request can know the code or the password.
+# passwords are throttled (429). No generated request can know the code or the password, and
+# an admin cannot remove their own app that way (403).
 [[operations]]
-include-path = ["/api/v1/me/totp", "/api/v1/me/totp/confirm"]
+include-path = ["/api/v1/me/totp", "/api/v1/me/totp/confirm", "/api/v1/users/{id}/second-factor/reset"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
 # A search query that does not parse is 400 naming q; the query language is no schema.

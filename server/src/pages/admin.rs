@@ -60,6 +60,9 @@ fn done_message(code: Option<&str>) -> Option<&'static str> {
         "role" => "The role is changed.",
         "disabled" => "The account is disabled and signed out everywhere.",
         "enabled" => "The account can sign in again.",
+        "two-step-reset" => {
+            "The authenticator app is removed and the person is signed out everywhere. They have been told by email."
+        }
         "organisation" => "The organisation is added.",
         "space" => "The space is saved.",
         _ => return None,
@@ -101,6 +104,12 @@ struct AccountRow {
     roles: Vec<Option_>,
     disabled: bool,
     is_me: bool,
+    /// How they sign in, in words.
+    sign_in: &'static str,
+    /// Whether they have an authenticator app an admin could remove.
+    has_app: bool,
+    /// Whether a setting requires a second factor of their role and they have none yet.
+    second_factor_due: bool,
 }
 
 struct InvitationRow {
@@ -144,6 +153,16 @@ async fn people_page(
             email: a.email,
             organisation: a.organisation,
             disabled: a.disabled,
+            has_app: a.sign_in == Some(uc::SignInMethod::PasswordAndAuthenticator),
+            second_factor_due: a.sign_in != Some(uc::SignInMethod::PasswordAndAuthenticator)
+                && state.settings.auth.second_factor_required(&a.role),
+            sign_in: match a.sign_in {
+                None => "No password yet",
+                Some(uc::SignInMethod::Password) => "Password",
+                Some(uc::SignInMethod::PasswordAndAuthenticator) => {
+                    "Password and authenticator app"
+                }
+            },
         })
         .collect();
     let invitations = uc::pending_invitations(state, v)
@@ -196,6 +215,75 @@ pub async fn show_people(
     let asked: Done = query(&req)?;
     let done = done_message(asked.done.as_deref());
     people_page(&state, who, done, FormErrors::default(), Default::default()).await
+}
+
+#[derive(Template)]
+#[template(path = "pages/admin/two_step_reset.html")]
+struct TwoStepResetPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    id: i32,
+    name: String,
+    email: String,
+}
+
+async fn two_step_reset_page(
+    state: &AppState,
+    who: SignedIn,
+    id: i32,
+    errors: FormErrors,
+) -> Result<HttpResponse, PageError> {
+    let (name, email) = uc::person(state, &who.viewer, id).await?;
+    let status = errors.status();
+    render::page_with_status(
+        state,
+        status,
+        &TwoStepResetPage {
+            chrome: who.chrome,
+            errors,
+            id,
+            name,
+            email,
+        },
+    )
+}
+
+/// Asks the admin's password before removing someone's authenticator app.
+#[get("/admin/people/{id}/two-step")]
+pub async fn confirm_two_step_reset(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = id_from_path(&path)?;
+    two_step_reset_page(&state, who, id, FormErrors::default()).await
+}
+
+#[post("/admin/people/{id}/two-step")]
+pub async fn reset_two_step(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+    form: Submitted,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let id = id_from_path(&path)?;
+    let mut errors = FormErrors::default();
+    if f.get("password").is_empty() {
+        errors.add("password", "Enter your password");
+    } else {
+        let ip = crate::routes::auth::client_ip(&state, &req);
+        let password = Some(f.get("password").to_string());
+        match use_cases::second_factor::reset_for(&state, &who.viewer, id, password, &ip).await {
+            Ok(()) => return Ok(see_other("/admin/people?done=two-step-reset")),
+            Err(e) => {
+                errors = FormErrors::from_api(&e, &[("password", "password")])
+                    .ok_or(PageError::Api(e))?
+            }
+        }
+    }
+    two_step_reset_page(&state, who, id, errors).await
 }
 
 fn opened(state: &AppState, who: &SignedIn, form: Submitted) -> Result<Fields, PageError> {

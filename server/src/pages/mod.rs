@@ -107,6 +107,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::show_people)
         .service(admin::invite)
         .service(admin::invitation_act)
+        .service(admin::confirm_two_step_reset)
+        .service(admin::reset_two_step)
         .service(admin::account_act)
         .service(admin::show_organisations)
         .service(admin::add_organisation)

@@ -60,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(invitations::show)
             .service(invitations::accept)
             .service(users::disable)
+            .service(users::reset_second_factor)
             .service(spaces::list)
             .service(spaces::create)
             .service(spaces::update)

@@ -34,10 +34,13 @@ impl Modify for OptionalBodies {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::PathItem;
         type Pick = fn(&mut PathItem) -> Option<&mut utoipa::openapi::path::Operation>;
-        let optional: [(&str, Pick); 3] = [
+        let optional: [(&str, Pick); 4] = [
             ("/api/v1/auth/refresh", |item| item.post.as_mut()),
             ("/api/v1/me/totp", |item| item.post.as_mut()),
             ("/api/v1/me/totp", |item| item.delete.as_mut()),
+            ("/api/v1/users/{id}/second-factor/reset", |item| {
+                item.post.as_mut()
+            }),
         ];
         for (path, operation) in optional {
             let body = openapi
@@ -68,7 +71,7 @@ impl Modify for OptionalBodies {
         super::auth::second_factor, super::auth::second_factor_setup, super::second_factor::start, super::second_factor::confirm, super::second_factor::turn_off,
         super::me::show, super::directory::update_me, super::directory::organisations, super::directory::people, super::directory::profile,
         super::invitations::invite, super::invitations::show, super::invitations::accept,
-        super::users::disable,
+        super::users::disable, super::users::reset_second_factor,
         super::spaces::list, super::spaces::create, super::spaces::update,
         super::threads::list, super::threads::start, super::threads::show, super::threads::update,
         super::posts::reply, super::posts::show, super::posts::edit, super::posts::delete, super::posts::revisions, super::posts::preview,

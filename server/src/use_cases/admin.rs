@@ -4,7 +4,7 @@
 use crate::accounts::{self, Invitation, NewInvitation};
 use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
-use crate::db::entities::{audit_log, invitation, mail_job, organisation, user};
+use crate::db::entities::{audit_log, invitation, mail_job, organisation, totp_factor, user};
 use crate::domain::{Email, OrgKind, Role};
 use crate::error::ApiError;
 use crate::permissions::{check_platform, PlatformAction};
@@ -12,7 +12,7 @@ use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Whether the viewer may open the admin pages at all (before any form is shown).
 pub fn may_administer(viewer: &Viewer) -> Result<(), ApiError> {
@@ -37,6 +37,16 @@ pub struct Account {
     pub role: String,
     pub job_title: String,
     pub disabled: bool,
+    /// How the person signs in: `None` before they have a password (an account made without
+    /// one), else whether an authenticator app is asked for after it.
+    pub sign_in: Option<SignInMethod>,
+}
+
+/// How a person signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInMethod {
+    Password,
+    PasswordAndAuthenticator,
 }
 
 async fn org_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, sea_orm::DbErr> {
@@ -52,6 +62,13 @@ async fn org_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, se
 pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, ApiError> {
     check_platform(viewer, PlatformAction::ManageAccounts)?;
     let orgs = org_names(&app.db).await?;
+    let with_app: HashSet<i32> = totp_factor::Entity::find()
+        .filter(totp_factor::Column::ConfirmedAt.is_not_null())
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|f| f.user_id)
+        .collect();
     let mut out: Vec<Account> = user::Entity::find()
         .all(&app.db)
         .await?
@@ -64,6 +81,13 @@ pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, A
             role: u.role,
             job_title: u.job_title,
             disabled: u.disabled,
+            sign_in: u.password_hash.as_ref().map(|_| {
+                if with_app.contains(&u.id) {
+                    SignInMethod::PasswordAndAuthenticator
+                } else {
+                    SignInMethod::Password
+                }
+            }),
         })
         .collect();
     out.sort_by(|a, b| {
@@ -72,6 +96,17 @@ pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, A
             .then(a.name.cmp(&b.name))
     });
     Ok(out)
+}
+
+/// One account's name and email, for a page about it (admins only).
+pub async fn person(
+    app: &AppState,
+    viewer: &Viewer,
+    user_id: i32,
+) -> Result<(String, String), ApiError> {
+    check_platform(viewer, PlatformAction::ManageAccounts)?;
+    let found = account(app, user_id).await?;
+    Ok((found.display_name, found.email))
 }
 
 async fn account(app: &AppState, user_id: i32) -> Result<user::Model, ApiError> {

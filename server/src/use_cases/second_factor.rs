@@ -8,6 +8,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::{login_throttle, random_token, sessions, token_hash, totp, Viewer};
 use crate::db::entities::{recovery_code, second_factor_challenge, totp_factor, user};
 use crate::error::ApiError;
+use crate::permissions::{check_platform, PlatformAction};
 use crate::state::AppState;
 use crate::use_cases::accounts::check_own_password;
 use crate::use_cases::sign_in::Session;
@@ -264,6 +265,75 @@ pub async fn turn_off(
     record(&txn, viewer.id, "second_factor.authenticator_removed", now).await?;
     txn.commit().await?;
     tell_of_change(app, &viewer.email, "Your authenticator app was removed");
+    Ok(())
+}
+
+/// An admin removes someone's authenticator app and recovery codes, for a person who lost
+/// both: every session of theirs ends, and they sign in with the password alone, or set up a
+/// new app at their next sign-in when their role requires one. Needs the admin's recent
+/// sign-in or password, like the person's own change; one's own app is changed in settings.
+pub async fn reset_for(
+    app: &AppState,
+    viewer: &Viewer,
+    user_id: i32,
+    password: Option<String>,
+    client_addr: &str,
+) -> Result<(), ApiError> {
+    check_platform(viewer, PlatformAction::ManageAccounts)?;
+    if user_id == viewer.id {
+        return Err(ApiError::Forbidden(
+            "change your own two-step sign-in in your settings".into(),
+        ));
+    }
+    confirm_it_is_them(app, viewer, password, client_addr).await?;
+    let person = user::Entity::find_by_id(user_id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(&app.db).await?;
+    let removed = totp_factor::Entity::delete_many()
+        .filter(totp_factor::Column::UserId.eq(person.id))
+        .filter(totp_factor::Column::ConfirmedAt.is_not_null())
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected == 0 {
+        return Err(ApiError::NotFound(
+            "this person has no authenticator app set up".into(),
+        ));
+    }
+    recovery_code::Entity::delete_many()
+        .filter(recovery_code::Column::UserId.eq(person.id))
+        .exec(&txn)
+        .await?;
+    sessions::revoke_all(&txn, person.id, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(viewer.id),
+            action: "second_factor.reset",
+            target_type: "user",
+            target_id: Some(person.id),
+            detail: serde_json::json!({ "email": person.email }),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    crate::use_cases::password_reset::send_notice(
+        app,
+        &person.email,
+        "OFFICIAL: How you sign in to Roundtable has changed",
+        format!(
+            "A Roundtable administrator removed the authenticator app from your account, \
+             and every device signed in to it was signed out.\n\n\
+             If you asked for this, sign in with your password at {0}/login; if two-step \
+             sign-in is required for you, you will set up your app again then.\n\n\
+             If you did not, choose a new password at once at {0}/password/forgot and tell \
+             your Roundtable administrator.\n",
+            app.settings.public_url()
+        ),
+    );
     Ok(())
 }
 

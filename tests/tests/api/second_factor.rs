@@ -512,3 +512,101 @@ async fn one_code_sent_to_several_sign_ins_at_once_lets_one_in() {
         assert_eq!(in_, 1, "{answers:?}");
     }
 }
+
+#[tokio::test]
+async fn an_admin_removes_a_lost_app_and_nobody_else_can() {
+    for backend in backends() {
+        let app = TestApp::spawn_with(
+            backend,
+            &[("ROUNDTABLE__AUTH__RECENT_SIGN_IN_MINUTES", "0")],
+        )
+        .await;
+        let token = kent_chief(&app).await;
+        let (s, enrolment) = app
+            .post("/api/v1/me/totp", &token, json!({"password": PASSWORD}))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let authenticator = TOTP::from_url(enrolment["otpauth_url"].as_str().unwrap()).unwrap();
+        let (s, _) = app
+            .post(
+                "/api/v1/me/totp/confirm",
+                &token,
+                json!({"code": code(&authenticator, now_step())}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let (_, me) = app.get("/api/v1/me", &token).await;
+        let chief_id = me["id"].as_i64().unwrap();
+        app.add_user("pcc@kent.example", "Kent Police", "pcc");
+        let pcc = app.login("pcc@kent.example").await;
+        app.add_org("Roundtable Operations", "operator");
+        app.add_user("admin@ops.example", "Roundtable Operations", "admin");
+        let admin = app.login("admin@ops.example").await;
+        let reset = |who: String, id: i64, body: Value| {
+            let app = &app;
+            async move {
+                app.post(
+                    &format!("/api/v1/users/{id}/second-factor/reset"),
+                    &who,
+                    body,
+                )
+                .await
+            }
+        };
+        let with_password = json!({"password": PASSWORD});
+        assert_eq!(
+            reset(pcc.clone(), chief_id, with_password.clone()).await.0,
+            StatusCode::FORBIDDEN,
+            "only admins"
+        );
+        assert_eq!(
+            reset(admin.clone(), chief_id, json!({})).await.0,
+            StatusCode::FORBIDDEN,
+            "the admin's password, as the sign-in is not recent"
+        );
+        assert_eq!(
+            reset(
+                admin.clone(),
+                chief_id,
+                json!({"password": "wrong password here"})
+            )
+            .await
+            .0,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        let (_, admin_me) = app.get("/api/v1/me", &admin).await;
+        let admin_id = admin_me["id"].as_i64().unwrap();
+        assert_eq!(
+            reset(admin.clone(), admin_id, with_password.clone())
+                .await
+                .0,
+            StatusCode::FORBIDDEN,
+            "one's own is changed in settings"
+        );
+        assert_eq!(
+            reset(admin.clone(), 999_999, with_password.clone()).await.0,
+            StatusCode::NOT_FOUND
+        );
+        let pcc_id = app.get("/api/v1/me", &pcc).await.1["id"].as_i64().unwrap();
+        assert_eq!(
+            reset(admin.clone(), pcc_id, with_password.clone()).await.0,
+            StatusCode::NOT_FOUND,
+            "no app to remove"
+        );
+
+        let (s, body) = reset(admin.clone(), chief_id, with_password.clone()).await;
+        assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+        assert_eq!(
+            app.get("/api/v1/me", &token).await.0,
+            StatusCode::UNAUTHORIZED,
+            "signed out everywhere"
+        );
+        assert!(app.login_full(CHIEF, PASSWORD).await.1["access_token"].is_string());
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'second_factor.reset'")
+                .await,
+            1
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM recovery_codes").await, 0);
+    }
+}

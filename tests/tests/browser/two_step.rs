@@ -4,7 +4,7 @@
 use crate::browser::{Browser, Scripts};
 use crate::flows::assert_accessible;
 use crate::helpers::Backend;
-use crate::world::{World, CHIEF, THE_PASSWORD};
+use crate::world::{World, ADMIN, CHIEF, THE_PASSWORD};
 use std::time::{SystemTime, UNIX_EPOCH};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -163,5 +163,30 @@ async fn a_role_that_must_use_two_step_sign_in_sets_it_up_on_the_way_in() {
     b.sign_in(CHIEF, THE_PASSWORD).await;
     assert!(!b.text("h1").await.contains("Set up two-step sign-in"));
     assert!(b.exists("form[action='/login/code'] #code").await);
+    b.close().await;
+
+    // The chief lost their phone and codes: an admin removes the app.
+    let b = Browser::start(world.base(), Scripts::On).await;
+    b.sign_in(ADMIN, THE_PASSWORD).await;
+    b.open("/admin/people").await;
+    assert!(b
+        .body_text()
+        .await
+        .contains("Password and authenticator app"));
+    b.follow("a[href$='/two-step']").await;
+    assert_accessible(&b, "removing an app").await;
+    b.fill("#password", THE_PASSWORD).await;
+    b.follow("form[action$='/two-step'] button").await;
+    assert!(b
+        .body_text()
+        .await
+        .contains("The authenticator app is removed"));
+    b.close().await;
+    let b = Browser::start(world.base(), Scripts::Off).await;
+    b.sign_in(CHIEF, THE_PASSWORD).await;
+    assert!(
+        b.text("h1").await.contains("Set up two-step sign-in"),
+        "a new app, as the role requires"
+    );
     b.close().await;
 }
