@@ -192,10 +192,9 @@ pub async fn second_factor_setup(
     let enrolment =
         use_cases::second_factor::setup_at_sign_in(&state, &body.into_inner().mfa_token).await?;
     Ok(
-        HttpResponse::Ok().json(crate::routes::second_factor::AuthenticatorEnrolment {
-            secret: enrolment.secret,
-            otpauth_url: enrolment.otpauth_url,
-        }),
+        HttpResponse::Ok().json(crate::routes::second_factor::AuthenticatorEnrolment::from(
+            enrolment,
+        )),
     )
 }
 

@@ -23,6 +23,15 @@ pub struct AuthenticatorEnrolment {
     pub otpauth_url: String,
 }
 
+impl From<second_factor::Enrolment> for AuthenticatorEnrolment {
+    fn from(enrolment: second_factor::Enrolment) -> Self {
+        AuthenticatorEnrolment {
+            secret: enrolment.secret,
+            otpauth_url: enrolment.otpauth_url,
+        }
+    }
+}
+
 /// Starts setting up an authenticator app (TOTP: SHA-1, six digits, 30 seconds). Nothing
 /// changes until a code from it is confirmed; starting again replaces a secret not yet
 /// confirmed. Needs a sign-in from the last `auth.recent_sign_in_minutes` (15 by default), or the password.
@@ -48,10 +57,7 @@ pub async fn start(
     let body: ItIsMe = json_body::optional(&req, payload, state.settings.limits.body_bytes).await?;
     let ip = client_ip(&state, &req);
     let enrolment = second_factor::start_authenticator(&state, &viewer, body.password, &ip).await?;
-    Ok(HttpResponse::Ok().json(AuthenticatorEnrolment {
-        secret: enrolment.secret,
-        otpauth_url: enrolment.otpauth_url,
-    }))
+    Ok(HttpResponse::Ok().json(AuthenticatorEnrolment::from(enrolment)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
