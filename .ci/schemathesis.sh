@@ -114,9 +114,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 # Two-step sign-in: a code must be the one the app shows now and a password the right one
 # (422), an app is set up once and confirmed only while being set up (409), and wrong
 # passwords are throttled (429). No generated request can know the code or the password, and
-# an admin cannot remove their own app that way (403).
+# an admin cannot remove their own app that way (403). The same holds for downloading one's
+# data and deleting one's account (the right password, 422), and the only admin cannot delete
+# their account (409).
 [[operations]]
-include-path = ["/api/v1/me/totp", "/api/v1/me/totp/confirm", "/api/v1/users/{id}/second-factor/reset"]
+include-path = ["/api/v1/me/totp", "/api/v1/me/totp/confirm", "/api/v1/users/{id}/second-factor/reset", "/api/v1/me", "/api/v1/me/export"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
 # A search query that does not parse is 400 naming q; the query language is no schema.

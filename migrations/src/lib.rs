@@ -22,6 +22,7 @@ mod m20261203_000017_cache_invalidations;
 mod m20261203_000018_nodes;
 mod m20261204_000019_read_invalidations;
 mod m20261206_000020_second_factors;
+mod m20261206_000021_former_members;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000018_nodes::Migration),
             Box::new(m20261204_000019_read_invalidations::Migration),
             Box::new(m20261206_000020_second_factors::Migration),
+            Box::new(m20261206_000021_former_members::Migration),
         ]
     }
 }

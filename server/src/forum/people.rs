@@ -10,9 +10,13 @@ pub struct AuthorView {
     pub display_name: String,
     pub job_title: String,
     pub organisation: String,
-    /// `chief_officer`, `pcc`, `staff`, `supplier` or `admin`.
+    /// `chief_officer`, `pcc`, `staff`, `supplier` or `admin`; `former_member` for someone who
+    /// deleted their account (their organisation is then not shown either).
     pub role: String,
 }
+
+/// The role shown for someone who deleted their account.
+pub const FORMER_MEMBER_ROLE: &str = "former_member";
 
 pub async fn authors(
     db: &impl ConnectionTrait,
@@ -32,20 +36,28 @@ pub async fn authors(
     Ok(users
         .into_iter()
         .map(|(u, org)| {
+            let former = u.anonymised_at.is_some();
             let view = AuthorView {
                 id: u.id,
-                organisation: org.map(|o| o.name).unwrap_or_default(),
+                organisation: match (former, org) {
+                    (false, Some(o)) => o.name,
+                    _ => String::new(),
+                },
                 display_name: u.display_name,
                 job_title: u.job_title,
-                role: u.role,
+                role: if former {
+                    FORMER_MEMBER_ROLE.into()
+                } else {
+                    u.role
+                },
             };
             (view.id, view)
         })
         .collect())
 }
 
-/// The organisations whose people have posted (and not deleted) in each of `thread_ids`, by
-/// name, in one query.
+/// The organisations whose people have posted (and not deleted, nor deleted their account) in
+/// each of `thread_ids`, by name, in one query.
 pub async fn organisations_taking_part(
     db: &impl ConnectionTrait,
     thread_ids: &[i32],
@@ -73,6 +85,7 @@ pub async fn organisations_taking_part(
         )
         .and_where(Expr::col((post::Entity, post::Column::ThreadId)).is_in(thread_ids.to_vec()))
         .and_where(Expr::col((post::Entity, post::Column::DeletedAt)).is_null())
+        .and_where(Expr::col((user::Entity, user::Column::AnonymisedAt)).is_null())
         .to_owned();
     let mut out: HashMap<i32, Vec<String>> = HashMap::new();
     for row in db.query_all(&stmt).await? {

@@ -103,6 +103,7 @@ struct AccountRow {
     role: &'static str,
     roles: Vec<Option_>,
     disabled: bool,
+    deleted: bool,
     is_me: bool,
     /// How they sign in, in words.
     sign_in: &'static str,
@@ -153,10 +154,12 @@ async fn people_page(
             email: a.email,
             organisation: a.organisation,
             disabled: a.disabled,
+            deleted: a.deleted,
             has_app: a.sign_in == Some(uc::SignInMethod::PasswordAndAuthenticator),
             second_factor_due: a.sign_in != Some(uc::SignInMethod::PasswordAndAuthenticator)
                 && state.settings.auth.second_factor_required(&a.role),
             sign_in: match a.sign_in {
+                None if a.deleted => "Nothing: deleted",
                 None => "No password yet",
                 Some(uc::SignInMethod::Password) => "Password",
                 Some(uc::SignInMethod::PasswordAndAuthenticator) => {

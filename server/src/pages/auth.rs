@@ -37,6 +37,7 @@ pub struct LoginQuery {
     changed: Option<String>,
     welcome: Option<String>,
     expired: Option<String>,
+    deleted: Option<String>,
 }
 
 fn next_or_home(next: Option<&str>) -> String {
@@ -128,6 +129,8 @@ pub async fn show(
         Some("Your password has changed. Sign in with your new password.")
     } else if query.welcome.is_some() {
         Some("Your account is ready. Sign in with your email address and your new password.")
+    } else if query.deleted.is_some() {
+        Some("Your account has been deleted.")
     } else if query.expired.is_some() {
         Some("That sign-in took too long or had too many wrong codes. Sign in again.")
     } else {
@@ -236,7 +239,15 @@ pub fn signed_in(
 
 /// Clears both cookies and goes to the sign-in page saying so.
 fn signed_out(state: &AppState) -> Result<HttpResponse, PageError> {
-    let mut done = see_other("/login?signed_out=1");
+    to_sign_in_without_cookies(state, "/login?signed_out=1")
+}
+
+/// Clears both cookies and goes to `login_path`, the sign-in page with what to say.
+pub fn to_sign_in_without_cookies(
+    state: &AppState,
+    login_path: &str,
+) -> Result<HttpResponse, PageError> {
+    let mut done = see_other(login_path);
     for cookie in cookies::cleared(&state.settings.server) {
         done.add_cookie(&cookie)
             .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;

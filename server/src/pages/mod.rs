@@ -34,6 +34,7 @@ pub mod two_step;
 pub mod unsubscribe;
 pub mod views;
 pub mod writing;
+pub mod your_data;
 
 use actix_web::web;
 
@@ -85,6 +86,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::feeds)
         .service(settings::reset_feeds)
         .service(two_step::show)
+        .service(your_data::show)
+        .service(your_data::download)
+        .service(your_data::confirm_page)
+        .service(your_data::delete)
         .service(two_step::start)
         .service(two_step::show_setup)
         .service(two_step::confirm)

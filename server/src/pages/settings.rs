@@ -6,9 +6,8 @@ use super::render::{self, Chrome};
 use super::session::SignedIn;
 use super::spaces::query;
 use super::views::{password_hint, role_name};
-use crate::auth::{cookies, sessions};
+use crate::auth::sessions;
 use crate::digest::preferences::weekday_name;
-use crate::error::ApiError;
 use crate::state::AppState;
 use crate::use_cases;
 use crate::use_cases::preferences::{DigestEdit, PreferencesEdit};
@@ -293,12 +292,7 @@ pub async fn change_password(
         .await;
         match result {
             Ok(()) => {
-                let mut done = see_other("/login?changed=1");
-                for cookie in cookies::cleared(&state.settings.server) {
-                    done.add_cookie(&cookie)
-                        .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
-                }
-                return Ok(done);
+                return super::auth::to_sign_in_without_cookies(&state, "/login?changed=1");
             }
             Err(e) => {
                 let ids = [

@@ -67,12 +67,12 @@ pub async fn show(
     two_step_page(&state, who, StatusCode::OK, FormErrors::default(), done).await
 }
 
-fn client_addr(state: &AppState, req: &HttpRequest) -> String {
+pub(super) fn client_addr(state: &AppState, req: &HttpRequest) -> String {
     crate::routes::auth::client_ip(state, req)
 }
 
 /// A form's password for a sensitive act, or the error to show when it is left out.
-fn password_given(password: &str) -> Result<String, FormErrors> {
+pub(super) fn password_given(password: &str) -> Result<String, FormErrors> {
     if password.is_empty() {
         let mut errors = FormErrors::default();
         errors.add("password", "Enter your password");

@@ -116,6 +116,7 @@ pub fn role_name(role: &str) -> &'static str {
         "staff" => "Staff",
         "supplier" => "Supplier",
         "admin" => "Administrator",
+        crate::forum::people::FORMER_MEMBER_ROLE => "",
         _ => "Member",
     }
 }

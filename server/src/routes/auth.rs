@@ -58,7 +58,7 @@ pub fn client_ip(state: &AppState, req: &HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn signed_out(state: &AppState) -> HttpResponse {
+pub fn signed_out(state: &AppState) -> HttpResponse {
     let [access_cookie, refresh_cookie] = cookies::cleared(&state.settings.server);
     HttpResponse::NoContent()
         .cookie(access_cookie)

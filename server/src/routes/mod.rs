@@ -20,6 +20,7 @@ pub mod spaces;
 pub mod threads;
 pub mod unsubscribe;
 pub mod users;
+pub mod your_data;
 
 use crate::error::ApiError;
 use crate::permissions::Subject;
@@ -48,6 +49,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(second_factor::confirm)
             .service(second_factor::turn_off)
             .service(me::show)
+            .service(your_data::export)
+            .service(your_data::export_with_password)
+            .service(your_data::delete_account)
             .service(directory::update_me)
             .service(directory::organisations)
             .service(directory::people)

@@ -34,10 +34,11 @@ impl Modify for OptionalBodies {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::PathItem;
         type Pick = fn(&mut PathItem) -> Option<&mut utoipa::openapi::path::Operation>;
-        let optional: [(&str, Pick); 4] = [
+        let optional: [(&str, Pick); 5] = [
             ("/api/v1/auth/refresh", |item| item.post.as_mut()),
             ("/api/v1/me/totp", |item| item.post.as_mut()),
             ("/api/v1/me/totp", |item| item.delete.as_mut()),
+            ("/api/v1/me/export", |item| item.post.as_mut()),
             ("/api/v1/users/{id}/second-factor/reset", |item| {
                 item.post.as_mut()
             }),
@@ -69,7 +70,8 @@ impl Modify for OptionalBodies {
         super::health::healthz, super::health::readyz, document,
         super::auth::login, super::auth::refresh, super::auth::csrf_token, super::auth::logout, super::auth::change_password,
         super::auth::second_factor, super::auth::second_factor_setup, super::second_factor::start, super::second_factor::confirm, super::second_factor::turn_off,
-        super::me::show, super::directory::update_me, super::directory::organisations, super::directory::people, super::directory::profile,
+        super::me::show, super::your_data::export, super::your_data::export_with_password, super::your_data::delete_account,
+        super::directory::update_me, super::directory::organisations, super::directory::people, super::directory::profile,
         super::invitations::invite, super::invitations::show, super::invitations::accept,
         super::users::disable, super::users::reset_second_factor,
         super::spaces::list, super::spaces::create, super::spaces::update,

@@ -37,6 +37,8 @@ pub struct Account {
     pub role: String,
     pub job_title: String,
     pub disabled: bool,
+    /// The owner deleted the account: it is kept, wiped, only as the author of their posts.
+    pub deleted: bool,
     /// How the person signs in: `None` before they have a password (an account made without
     /// one), else whether an authenticator app is asked for after it.
     pub sign_in: Option<SignInMethod>,
@@ -81,6 +83,7 @@ pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, A
             role: u.role,
             job_title: u.job_title,
             disabled: u.disabled,
+            deleted: u.anonymised_at.is_some(),
             sign_in: u.password_hash.as_ref().map(|_| {
                 if with_app.contains(&u.id) {
                     SignInMethod::PasswordAndAuthenticator
@@ -116,6 +119,17 @@ async fn account(app: &AppState, user_id: i32) -> Result<user::Model, ApiError> 
         .ok_or_else(ApiError::not_found)
 }
 
+/// An account its owner has not deleted: a deleted one is never used again.
+async fn live_account(app: &AppState, user_id: i32) -> Result<user::Model, ApiError> {
+    let found = account(app, user_id).await?;
+    if found.anonymised_at.is_some() {
+        return Err(ApiError::Conflict(
+            "this account was deleted by its owner and cannot be used again".into(),
+        ));
+    }
+    Ok(found)
+}
+
 fn record(
     viewer: &Viewer,
     action: &'static str,
@@ -141,7 +155,7 @@ pub async fn change_role(
     role: Role,
 ) -> Result<(), ApiError> {
     check_platform(viewer, PlatformAction::ManageAccounts)?;
-    let target = account(app, user_id).await?;
+    let target = live_account(app, user_id).await?;
     if target.id == viewer.id {
         return Err(ApiError::validation(
             "role",
@@ -173,7 +187,7 @@ pub async fn change_role(
 /// Lets a disabled account sign in again.
 pub async fn enable(app: &AppState, viewer: &Viewer, user_id: i32) -> Result<(), ApiError> {
     check_platform(viewer, PlatformAction::ManageAccounts)?;
-    let target = account(app, user_id).await?;
+    let target = live_account(app, user_id).await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(&app.db).await?;
     user::Entity::update_many()

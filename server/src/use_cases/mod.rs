@@ -20,3 +20,4 @@ pub mod sign_in;
 pub mod spaces;
 pub mod threads;
 pub mod unread;
+pub mod your_data;

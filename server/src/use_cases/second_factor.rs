@@ -72,12 +72,16 @@ pub async fn has_authenticator(db: &impl ConnectionTrait, user_id: i32) -> Resul
     Ok(confirmed_authenticator(db, user_id).await?.is_some())
 }
 
-/// A sensitive act goes ahead when the viewer signed in lately or gives their password now.
+const CHANGING_FACTORS: &str = "to change how you sign in";
+
+/// A sensitive act goes ahead when the viewer signed in lately or gives their password now;
+/// `purpose` ends the refusal's message ("to change how you sign in").
 pub async fn confirm_it_is_them(
     app: &AppState,
     viewer: &Viewer,
     password: Option<String>,
     client_addr: &str,
+    purpose: &str,
 ) -> Result<(), ApiError> {
     if let Some(candidate) = password {
         check_own_password(app, viewer, client_addr, candidate, "password").await?;
@@ -89,8 +93,7 @@ pub async fn confirm_it_is_them(
         return Ok(());
     }
     Err(ApiError::Forbidden(format!(
-        "you signed in more than {minutes} minutes ago: give your password again to change \
-         how you sign in"
+        "you signed in more than {minutes} minutes ago: give your password again {purpose}"
     )))
 }
 
@@ -102,7 +105,7 @@ pub async fn start_authenticator(
     password: Option<String>,
     client_addr: &str,
 ) -> Result<Enrolment, ApiError> {
-    confirm_it_is_them(app, viewer, password, client_addr).await?;
+    confirm_it_is_them(app, viewer, password, client_addr, CHANGING_FACTORS).await?;
     let already = || {
         ApiError::Conflict(
             "an authenticator app is already set up; turn it off before setting up another".into(),
@@ -247,7 +250,7 @@ pub async fn turn_off(
             "two-step sign-in is required for your role, so it cannot be turned off".into(),
         ));
     }
-    confirm_it_is_them(app, viewer, password, client_addr).await?;
+    confirm_it_is_them(app, viewer, password, client_addr, CHANGING_FACTORS).await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(&app.db).await?;
     let removed = totp_factor::Entity::delete_many()
@@ -285,7 +288,7 @@ pub async fn reset_for(
             "change your own two-step sign-in in your settings".into(),
         ));
     }
-    confirm_it_is_them(app, viewer, password, client_addr).await?;
+    confirm_it_is_them(app, viewer, password, client_addr, CHANGING_FACTORS).await?;
     let person = user::Entity::find_by_id(user_id)
         .one(&app.db)
         .await?

@@ -32,3 +32,4 @@ mod scanning;
 mod search;
 mod second_factor;
 mod tokens;
+mod your_data;

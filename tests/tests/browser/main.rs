@@ -18,3 +18,4 @@ mod mail_links;
 mod roles;
 mod two_step;
 mod xss;
+mod your_data;

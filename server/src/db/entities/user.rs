@@ -17,6 +17,9 @@ pub struct Model {
     pub portfolios: String,
     /// What the person's feed links are signed with; a new one cuts off the old links.
     pub feed_secret: Option<String>,
+    /// When the person deleted their account: their personal fields are wiped and they are
+    /// shown as a former member.
+    pub anonymised_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
