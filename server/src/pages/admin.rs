@@ -355,25 +355,77 @@ pub async fn invitation_act(
     Ok(see_other(&format!("/admin/people?done={done}")))
 }
 
+#[derive(Template)]
+#[template(path = "pages/admin/role_change.html")]
+struct RoleChangePage {
+    chrome: Chrome,
+    errors: FormErrors,
+    id: i32,
+    name: String,
+    email: String,
+    role: String,
+    role_name: &'static str,
+}
+
+/// Changes a role; with a sign-in older than `auth.recent_sign_in_minutes`, first asks for the
+/// admin's password on a page of its own.
+async fn change_role(
+    state: &AppState,
+    who: SignedIn,
+    id: i32,
+    f: &Fields,
+    req: &HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let role = f
+        .get("role")
+        .parse::<Role>()
+        .map_err(|_| ApiError::validation("role", "choose a role"))?;
+    let password = f.opt("password").map(str::to_string);
+    let asked_again = password.is_some();
+    let mut errors = FormErrors::default();
+    if password.as_deref() == Some("") {
+        errors.add("password", "Enter your password");
+    } else if asked_again || use_cases::second_factor::signed_in_lately(state, &who.viewer) {
+        let ip = crate::routes::auth::client_ip(state, req);
+        match uc::change_role(state, &who.viewer, id, role, password, &ip).await {
+            Ok(()) => return Ok(see_other("/admin/people?done=role")),
+            Err(e) => {
+                errors = FormErrors::from_api(&e, &[("password", "password")])
+                    .ok_or(PageError::Api(e))?
+            }
+        }
+    }
+    let (name, email) = uc::person(state, &who.viewer, id).await?;
+    render::page_with_status(
+        state,
+        errors.status(),
+        &RoleChangePage {
+            chrome: who.chrome,
+            errors,
+            id,
+            name,
+            email,
+            role: role.as_str().to_string(),
+            role_name: role_name(role.as_str()),
+        },
+    )
+}
+
 #[post("/admin/people/{id}/{act}")]
 pub async fn account_act(
     state: web::Data<AppState>,
     who: SignedIn,
     path: web::Path<(String, String)>,
     form: Submitted,
+    req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = opened(&state, &who, form)?;
     let id = id_from_path(&path.0)?;
+    if path.1 == "role" {
+        return change_role(&state, who, id, &f, &req).await;
+    }
     let v = &who.viewer;
     let done = match path.1.as_str() {
-        "role" => {
-            let role = f
-                .get("role")
-                .parse::<Role>()
-                .map_err(|_| ApiError::validation("role", "choose a role"))?;
-            uc::change_role(&state, v, id, role).await?;
-            "role"
-        }
         "disable" => {
             accounts::disable(&state, v, id).await?;
             "disabled"

@@ -9,6 +9,7 @@ use crate::domain::{Email, OrgKind, Role};
 use crate::error::ApiError;
 use crate::permissions::{check_platform, PlatformAction};
 use crate::state::AppState;
+use crate::use_cases::second_factor::confirm_it_is_them;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -147,12 +148,15 @@ fn record(
     }
 }
 
-/// Changes someone's role (not one's own: an admin cannot lock themselves out).
+/// Changes someone's role (not one's own: an admin cannot lock themselves out). A sensitive
+/// act: it needs a recent sign-in or the admin's `password`.
 pub async fn change_role(
     app: &AppState,
     viewer: &Viewer,
     user_id: i32,
     role: Role,
+    password: Option<String>,
+    client_addr: &str,
 ) -> Result<(), ApiError> {
     check_platform(viewer, PlatformAction::ManageAccounts)?;
     let target = live_account(app, user_id).await?;
@@ -162,6 +166,14 @@ pub async fn change_role(
             "you cannot change your own role",
         ));
     }
+    confirm_it_is_them(
+        app,
+        viewer,
+        password,
+        client_addr,
+        "to change someone's role",
+    )
+    .await?;
     let now = Utc::now();
     let txn = crate::db::begin_write(&app.db).await?;
     user::Entity::update_many()

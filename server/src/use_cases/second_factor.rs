@@ -72,6 +72,13 @@ pub async fn has_authenticator(db: &impl ConnectionTrait, user_id: i32) -> Resul
     Ok(confirmed_authenticator(db, user_id).await?.is_some())
 }
 
+/// Whether the viewer signed in (with every factor) at most `auth.recent_sign_in_minutes` ago.
+pub fn signed_in_lately(app: &AppState, viewer: &Viewer) -> bool {
+    let minutes = app.settings.auth.recent_sign_in_minutes;
+    let recent = Utc::now() - Duration::minutes(minutes.into());
+    minutes > 0 && viewer.signed_in_at.is_some_and(|at| at >= recent)
+}
+
 const CHANGING_FACTORS: &str = "to change how you sign in";
 
 /// A sensitive act goes ahead when the viewer signed in lately or gives their password now;
@@ -87,11 +94,10 @@ pub async fn confirm_it_is_them(
         check_own_password(app, viewer, client_addr, candidate, "password").await?;
         return Ok(());
     }
-    let minutes = app.settings.auth.recent_sign_in_minutes;
-    let recent = Utc::now() - Duration::minutes(minutes.into());
-    if minutes > 0 && viewer.signed_in_at.is_some_and(|at| at >= recent) {
+    if signed_in_lately(app, viewer) {
         return Ok(());
     }
+    let minutes = app.settings.auth.recent_sign_in_minutes;
     Err(ApiError::Forbidden(format!(
         "you signed in more than {minutes} minutes ago: give your password again {purpose}"
     )))

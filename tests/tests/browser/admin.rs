@@ -136,3 +136,67 @@ async fn an_admin_creates_a_space_and_limits_its_audience() {
         b.close().await;
     }
 }
+
+/// Changes the chief's role to PCC with the people page's form.
+async fn make_the_chief_a_pcc(b: &Browser, chief_id: i64) {
+    b.open("/admin/people").await;
+    b.set_value(&format!("#role-{chief_id}"), "pcc").await;
+    b.follow(&format!(
+        "form[action='/admin/people/{chief_id}/role'] button"
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn changing_a_role_needs_a_recent_sign_in_or_the_admins_password() {
+    // Signed in just now: the change is made at once.
+    let world = World::new(Backend::Sqlite).await;
+    let chief_id = world
+        .app
+        .get("/api/v1/me", &world.app.login(CHIEF).await)
+        .await
+        .1["id"]
+        .as_i64()
+        .unwrap();
+    let b = Browser::start(world.base(), Scripts::On).await;
+    b.sign_in(ADMIN, THE_PASSWORD).await;
+    make_the_chief_a_pcc(&b, chief_id).await;
+    assert!(b.body_text().await.contains("The role is changed."));
+    b.close().await;
+
+    // No sign-in counts as recent: the password is asked for on a page of its own.
+    let world = World::with_settings(
+        Backend::Sqlite,
+        &[("ROUNDTABLE__AUTH__RECENT_SIGN_IN_MINUTES", "0")],
+    )
+    .await;
+    let b = Browser::start(world.base(), Scripts::On).await;
+    b.sign_in(ADMIN, THE_PASSWORD).await;
+    make_the_chief_a_pcc(&b, chief_id).await;
+    assert!(b
+        .text("h1")
+        .await
+        .contains("to Police and Crime Commissioner"));
+    assert_accessible(&b, "role change, password").await;
+    b.follow("form[action$='/role'] button").await;
+    assert!(b
+        .text(".govuk-error-summary")
+        .await
+        .contains("Enter your password"));
+    b.fill("#password", "not my password").await;
+    b.follow("form[action$='/role'] button").await;
+    assert!(b
+        .text(".govuk-error-summary")
+        .await
+        .contains("The password is not right"));
+    assert_accessible(&b, "role change, wrong password").await;
+    b.fill("#password", THE_PASSWORD).await;
+    b.follow("form[action$='/role'] button").await;
+    assert!(b.body_text().await.contains("The role is changed."));
+    let (_, me) = world
+        .app
+        .get("/api/v1/me", &world.app.login(CHIEF).await)
+        .await;
+    assert_eq!(me["role"], "pcc");
+    b.close().await;
+}
