@@ -121,6 +121,12 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 include-path = ["/api/v1/me/totp", "/api/v1/me/totp/confirm", "/api/v1/users/{id}/second-factor/reset", "/api/v1/me", "/api/v1/me/export"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
+# Requests for accounts: a link's token must be one the server mailed (404, 410), a reason
+# must have more than spaces (422), a request is answered once (409) and limited (429).
+[[operations]]
+include-path = ["/api/v1/registrations", "/api/v1/registrations/verify", "/api/v1/registrations/{id}/approve", "/api/v1/registrations/{id}/deny"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "410", "422", "429"]
+
 # A search query that does not parse is 400 naming q; the query language is no schema.
 [[operations]]
 include-path = "/api/v1/search"

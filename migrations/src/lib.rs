@@ -23,6 +23,7 @@ mod m20261203_000018_nodes;
 mod m20261204_000019_read_invalidations;
 mod m20261206_000020_second_factors;
 mod m20261206_000021_former_members;
+mod m20261206_000022_registrations;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000019_read_invalidations::Migration),
             Box::new(m20261206_000020_second_factors::Migration),
             Box::new(m20261206_000021_former_members::Migration),
+            Box::new(m20261206_000022_registrations::Migration),
         ]
     }
 }

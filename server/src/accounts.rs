@@ -1,13 +1,13 @@
 //! Organisations, users and invitations: the steps shared by the API and the CLI.
 use crate::audit::{self, AuditEntry};
 use crate::auth::{password, random_token, sessions, token_hash};
-use crate::db::entities::{invitation, organisation, user};
+use crate::db::entities::{invitation, organisation, organisation_domain, user};
 use crate::domain::{Email, OrgKind, Role};
 use crate::mail::{Mailer, Outgoing};
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +32,10 @@ pub enum AccountError {
     InvitationExpired,
     #[error("{0}")]
     NotAllowed(String),
+    #[error("{0}")]
+    InvalidDomain(String),
+    #[error("the domain {0} already belongs to {1}")]
+    DomainTaken(String, String),
     /// The cause stays for the log; people see only the message.
     #[error("the invitation was saved but its email could not be sent just now; try again in a few minutes")]
     Mail(#[source] crate::mail::MailError),
@@ -49,6 +53,89 @@ pub fn display_name(raw: &str) -> Result<String, AccountError> {
         ));
     }
     Ok(s.to_string())
+}
+
+/// An email domain as stored: lower case, without a leading `@`, made of labels of letters,
+/// digits and hyphens, with at least one dot.
+pub fn email_domain(raw: &str) -> Result<String, AccountError> {
+    let d = raw.trim().trim_start_matches('@').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if d.len() > 253 || !d.contains('.') || !d.split('.').all(label_ok) {
+        return Err(AccountError::InvalidDomain(format!(
+            "{raw:?} is not an email domain such as kent.police.uk"
+        )));
+    }
+    Ok(d)
+}
+
+/// Adds `domain` to the organisation's allow-list: people with an address there may ask for an
+/// account. A domain belongs to one organisation only.
+pub async fn add_domain(
+    db: &impl ConnectionTrait,
+    org: &organisation::Model,
+    domain: &str,
+    now: DateTime<Utc>,
+) -> Result<organisation_domain::Model, AccountError> {
+    let domain = email_domain(domain)?;
+    if let Some(owner) = organisation_of_domain(db, &domain).await? {
+        return Err(AccountError::DomainTaken(domain, owner.name));
+    }
+    Ok(organisation_domain::ActiveModel {
+        organisation_id: Set(org.id),
+        domain: Set(domain),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Takes `domain` off the allow-list; false when it was not on it.
+pub async fn remove_domain(db: &impl ConnectionTrait, domain: &str) -> Result<bool, AccountError> {
+    let domain = email_domain(domain)?;
+    let gone = organisation_domain::Entity::delete_many()
+        .filter(organisation_domain::Column::Domain.eq(domain))
+        .exec(db)
+        .await?;
+    Ok(gone.rows_affected > 0)
+}
+
+/// The organisation whose allow-list holds `domain` (as stored), if any.
+pub async fn organisation_of_domain(
+    db: &impl ConnectionTrait,
+    domain: &str,
+) -> Result<Option<organisation::Model>, sea_orm::DbErr> {
+    let Some(row) = organisation_domain::Entity::find()
+        .filter(organisation_domain::Column::Domain.eq(domain))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    organisation::Entity::find_by_id(row.organisation_id)
+        .one(db)
+        .await
+}
+
+/// Every organisation's domains, by organisation id, each list sorted.
+pub async fn domains_by_organisation(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<i32, Vec<String>>, sea_orm::DbErr> {
+    let mut out: std::collections::HashMap<i32, Vec<String>> = Default::default();
+    for row in organisation_domain::Entity::find()
+        .order_by_asc(organisation_domain::Column::Domain)
+        .all(db)
+        .await?
+    {
+        out.entry(row.organisation_id).or_default().push(row.domain);
+    }
+    Ok(out)
 }
 
 pub async fn find_org_by_name(

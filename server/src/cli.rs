@@ -182,6 +182,28 @@ enum OrgCommand {
         #[arg(long)]
         kind: String,
     },
+    /// An organisation's email domains: people with an address at one may ask for an account.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+}
+
+#[derive(Subcommand)]
+enum DomainCommand {
+    /// Allow people with an address at `--domain` to ask for an account at `--org`.
+    Add {
+        #[arg(long)]
+        org: String,
+        /// Such as kent.police.uk (an address's part after the @).
+        #[arg(long)]
+        domain: String,
+    },
+    /// Take `--domain` off its organisation's list.
+    Remove {
+        #[arg(long)]
+        domain: String,
+    },
+    /// Print every organisation's domains, one `domain<TAB>organisation` a line.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -314,6 +336,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("migrations applied");
             drop(db);
             Ok(())
+        }
+        Command::Org(OrgCommand::Domain(command)) => {
+            let db = open(&settings).await?;
+            domain_command(&db, command).await
         }
         Command::Org(OrgCommand::Add { name, kind }) => {
             let kind: OrgKind = kind.parse().context("--kind")?;
@@ -630,5 +656,48 @@ async fn import_stackexchange(
         summary.threads, summary.replies, summary.skipped_existing, summary.skipped_invalid
     );
     println!("{}", summary.threads);
+    Ok(())
+}
+
+async fn domain_command(
+    db: &sea_orm::DatabaseConnection,
+    command: DomainCommand,
+) -> anyhow::Result<()> {
+    match command {
+        DomainCommand::Add { org, domain } => {
+            let found = accounts::find_org_by_name(db, &org)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("--org: no organisation named {org:?}"))?;
+            let added = accounts::add_domain(db, &found, &domain, chrono::Utc::now())
+                .await
+                .context("--domain")?;
+            println!("{}", added.id);
+        }
+        DomainCommand::Remove { domain } => {
+            if !accounts::remove_domain(db, &domain)
+                .await
+                .context("--domain")?
+            {
+                anyhow::bail!("--domain: {domain:?} is not on any organisation's list");
+            }
+            println!("removed");
+        }
+        DomainCommand::List => {
+            let names: std::collections::HashMap<i32, String> =
+                crate::use_cases::admin::org_names(db).await?;
+            let mut rows: Vec<(String, String)> = accounts::domains_by_organisation(db)
+                .await?
+                .into_iter()
+                .flat_map(|(org, domains)| {
+                    let name = names.get(&org).cloned().unwrap_or_default();
+                    domains.into_iter().map(move |d| (d, name.clone()))
+                })
+                .collect();
+            rows.sort();
+            for (domain, org) in rows {
+                println!("{domain}\t{org}");
+            }
+        }
+    }
     Ok(())
 }

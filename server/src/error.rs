@@ -224,7 +224,10 @@ impl From<crate::accounts::AccountError> for ApiError {
     fn from(err: crate::accounts::AccountError) -> Self {
         use crate::accounts::AccountError as E;
         match err {
-            E::OrganisationExists(_) | E::UserExists(_) => ApiError::Conflict(err.to_string()),
+            E::OrganisationExists(_) | E::UserExists(_) | E::DomainTaken(..) => {
+                ApiError::Conflict(err.to_string())
+            }
+            E::InvalidDomain(_) => ApiError::validation("domain", err.to_string()),
             E::NoSuchOrganisation(_) => ApiError::validation("organisation_id", err.to_string()),
             E::NoSuchUser(_) => ApiError::not_found(),
             E::WeakPassword(_) => ApiError::validation("password", err.to_string()),

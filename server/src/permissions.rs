@@ -7,7 +7,7 @@
 //! moderate everywhere; they may post where the space is not archived (locked threads too).
 use crate::auth::Viewer;
 use crate::db::entities::{space, space_member};
-use crate::domain::{Role, RoleSet};
+use crate::domain::{OrgKind, Role, RoleSet};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// A refusal, or a failure to decide. `error.rs` turns it into the HTTP answer: `Hidden` is
@@ -253,6 +253,42 @@ pub fn decide_platform(role: Role, action: PlatformAction) -> Decision {
         PlatformAction::Invite { .. } => {
             Decision::Forbidden("only admins, chief officers and PCCs may invite")
         }
+    }
+}
+
+/// What someone may do with a request for an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStep {
+    /// Approve (an invitation is sent) or refuse.
+    Decide,
+    /// Sponsor a supplier's request (an admin then decides) or refuse it.
+    Sponsor,
+    /// Refuse it, or wait: a supplier's request needs a sponsor before an admin approves it.
+    AwaitSponsor,
+}
+
+/// Who acts on a request for an account, by its organisation's kind and its status
+/// (`pending` or `sponsored`). Pure: a force's or PCC office's (or a national body's) request
+/// is decided by that organisation's chief officers and PCCs, or an admin; a supplier's is
+/// sponsored by a chief officer or PCC of a force or PCC office, then decided by an admin, and
+/// never by a supplier. `None`: not theirs to see (404).
+pub fn registration_step(
+    viewer_role: Role,
+    viewer_org: (i32, OrgKind),
+    request_org: (i32, OrgKind),
+    status: &str,
+) -> Option<RegistrationStep> {
+    let admin = viewer_role == Role::Admin;
+    let leader = matches!(viewer_role, Role::ChiefOfficer | Role::Pcc);
+    let leader_of_policing = leader && matches!(viewer_org.1, OrgKind::Force | OrgKind::PccOffice);
+    match (request_org.1, status) {
+        (OrgKind::Supplier, "pending") if admin => Some(RegistrationStep::AwaitSponsor),
+        (OrgKind::Supplier, "pending") if leader_of_policing => Some(RegistrationStep::Sponsor),
+        (OrgKind::Supplier, "sponsored") if admin => Some(RegistrationStep::Decide),
+        (OrgKind::Supplier, _) => None,
+        (_, "pending") if admin => Some(RegistrationStep::Decide),
+        (_, "pending") if leader && viewer_org.0 == request_org.0 => Some(RegistrationStep::Decide),
+        _ => None,
     }
 }
 
@@ -635,5 +671,41 @@ mod tests {
         };
         assert!(matches!(decide(&who(Role::Staff), &s, other), Forbidden(_)));
         assert_eq!(decide(&who(Role::Staff), &s, own), Allow);
+    }
+
+    #[test]
+    fn requests_for_accounts_are_decided_by_their_own_leaders_and_suppliers_need_two_steps() {
+        use RegistrationStep::*;
+        let kent = (1, OrgKind::Force);
+        let essex = (2, OrgKind::Force);
+        let kent_pcc = (3, OrgKind::PccOffice);
+        let acme = (4, OrgKind::Supplier);
+        let step = registration_step;
+        assert_eq!(
+            step(Role::ChiefOfficer, kent, kent, "pending"),
+            Some(Decide)
+        );
+        assert_eq!(step(Role::Pcc, kent_pcc, kent_pcc, "pending"), Some(Decide));
+        assert_eq!(step(Role::ChiefOfficer, essex, kent, "pending"), None);
+        assert_eq!(step(Role::Staff, kent, kent, "pending"), None);
+        assert_eq!(step(Role::Supplier, acme, kent, "pending"), None);
+        assert_eq!(
+            step(Role::Admin, (9, OrgKind::Operator), kent, "pending"),
+            Some(Decide)
+        );
+        assert_eq!(step(Role::ChiefOfficer, kent, kent, "unverified"), None);
+        assert_eq!(step(Role::ChiefOfficer, kent, kent, "approved"), None);
+        // A supplier: a force or PCC office sponsors, then an admin decides; never a supplier.
+        assert_eq!(
+            step(Role::ChiefOfficer, essex, acme, "pending"),
+            Some(Sponsor)
+        );
+        assert_eq!(step(Role::Pcc, kent_pcc, acme, "pending"), Some(Sponsor));
+        assert_eq!(step(Role::Supplier, acme, acme, "pending"), None);
+        assert_eq!(step(Role::ChiefOfficer, acme, acme, "pending"), None);
+        assert_eq!(step(Role::Admin, kent, acme, "pending"), Some(AwaitSponsor));
+        assert_eq!(step(Role::ChiefOfficer, kent, acme, "sponsored"), None);
+        assert_eq!(step(Role::Admin, kent, acme, "sponsored"), Some(Decide));
+        assert_eq!(step(Role::Staff, kent, acme, "pending"), None);
     }
 }

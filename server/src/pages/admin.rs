@@ -64,6 +64,8 @@ fn done_message(code: Option<&str>) -> Option<&'static str> {
             "The authenticator app is removed and the person is signed out everywhere. They have been told by email."
         }
         "organisation" => "The organisation is added.",
+        "domain" => "The domain is added: people with an address there may ask for an account.",
+        "domain-removed" => "The domain is removed: nobody more can ask for an account with it.",
         "space" => "The space is saved.",
         _ => return None,
     })
@@ -442,9 +444,11 @@ pub async fn account_act(
 // ---- Organisations ----------------------------------------------------------------------
 
 struct OrgRow {
+    id: i32,
     name: String,
     kind: &'static str,
     members: u64,
+    domains: Vec<String>,
 }
 
 #[derive(Template)]
@@ -477,9 +481,11 @@ async fn organisations_page(
         .await?
         .into_iter()
         .map(|o| OrgRow {
+            id: o.id,
             kind: kind_label(&o.kind),
             name: o.name,
             members: o.members,
+            domains: o.domains,
         })
         .collect();
     let status = errors.status();
@@ -502,6 +508,45 @@ async fn organisations_page(
                 .collect(),
         },
     )
+}
+
+/// Adds an email domain to an organisation's allow-list.
+#[post("/admin/organisations/domains")]
+pub async fn add_domain(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let org = f.get("organisation_id").parse::<i32>().unwrap_or(0);
+    let domain = f.get("domain").to_string();
+    match uc::add_domain(&state, &who.viewer, org, &domain).await {
+        Ok(()) => Ok(see_other("/admin/organisations?done=domain")),
+        Err(e) => {
+            let ids = [("domain", "domain"), ("organisation_id", "domain")];
+            let errors = match (&e, FormErrors::from_api(&e, &ids)) {
+                (_, Some(errors)) => errors,
+                (ApiError::Conflict(why), None) => {
+                    let mut errors = FormErrors::default();
+                    errors.add("domain", super::errors::capitalise(why));
+                    errors
+                }
+                (_, None) => return Err(PageError::Api(e)),
+            };
+            organisations_page(&state, who, None, errors, (String::new(), String::new())).await
+        }
+    }
+}
+
+#[post("/admin/organisations/domains/remove")]
+pub async fn remove_domain(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    uc::remove_domain(&state, &who.viewer, f.get("domain")).await?;
+    Ok(see_other("/admin/organisations?done=domain-removed"))
 }
 
 #[get("/admin/organisations")]

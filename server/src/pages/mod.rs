@@ -23,6 +23,7 @@ pub mod invitations;
 pub mod library;
 pub mod password_reset;
 pub mod pieces;
+pub mod registrations;
 pub mod render;
 pub mod search;
 pub mod session;
@@ -86,6 +87,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(settings::feeds)
         .service(settings::reset_feeds)
         .service(two_step::show)
+        .service(registrations::show_form)
+        .service(registrations::ask)
+        .service(registrations::confirm_page)
+        .service(registrations::confirm)
+        .service(registrations::waiting)
+        .service(registrations::approve)
+        .service(registrations::deny)
         .service(your_data::show)
         .service(your_data::download)
         .service(your_data::confirm_page)
@@ -116,6 +124,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::reset_two_step)
         .service(admin::account_act)
         .service(admin::show_organisations)
+        .service(admin::add_domain)
+        .service(admin::remove_domain)
         .service(admin::add_organisation)
         .service(admin::show_spaces)
         .service(admin::new_space)

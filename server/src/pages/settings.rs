@@ -30,6 +30,8 @@ struct SettingsPage {
     role: &'static str,
     done: Option<&'static str>,
     two_step_on: bool,
+    /// Whether they answer requests for accounts (chief officers, PCCs, admins).
+    sponsors: bool,
 }
 
 #[get("/settings")]
@@ -44,6 +46,7 @@ pub async fn show(
         &state,
         &SettingsPage {
             two_step_on,
+            sponsors: use_cases::registrations::sponsors(&who.viewer),
             name: who.viewer.display_name.clone(),
             email: who.viewer.email.clone(),
             role: role_name(who.viewer.role.as_str()),

@@ -14,6 +14,7 @@ pub mod method_not_allowed;
 pub mod openapi;
 pub mod posts;
 pub mod preferences;
+pub mod registrations;
 pub mod search;
 pub mod second_factor;
 pub mod spaces;
@@ -61,6 +62,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(unsubscribe::one_click)
             .service(unsubscribe::confirm_page)
             .service(invitations::invite)
+            .service(registrations::request)
+            .service(registrations::verify)
+            .service(registrations::waiting)
+            .service(registrations::approve)
+            .service(registrations::deny)
             .service(invitations::show)
             .service(invitations::accept)
             .service(users::disable)

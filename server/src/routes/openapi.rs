@@ -73,6 +73,8 @@ impl Modify for OptionalBodies {
         super::me::show, super::your_data::export, super::your_data::export_with_password, super::your_data::delete_account,
         super::directory::update_me, super::directory::organisations, super::directory::people, super::directory::profile,
         super::invitations::invite, super::invitations::show, super::invitations::accept,
+        super::registrations::request, super::registrations::verify, super::registrations::waiting,
+        super::registrations::approve, super::registrations::deny,
         super::users::disable, super::users::reset_second_factor,
         super::spaces::list, super::spaces::create, super::spaces::update,
         super::threads::list, super::threads::start, super::threads::show, super::threads::update,

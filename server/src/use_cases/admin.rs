@@ -52,7 +52,7 @@ pub enum SignInMethod {
     PasswordAndAuthenticator,
 }
 
-async fn org_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, sea_orm::DbErr> {
+pub async fn org_names(db: &impl ConnectionTrait) -> Result<HashMap<i32, String>, sea_orm::DbErr> {
     Ok(organisation::Entity::find()
         .all(db)
         .await?
@@ -335,6 +335,8 @@ pub struct OrganisationRow {
     pub name: String,
     pub kind: String,
     pub members: u64,
+    /// The email domains whose people may ask for an account here.
+    pub domains: Vec<String>,
 }
 
 pub async fn organisations(
@@ -352,6 +354,7 @@ pub async fn organisations(
         .await?
         .into_iter()
         .collect();
+    let mut domains = accounts::domains_by_organisation(&app.db).await?;
     Ok(organisation::Entity::find()
         .order_by_asc(organisation::Column::Kind)
         .order_by_asc(organisation::Column::Name)
@@ -360,6 +363,7 @@ pub async fn organisations(
         .into_iter()
         .map(|o| OrganisationRow {
             members: counts.get(&o.id).copied().unwrap_or(0).max(0) as u64,
+            domains: domains.remove(&o.id).unwrap_or_default(),
             id: o.id,
             name: o.name,
             kind: o.kind,
@@ -391,6 +395,61 @@ pub async fn add_organisation(
     .await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// Adds an email domain to an organisation's allow-list (see `accounts::add_domain`).
+pub async fn add_domain(
+    app: &AppState,
+    viewer: &Viewer,
+    organisation_id: i32,
+    domain: &str,
+) -> Result<(), ApiError> {
+    check_platform(viewer, PlatformAction::ManageOrganisations)?;
+    let org = organisation::Entity::find_by_id(organisation_id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| ApiError::validation("organisation_id", "choose an organisation"))?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(&app.db).await?;
+    let added = accounts::add_domain(&txn, &org, domain, now).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(viewer.id),
+            action: "organisation.domain_add",
+            target_type: "organisation",
+            target_id: Some(org.id),
+            detail: serde_json::json!({"domain": added.domain}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Takes an email domain off its organisation's allow-list; 404 when it is on none.
+pub async fn remove_domain(app: &AppState, viewer: &Viewer, domain: &str) -> Result<(), ApiError> {
+    check_platform(viewer, PlatformAction::ManageOrganisations)?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(&app.db).await?;
+    if !accounts::remove_domain(&txn, domain).await? {
+        return Err(ApiError::not_found());
+    }
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor_id: Some(viewer.id),
+            action: "organisation.domain_remove",
+            target_type: "organisation",
+            target_id: None,
+            detail: serde_json::json!({"domain": domain}),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Which audit entries to show.

@@ -14,6 +14,7 @@ pub mod home;
 pub mod password_reset;
 pub mod posts;
 pub mod preferences;
+pub mod registrations;
 pub mod search;
 pub mod second_factor;
 pub mod sign_in;

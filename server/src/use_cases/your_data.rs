@@ -5,9 +5,9 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
 use crate::db::entities::{
     audit_log, document, document_version, endorsement, invitation, login_failure, mail_job,
-    organisation, password_reset, post, post_revision, preference, recovery_code,
-    retired_refresh_token, second_factor_challenge, session, space_member, thread, thread_read,
-    thread_watch, totp_factor, user,
+    organisation, password_reset, post, post_revision, preference, recovery_code, registration,
+    registration_request, retired_refresh_token, second_factor_challenge, session, space_member,
+    thread, thread_read, thread_watch, totp_factor, user,
 };
 use crate::error::ApiError;
 use crate::forum::posts as forum_posts;
@@ -77,6 +77,12 @@ pub struct Export {
     pub invitations_received: Vec<JsonValue>,
     #[schema(value_type = Vec<Object>)]
     pub invitations_sent: Vec<JsonValue>,
+    /// Their own requests for an account.
+    #[schema(value_type = Vec<Object>)]
+    pub registrations: Vec<JsonValue>,
+    /// Others' requests for an account they sponsored or answered.
+    #[schema(value_type = Vec<Object>)]
+    pub registrations_answered: Vec<JsonValue>,
     /// Mail sent or waiting to be sent to them (digests, replies, notices).
     #[schema(value_type = Vec<Object>)]
     pub mail: Vec<JsonValue>,
@@ -345,6 +351,47 @@ async fn gather(db: &impl ConnectionTrait, me: i32) -> Result<Export, ApiError> 
             .into_json()
             .all(db)
             .await?,
+        registrations: registration::Entity::find()
+            .select_only()
+            .columns([
+                registration::Column::Id,
+                registration::Column::Email,
+                registration::Column::DisplayName,
+                registration::Column::JobTitle,
+                registration::Column::OrganisationId,
+                registration::Column::Status,
+                registration::Column::CreatedAt,
+                registration::Column::ExpiresAt,
+                registration::Column::VerifiedAt,
+                registration::Column::DecidedAt,
+                registration::Column::Reason,
+            ])
+            .filter(registration::Column::Email.eq(account.email.to_lowercase()))
+            .order_by_asc(registration::Column::Id)
+            .into_json()
+            .all(db)
+            .await?,
+        registrations_answered: registration::Entity::find()
+            .select_only()
+            .columns([
+                registration::Column::Id,
+                registration::Column::Email,
+                registration::Column::DisplayName,
+                registration::Column::Status,
+                registration::Column::SponsoredBy,
+                registration::Column::DecidedBy,
+                registration::Column::DecidedAt,
+                registration::Column::Reason,
+            ])
+            .filter(
+                Condition::any()
+                    .add(registration::Column::SponsoredBy.eq(me))
+                    .add(registration::Column::DecidedBy.eq(me)),
+            )
+            .order_by_asc(registration::Column::Id)
+            .into_json()
+            .all(db)
+            .await?,
         mail: mail_job::Entity::find()
             .select_only()
             .columns([
@@ -576,6 +623,14 @@ async fn forget_everything_but_posts(
         .await?;
     invitation::Entity::delete_many()
         .filter(invitation::Column::Email.eq(address.clone()))
+        .exec(txn)
+        .await?;
+    registration::Entity::delete_many()
+        .filter(registration::Column::Email.eq(address.clone()))
+        .exec(txn)
+        .await?;
+    registration_request::Entity::delete_many()
+        .filter(registration_request::Column::EmailHash.eq(crate::auth::token_hash(&address)))
         .exec(txn)
         .await?;
     // `_` in an address matches any character in LIKE: a few rows more are rewritten, each

@@ -27,6 +27,7 @@ mod permission_matrix;
 mod posting_limits;
 mod preferences;
 mod probing;
+mod registrations;
 mod scale_out;
 mod scanning;
 mod search;

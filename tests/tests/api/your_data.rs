@@ -323,6 +323,25 @@ fn classification() -> BTreeMap<(&'static str, &'static str), Class> {
             ("sent_at", Exported("mail")),
         ],
     );
+    table(
+        "registrations",
+        &[
+            ("id", Exported("registrations")),
+            ("email", Exported("registrations")),
+            ("display_name", Exported("registrations")),
+            ("job_title", Exported("registrations")),
+            ("organisation_id", Exported("registrations")),
+            ("token_hash", Secret),
+            ("status", Exported("registrations")),
+            ("created_at", Exported("registrations")),
+            ("expires_at", Exported("registrations")),
+            ("verified_at", Exported("registrations")),
+            ("sponsored_by", Exported("registrations_answered")),
+            ("decided_by", Exported("registrations_answered")),
+            ("decided_at", Exported("registrations")),
+            ("reason", Exported("registrations")),
+        ],
+    );
     // Shared content and the service's own records; a case study's `contact` is free text
     // its author chose to publish with it, kept with the case study.
     let not_personal: &[(&str, &[&str])] = &[
@@ -384,6 +403,16 @@ fn classification() -> BTreeMap<(&'static str, &'static str), Class> {
             ],
         ),
         ("seaql_migrations", &["version", "applied_at"]),
+        (
+            "organisation_domains",
+            &["id", "organisation_id", "domain", "created_at"],
+        ),
+        // The rate limit's record of requests for accounts: the address only as a hash,
+        // forgotten after a day.
+        (
+            "registration_requests",
+            &["id", "email_hash", "client_addr", "requested_at"],
+        ),
     ];
     for (name, columns) in not_personal {
         table(
@@ -523,6 +552,19 @@ async fn export(app: &TestApp, token: &str) -> Value {
     res.json().await.expect("the export is JSON")
 }
 
+/// SQL for a request for an account by `email` at the organisation of user `me`, which `me`
+/// answered (or, for their own address, an admin did).
+fn plant_registration(me: i64, email: &str, status: &str, token_hash: &str) -> String {
+    format!(
+        "INSERT INTO registrations (email, display_name, job_title, organisation_id, token_hash, \
+         status, created_at, expires_at, verified_at, sponsored_by, decided_by, decided_at, \
+         reason) SELECT '{email}', 'Requester', 'Analyst', organisation_id, '{token_hash}', \
+         '{status}', '2026-01-01 00:00:00+00:00', '2026-01-02 00:00:00+00:00', \
+         '2026-01-01 01:00:00+00:00', {me}, {me}, '2026-01-01 02:00:00+00:00', 'zyx reason' \
+         FROM users WHERE id = {me}"
+    )
+}
+
 /// A page as the holder of `token` sees it in a browser.
 async fn page(app: &TestApp, token: &str, path: &str) -> (StatusCode, String) {
     let res = app
@@ -650,6 +692,8 @@ async fn the_export_holds_every_column_about_a_person() {
                  'chief_officer', organisation_id, NULL, {earlier}, {soon}, {earlier} \
                  FROM users WHERE id = {me}"
             ),
+            plant_registration(me, SUBJECT, "approved", "zyx-own-request"),
+            plant_registration(me, "someone.else@kent.example", "denied", "zyx-answered"),
         ] {
             db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
                 .await
@@ -723,6 +767,7 @@ async fn the_export_holds_every_column_about_a_person() {
         for secret in [
             "zyx-reset-hash",
             "zyx-invitation-hash",
+            "zyx-own-request",
             "password_hash",
             "secret_sealed",
         ] {
@@ -806,6 +851,13 @@ async fn deleting_an_account_leaves_nothing_that_names_them_and_keeps_their_post
         );
         let (s, _) = app.post("/api/v1/me/totp", &token, json!({})).await;
         assert_eq!(s, StatusCode::OK);
+        let db = app.db().await;
+        db.execute_raw(Statement::from_string(
+            db.get_database_backend(),
+            plant_registration(me, SUBJECT, "approved", "zyx-own-request"),
+        ))
+        .await
+        .expect("plant their request for an account");
         search_hits(&app, &colleague, &format!("author:{SUBJECT}"), 1).await;
 
         // A wrong or missing password changes nothing.

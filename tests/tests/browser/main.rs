@@ -15,6 +15,7 @@ mod flows;
 mod keyboard;
 mod library;
 mod mail_links;
+mod registration;
 mod roles;
 mod two_step;
 mod xss;

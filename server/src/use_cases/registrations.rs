@@ -1,0 +1,598 @@
+//! Sponsored self-registration: someone with an address at an allow-listed domain asks for an
+//! account, proves the address with an emailed single-use link, and waits for a sponsor of
+//! that organisation (`permissions::registration_step` says who) to approve, which sends the
+//! usual invitation, or to refuse, with a reason. Asking answers the same whatever the address.
+use crate::accounts::{self, email_domain, NewInvitation};
+use crate::audit::{self, AuditEntry};
+use crate::auth::{random_token, token_hash, Viewer};
+use crate::db::entities::{organisation, registration, registration_request, user};
+use crate::domain::{Email, OrgKind, Role};
+use crate::error::ApiError;
+use crate::permissions::{registration_step, RegistrationStep};
+use crate::state::AppState;
+use crate::use_cases::password_reset::send_notice;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+
+/// How long the emailed link works.
+pub const LINK_HOURS: i64 = 24;
+/// Requests for one address in a day, and from one client address in an hour.
+const PER_ADDRESS_PER_DAY: u64 = 3;
+const PER_CLIENT_PER_HOUR: u64 = 10;
+const REASON_CHARS: usize = 500;
+
+pub struct NewRegistration {
+    pub email: String,
+    pub display_name: String,
+    pub job_title: String,
+}
+
+/// The job title as stored: at most 200 characters on one line.
+pub fn job_title(raw: &str) -> Result<String, ApiError> {
+    let title = raw.trim();
+    if title.chars().count() > 200 || title.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "job_title",
+            "job title must be at most 200 characters on one line",
+        ));
+    }
+    Ok(title.to_string())
+}
+
+/// Asks for an account. Whether the address already has an account, or its domain is on no
+/// organisation's list, the answer is the same `Ok`; only the mail differs: a link to confirm
+/// the address, a reminder to sign in, or nothing. Limited per address and per client.
+pub async fn request(
+    app: &AppState,
+    new: NewRegistration,
+    client_addr: &str,
+) -> Result<(), ApiError> {
+    let email = Email::parse(&new.email).map_err(|e| ApiError::validation("email", e.0))?;
+    let display_name = accounts::display_name(&new.display_name)?;
+    let job_title = job_title(&new.job_title)?;
+    let now = Utc::now();
+    let address = email.to_string();
+    throttle(&app.db, &address, client_addr, now).await?;
+    let outcome = match accounts::find_user(&app.db, &email).await? {
+        Some(_) => {
+            remind_to_sign_in(app, &address);
+            "has an account"
+        }
+        None => match organisation_for(&app.db, &address).await? {
+            None => "domain not allowed",
+            Some(org) => {
+                let token = random_token();
+                let opened = open_request(
+                    &app.db,
+                    &address,
+                    &display_name,
+                    &job_title,
+                    &org,
+                    &token,
+                    now,
+                )
+                .await?;
+                if opened {
+                    send_link(app, &address, &org.name, &token);
+                    "link sent"
+                } else {
+                    "already waiting for a sponsor"
+                }
+            }
+        },
+    };
+    audit::record(
+        &app.db,
+        AuditEntry {
+            actor_id: None,
+            action: "registration.request",
+            target_type: "registration",
+            target_id: None,
+            detail: serde_json::json!({"email": address, "outcome": outcome, "client_address": client_addr}),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+async fn organisation_for(
+    db: &impl ConnectionTrait,
+    address: &str,
+) -> Result<Option<organisation::Model>, ApiError> {
+    let Some((_, domain)) = address.rsplit_once('@') else {
+        return Ok(None);
+    };
+    let Ok(domain) = email_domain(domain) else {
+        return Ok(None);
+    };
+    Ok(accounts::organisation_of_domain(db, &domain).await?)
+}
+
+/// Counts this request, after refusing it (429) when the address or the client has asked too
+/// often. Requests older than a day are forgotten here.
+async fn throttle(
+    db: &impl ConnectionTrait,
+    address: &str,
+    client_addr: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let day_ago = now - Duration::days(1);
+    let hour_ago = now - Duration::hours(1);
+    registration_request::Entity::delete_many()
+        .filter(registration_request::Column::RequestedAt.lt(day_ago))
+        .exec(db)
+        .await?;
+    let hash = token_hash(address);
+    let for_address = registration_request::Entity::find()
+        .filter(registration_request::Column::EmailHash.eq(hash.clone()))
+        .filter(registration_request::Column::RequestedAt.gt(day_ago))
+        .count(db)
+        .await?;
+    let from_client = registration_request::Entity::find()
+        .filter(registration_request::Column::ClientAddr.eq(client_addr))
+        .filter(registration_request::Column::RequestedAt.gt(hour_ago))
+        .count(db)
+        .await?;
+    if for_address >= PER_ADDRESS_PER_DAY {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: 24 * 3600,
+        });
+    }
+    if from_client >= PER_CLIENT_PER_HOUR {
+        return Err(ApiError::TooManyRequests {
+            retry_after_secs: 3600,
+        });
+    }
+    registration_request::ActiveModel {
+        email_hash: Set(hash),
+        client_addr: Set(client_addr.chars().take(64).collect()),
+        requested_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Stores the request with a new link, or gives an unconfirmed one a new link. False when a
+/// confirmed request is already waiting for a sponsor (nothing is sent then).
+async fn open_request(
+    db: &impl ConnectionTrait,
+    address: &str,
+    display_name: &str,
+    job_title: &str,
+    org: &organisation::Model,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, ApiError> {
+    let open = registration::Entity::find()
+        .filter(registration::Column::Email.eq(address))
+        .filter(registration::Column::Status.is_in(["unverified", "pending", "sponsored"]))
+        .order_by_desc(registration::Column::Id)
+        .one(db)
+        .await?;
+    let expires = now + Duration::hours(LINK_HOURS);
+    match open {
+        Some(waiting) if waiting.status != "unverified" => Ok(false),
+        Some(unconfirmed) => {
+            let mut again: registration::ActiveModel = unconfirmed.into();
+            again.display_name = Set(display_name.to_string());
+            again.job_title = Set(job_title.to_string());
+            again.organisation_id = Set(org.id);
+            again.token_hash = Set(token_hash(token));
+            again.expires_at = Set(expires);
+            again.update(db).await?;
+            Ok(true)
+        }
+        None => {
+            registration::ActiveModel {
+                email: Set(address.to_string()),
+                display_name: Set(display_name.to_string()),
+                job_title: Set(job_title.to_string()),
+                organisation_id: Set(org.id),
+                token_hash: Set(token_hash(token)),
+                status: Set("unverified".into()),
+                created_at: Set(now),
+                expires_at: Set(expires),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            Ok(true)
+        }
+    }
+}
+
+fn send_link(app: &AppState, address: &str, organisation: &str, token: &str) {
+    let base = app.settings.public_url();
+    send_notice(
+        app,
+        address,
+        "OFFICIAL: Confirm your request to join Roundtable",
+        format!(
+            "You asked for a Roundtable account as a member of {organisation}.\n\n\
+             Confirm this is your email address by opening this link within {LINK_HOURS} \
+             hours:\n{base}/register/{token}\n\n\
+             Your request then goes to {organisation}'s sponsors, who approve or refuse \
+             it. If they approve it, we will email you a link to choose your password.\n\n\
+             If you did not ask for an account, you can ignore this email.\n"
+        ),
+    );
+}
+
+fn remind_to_sign_in(app: &AppState, address: &str) {
+    let base = app.settings.public_url();
+    send_notice(
+        app,
+        address,
+        "OFFICIAL: You already have a Roundtable account",
+        format!(
+            "Someone, perhaps you, asked for a Roundtable account with this email address. \
+             You already have one.\n\n\
+             Sign in at {base}/login, or choose a new password at {base}/password/forgot.\n\n\
+             If you did not ask, you can ignore this email.\n"
+        ),
+    );
+}
+
+/// A request found by its emailed link.
+pub struct Opened {
+    pub organisation: String,
+    pub display_name: String,
+}
+
+/// Looks at a request by its link without using it: 404 for an unknown link, 410 for one
+/// already used or expired.
+pub async fn look(app: &AppState, token: &str) -> Result<Opened, ApiError> {
+    let found = by_link(&app.db, token, Utc::now()).await?;
+    let organisation = organisation_name(&app.db, found.organisation_id).await?;
+    Ok(Opened {
+        organisation,
+        display_name: found.display_name,
+    })
+}
+
+async fn by_link(
+    db: &impl ConnectionTrait,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<registration::Model, ApiError> {
+    let found = registration::Entity::find()
+        .filter(registration::Column::TokenHash.eq(token_hash(token.trim())))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("this link is not valid".into()))?;
+    if found.status != "unverified" {
+        return Err(ApiError::Gone("this link has already been used".into()));
+    }
+    if found.expires_at <= now {
+        return Err(ApiError::Gone(
+            "this link has expired; ask for an account again".into(),
+        ));
+    }
+    Ok(found)
+}
+
+async fn organisation_name(db: &impl ConnectionTrait, id: i32) -> Result<String, ApiError> {
+    Ok(organisation::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default())
+}
+
+/// Confirms the address with the emailed link: the request now waits for a sponsor. The link
+/// works once; two uses at once cannot both succeed.
+pub async fn verify(app: &AppState, token: &str) -> Result<Opened, ApiError> {
+    let now = Utc::now();
+    let found = by_link(&app.db, token, now).await?;
+    let txn = crate::db::begin_write(&app.db).await?;
+    let taken = registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value("pending"))
+        .col_expr(registration::Column::VerifiedAt, Expr::value(now))
+        .filter(registration::Column::Id.eq(found.id))
+        .filter(registration::Column::Status.eq("unverified"))
+        .exec(&txn)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Err(ApiError::Gone("this link has already been used".into()));
+    }
+    audit::record(
+        &txn,
+        entry(None, "registration.verify", &found, serde_json::json!({})),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Opened {
+        organisation: organisation_name(&app.db, found.organisation_id).await?,
+        display_name: found.display_name,
+    })
+}
+
+fn entry(
+    actor_id: Option<i32>,
+    action: &'static str,
+    found: &registration::Model,
+    detail: serde_json::Value,
+) -> AuditEntry<'static> {
+    let mut detail = detail;
+    detail["email"] = serde_json::Value::String(found.email.clone());
+    AuditEntry {
+        actor_id,
+        action,
+        target_type: "registration",
+        target_id: Some(found.id),
+        detail,
+    }
+}
+
+/// A request as its sponsors see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegistrationView {
+    pub id: i32,
+    pub email: String,
+    pub display_name: String,
+    pub job_title: String,
+    pub organisation: String,
+    /// `force`, `pcc_office`, `national_body`, `supplier` or `operator`.
+    pub organisation_kind: String,
+    /// `pending` or `sponsored`.
+    pub status: String,
+    /// When the address was confirmed.
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// The chief officer or PCC who sponsored a supplier's request.
+    pub sponsored_by: Option<String>,
+    /// What the viewer may do: `decide` (approve or refuse), `sponsor` (a supplier's request:
+    /// sponsor or refuse) or `await_sponsor` (an admin: refuse, or wait for a sponsor).
+    pub step: String,
+}
+
+fn step_name(step: RegistrationStep) -> &'static str {
+    match step {
+        RegistrationStep::Decide => "decide",
+        RegistrationStep::Sponsor => "sponsor",
+        RegistrationStep::AwaitSponsor => "await_sponsor",
+    }
+}
+
+struct Organisations(std::collections::HashMap<i32, organisation::Model>);
+
+impl Organisations {
+    async fn load(db: &impl ConnectionTrait) -> Result<Self, sea_orm::DbErr> {
+        Ok(Organisations(
+            organisation::Entity::find()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|o| (o.id, o))
+                .collect(),
+        ))
+    }
+
+    fn kind(&self, id: i32) -> OrgKind {
+        self.0
+            .get(&id)
+            .and_then(|o| o.kind.parse().ok())
+            .unwrap_or(OrgKind::Operator)
+    }
+
+    fn name(&self, id: i32) -> String {
+        self.0.get(&id).map(|o| o.name.clone()).unwrap_or_default()
+    }
+}
+
+fn step_for(
+    viewer: &Viewer,
+    orgs: &Organisations,
+    found: &registration::Model,
+) -> Option<RegistrationStep> {
+    registration_step(
+        viewer.role,
+        (viewer.organisation_id, orgs.kind(viewer.organisation_id)),
+        (found.organisation_id, orgs.kind(found.organisation_id)),
+        &found.status,
+    )
+}
+
+/// Whether the viewer's role ever sponsors (chief officers, PCCs and admins).
+pub fn sponsors(viewer: &Viewer) -> bool {
+    matches!(viewer.role, Role::ChiefOfficer | Role::Pcc | Role::Admin)
+}
+
+/// The requests waiting for the viewer, oldest first. Anyone who never sponsors gets 403.
+pub async fn waiting(app: &AppState, viewer: &Viewer) -> Result<Vec<RegistrationView>, ApiError> {
+    if !sponsors(viewer) {
+        return Err(ApiError::Forbidden(
+            "only chief officers, PCCs and admins sponsor requests for accounts".into(),
+        ));
+    }
+    let orgs = Organisations::load(&app.db).await?;
+    let open = registration::Entity::find()
+        .filter(registration::Column::Status.is_in(["pending", "sponsored"]))
+        .order_by_asc(registration::Column::VerifiedAt)
+        .order_by_asc(registration::Column::Id)
+        .all(&app.db)
+        .await?;
+    let sponsor_ids: Vec<i32> = open.iter().filter_map(|r| r.sponsored_by).collect();
+    let names: std::collections::HashMap<i32, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(sponsor_ids))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    Ok(open
+        .into_iter()
+        .filter_map(|r| {
+            let step = step_for(viewer, &orgs, &r)?;
+            Some(RegistrationView {
+                id: r.id,
+                organisation: orgs.name(r.organisation_id),
+                organisation_kind: orgs.kind(r.organisation_id).as_str().to_string(),
+                sponsored_by: r.sponsored_by.and_then(|id| names.get(&id).cloned()),
+                email: r.email,
+                display_name: r.display_name,
+                job_title: r.job_title,
+                status: r.status,
+                confirmed_at: r.verified_at,
+                step: step_name(step).to_string(),
+            })
+        })
+        .collect())
+}
+
+/// What an approval did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    /// The person was invited: the emailed link sets their password.
+    Invited,
+    /// A supplier's request was sponsored; an admin decides next.
+    Sponsored,
+}
+
+/// The request, if the viewer may act on it (404 otherwise, as if it did not exist).
+async fn actionable(
+    app: &AppState,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<(registration::Model, RegistrationStep, Organisations), ApiError> {
+    let orgs = Organisations::load(&app.db).await?;
+    let found = registration::Entity::find_by_id(id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let step = step_for(viewer, &orgs, &found).ok_or_else(ApiError::not_found)?;
+    Ok((found, step, orgs))
+}
+
+/// Moves the request from `found.status` to `to`, or 409 when someone else acted first.
+async fn move_on(
+    txn: &impl ConnectionTrait,
+    viewer: &Viewer,
+    found: &registration::Model,
+    to: &str,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let mut update = registration::Entity::update_many()
+        .col_expr(registration::Column::Status, Expr::value(to))
+        .filter(registration::Column::Id.eq(found.id))
+        .filter(registration::Column::Status.eq(found.status.as_str()));
+    update = if to == "sponsored" {
+        update.col_expr(registration::Column::SponsoredBy, Expr::value(viewer.id))
+    } else {
+        update
+            .col_expr(registration::Column::DecidedBy, Expr::value(viewer.id))
+            .col_expr(registration::Column::DecidedAt, Expr::value(now))
+            .col_expr(
+                registration::Column::Reason,
+                Expr::value(reason.map(str::to_string)),
+            )
+    };
+    if update.exec(txn).await?.rows_affected != 1 {
+        return Err(ApiError::Conflict(
+            "someone else has already answered this request".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Approves (the person is invited, with the role their organisation's kind gives: staff, or
+/// supplier) or, for a supplier's request and a chief officer or PCC, sponsors it.
+pub async fn approve(app: &AppState, viewer: &Viewer, id: i32) -> Result<Approval, ApiError> {
+    let (found, step, orgs) = actionable(app, viewer, id).await?;
+    let now = Utc::now();
+    match step {
+        RegistrationStep::AwaitSponsor => Err(ApiError::Conflict(
+            "a supplier's request needs a chief officer or PCC to sponsor it first".into(),
+        )),
+        RegistrationStep::Sponsor => {
+            let txn = crate::db::begin_write(&app.db).await?;
+            move_on(&txn, viewer, &found, "sponsored", None, now).await?;
+            let action = "registration.sponsor";
+            audit::record(
+                &txn,
+                entry(Some(viewer.id), action, &found, serde_json::json!({})),
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            Ok(Approval::Sponsored)
+        }
+        RegistrationStep::Decide => {
+            let role = match orgs.kind(found.organisation_id) {
+                OrgKind::Supplier => Role::Supplier,
+                _ => Role::Staff,
+            };
+            let email = Email::parse(&found.email)
+                .map_err(|e| anyhow::anyhow!("a stored request's address: {}", e.0))?;
+            let txn = crate::db::begin_write(&app.db).await?;
+            move_on(&txn, viewer, &found, "approved", None, now).await?;
+            let detail = serde_json::json!({"role": role.as_str()});
+            audit::record(
+                &txn,
+                entry(Some(viewer.id), "registration.approve", &found, detail),
+                now,
+            )
+            .await?;
+            txn.commit().await?;
+            accounts::invite(
+                &app.db,
+                &app.mailer,
+                app.settings.public_url(),
+                NewInvitation {
+                    email: &email,
+                    role,
+                    organisation_id: found.organisation_id,
+                    invited_by: Some(viewer.id),
+                },
+                app.settings.auth.invitation_days,
+                now,
+            )
+            .await?;
+            Ok(Approval::Invited)
+        }
+    }
+}
+
+/// Refuses the request and tells the person why.
+pub async fn deny(app: &AppState, viewer: &Viewer, id: i32, reason: &str) -> Result<(), ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > REASON_CHARS {
+        return Err(ApiError::validation(
+            "reason",
+            format!("give a reason of 1 to {REASON_CHARS} characters; the person is told it"),
+        ));
+    }
+    let (found, _, _) = actionable(app, viewer, id).await?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(&app.db).await?;
+    move_on(&txn, viewer, &found, "denied", Some(reason), now).await?;
+    let detail = serde_json::json!({"reason": reason});
+    audit::record(
+        &txn,
+        entry(Some(viewer.id), "registration.deny", &found, detail),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    send_notice(
+        app,
+        &found.email,
+        "OFFICIAL: Your request to join Roundtable",
+        format!(
+            "Your request for a Roundtable account was not approved.\n\n\
+             The reason given: {reason}\n\n\
+             If you think this is a mistake, speak to your organisation's chief officer or \
+             PCC's office.\n"
+        ),
+    );
+    Ok(())
+}
