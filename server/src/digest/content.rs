@@ -113,6 +113,8 @@ pub struct Inputs {
     pub sensitive_titles: bool,
     /// Best practice the recipient owns that falls due, in any space.
     pub reviews: Vec<ReviewDue>,
+    /// Requests for accounts waiting for the recipient to answer (a sponsor's).
+    pub requests_waiting: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -155,13 +157,16 @@ pub struct Digest {
     /// Replies to the user in OFFICIAL-SENSITIVE threads whose titles are not shown.
     pub sensitive_replies: usize,
     pub spaces: Vec<SpaceSection>,
+    /// Requests for accounts waiting for the recipient, counted (never named in mail).
+    pub requests_waiting: usize,
     /// The highest marking of what the message shows.
     pub marking: Marking,
 }
 
 impl Digest {
     pub fn is_empty(&self) -> bool {
-        self.reviews.is_empty()
+        self.requests_waiting == 0
+            && self.reviews.is_empty()
             && self.endorsed.is_empty()
             && self.replies.is_empty()
             && self.sensitive_replies == 0
@@ -381,6 +386,7 @@ pub fn assemble(inputs: &Inputs) -> Digest {
         replies,
         sensitive_replies,
         spaces,
+        requests_waiting: inputs.requests_waiting,
         marking: if shows_sensitive {
             Marking::OfficialSensitive
         } else {
@@ -633,8 +639,15 @@ pub async fn gather(
             review_due: d.review_due,
         })
         .collect();
+    let requests_waiting = crate::use_cases::registrations::count_waiting_for(
+        db,
+        subject.role,
+        account.organisation_id,
+    )
+    .await?;
     Ok(Inputs {
         reviews,
+        requests_waiting,
         recipient: Recipient {
             id: account.id,
             email: account.email.clone(),
@@ -727,6 +740,7 @@ mod tests {
             muted: HashSet::new(),
             sensitive_titles: false,
             reviews: Vec::new(),
+            requests_waiting: 0,
         }
     }
 

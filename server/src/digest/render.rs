@@ -109,6 +109,12 @@ pub fn subject(d: &Digest) -> String {
     } else if !d.replies.is_empty() || d.sensitive_replies > 0 {
         let n: usize = d.replies.iter().map(|r| r.posts).sum::<usize>() + d.sensitive_replies;
         plural(n, "reply to you", "replies to you")
+    } else if d.requests_waiting > 0 {
+        plural(
+            d.requests_waiting,
+            "request to join waiting for you",
+            "requests to join waiting for you",
+        )
     } else {
         let n: usize = d.spaces.iter().map(|s| s.sensitive).sum();
         format!(

@@ -406,6 +406,43 @@ pub fn sponsors(viewer: &Viewer) -> bool {
     matches!(viewer.role, Role::ChiefOfficer | Role::Pcc | Role::Admin)
 }
 
+/// The open requests someone of `role` at `organisation_id` may act on, oldest first, each
+/// with what they may do.
+async fn open_for(
+    db: &impl ConnectionTrait,
+    orgs: &Organisations,
+    role: Role,
+    organisation_id: i32,
+) -> Result<Vec<(registration::Model, RegistrationStep)>, sea_orm::DbErr> {
+    if !matches!(role, Role::ChiefOfficer | Role::Pcc | Role::Admin) {
+        return Ok(Vec::new());
+    }
+    let viewer_org = (organisation_id, orgs.kind(organisation_id));
+    Ok(registration::Entity::find()
+        .filter(registration::Column::Status.is_in(["pending", "sponsored"]))
+        .order_by_asc(registration::Column::VerifiedAt)
+        .order_by_asc(registration::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let request_org = (r.organisation_id, orgs.kind(r.organisation_id));
+            let step = registration_step(role, viewer_org, request_org, &r.status)?;
+            Some((r, step))
+        })
+        .collect())
+}
+
+/// How many requests wait for someone of `role` at `organisation_id` (for their digest).
+pub async fn count_waiting_for(
+    db: &impl ConnectionTrait,
+    role: Role,
+    organisation_id: i32,
+) -> Result<usize, sea_orm::DbErr> {
+    let orgs = Organisations::load(db).await?;
+    Ok(open_for(db, &orgs, role, organisation_id).await?.len())
+}
+
 /// The requests waiting for the viewer, oldest first. Anyone who never sponsors gets 403.
 pub async fn waiting(app: &AppState, viewer: &Viewer) -> Result<Vec<RegistrationView>, ApiError> {
     if !sponsors(viewer) {
@@ -414,13 +451,8 @@ pub async fn waiting(app: &AppState, viewer: &Viewer) -> Result<Vec<Registration
         ));
     }
     let orgs = Organisations::load(&app.db).await?;
-    let open = registration::Entity::find()
-        .filter(registration::Column::Status.is_in(["pending", "sponsored"]))
-        .order_by_asc(registration::Column::VerifiedAt)
-        .order_by_asc(registration::Column::Id)
-        .all(&app.db)
-        .await?;
-    let sponsor_ids: Vec<i32> = open.iter().filter_map(|r| r.sponsored_by).collect();
+    let open = open_for(&app.db, &orgs, viewer.role, viewer.organisation_id).await?;
+    let sponsor_ids: Vec<i32> = open.iter().filter_map(|(r, _)| r.sponsored_by).collect();
     let names: std::collections::HashMap<i32, String> = user::Entity::find()
         .filter(user::Column::Id.is_in(sponsor_ids))
         .all(&app.db)
@@ -430,20 +462,17 @@ pub async fn waiting(app: &AppState, viewer: &Viewer) -> Result<Vec<Registration
         .collect();
     Ok(open
         .into_iter()
-        .filter_map(|r| {
-            let step = step_for(viewer, &orgs, &r)?;
-            Some(RegistrationView {
-                id: r.id,
-                organisation: orgs.name(r.organisation_id),
-                organisation_kind: orgs.kind(r.organisation_id).as_str().to_string(),
-                sponsored_by: r.sponsored_by.and_then(|id| names.get(&id).cloned()),
-                email: r.email,
-                display_name: r.display_name,
-                job_title: r.job_title,
-                status: r.status,
-                confirmed_at: r.verified_at,
-                step: step_name(step).to_string(),
-            })
+        .map(|(r, step)| RegistrationView {
+            id: r.id,
+            organisation: orgs.name(r.organisation_id),
+            organisation_kind: orgs.kind(r.organisation_id).as_str().to_string(),
+            sponsored_by: r.sponsored_by.and_then(|id| names.get(&id).cloned()),
+            email: r.email,
+            display_name: r.display_name,
+            job_title: r.job_title,
+            status: r.status,
+            confirmed_at: r.verified_at,
+            step: step_name(step).to_string(),
         })
         .collect())
 }

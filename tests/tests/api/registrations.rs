@@ -158,6 +158,27 @@ async fn an_allow_listed_address_asks_is_approved_by_its_chief_and_signs_in() {
             "the link works once"
         );
 
+        // Its sponsors see it in their weekly digest, counted; no one else does.
+        let preview = |who: &str| {
+            let out = app.cli(&["digest", "preview", "--user", who], &[]);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).to_string()
+        };
+        let kent_digest = preview(KENT_CHIEF);
+        assert!(kent_digest.contains("REQUESTS TO JOIN"), "{kent_digest}");
+        assert!(
+            kent_digest.contains("1 person is waiting for you"),
+            "{kent_digest}"
+        );
+        assert!(kent_digest.contains("/registrations"));
+        assert!(!kent_digest.contains(NEWCOMER), "the digest names nobody");
+        assert!(!preview(ESSEX_CHIEF).contains("REQUESTS TO JOIN"));
+        assert!(!preview("staff@kent.police.uk").contains("REQUESTS TO JOIN"));
+
         let (_, list) = app.get("/api/v1/registrations", &chief).await;
         assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
         let request = &list[0];
