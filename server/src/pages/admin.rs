@@ -274,20 +274,23 @@ pub async fn reset_two_step(
 ) -> Result<HttpResponse, PageError> {
     let f = opened(&state, &who, form)?;
     let id = id_from_path(&path)?;
-    let mut errors = FormErrors::default();
-    if f.get("password").is_empty() {
-        errors.add("password", "Enter your password");
-    } else {
-        let ip = crate::routes::auth::client_ip(&state, &req);
-        let password = Some(f.get("password").to_string());
-        match use_cases::second_factor::reset_for(&state, &who.viewer, id, password, &ip).await {
-            Ok(()) => return Ok(see_other("/admin/people?done=two-step-reset")),
-            Err(e) => {
-                errors = FormErrors::from_api(&e, &[("password", "password")])
-                    .ok_or(PageError::Api(e))?
+    let errors = match super::password_again::given(&state, &req, &f) {
+        Err(errors) => errors,
+        Ok(it) => {
+            let v = &who.viewer;
+            let reset = use_cases::second_factor::reset_for(
+                &state,
+                v,
+                id,
+                Some(it.password),
+                &it.client_addr,
+            );
+            match reset.await {
+                Ok(()) => return Ok(see_other("/admin/people?done=two-step-reset")),
+                Err(e) => super::password_again::refused(e)?,
             }
         }
-    }
+    };
     two_step_reset_page(&state, who, id, errors).await
 }
 

@@ -21,6 +21,7 @@ pub mod help;
 pub mod home;
 pub mod invitations;
 pub mod library;
+pub mod password_again;
 pub mod password_reset;
 pub mod pieces;
 pub mod registrations;

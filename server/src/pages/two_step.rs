@@ -3,6 +3,7 @@
 use super::auth::PreSession;
 use super::errors::{see_other, PageError};
 use super::form::{FormErrors, Submitted};
+use super::password_again;
 use super::render::{self, Chrome};
 use super::session::{local_path, SignedIn};
 use super::spaces::query;
@@ -67,20 +68,6 @@ pub async fn show(
     two_step_page(&state, who, StatusCode::OK, FormErrors::default(), done).await
 }
 
-pub(super) fn client_addr(state: &AppState, req: &HttpRequest) -> String {
-    crate::routes::auth::client_ip(state, req)
-}
-
-/// A form's password for a sensitive act, or the error to show when it is left out.
-pub(super) fn password_given(password: &str) -> Result<String, FormErrors> {
-    if password.is_empty() {
-        let mut errors = FormErrors::default();
-        errors.add("password", "Enter your password");
-        return Err(errors);
-    }
-    Ok(password.to_string())
-}
-
 /// Starts setting up an authenticator app, after the password is given again.
 #[post("/settings/two-step/start")]
 pub async fn start(
@@ -90,15 +77,15 @@ pub async fn start(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let errors = match password_given(f.get("password")) {
+    let errors = match password_again::given(&state, &req, &f) {
         Err(errors) => errors,
-        Ok(password) => {
-            let ip = client_addr(&state, &req);
-            match second_factor::start_authenticator(&state, &who.viewer, Some(password), &ip).await
+        Ok(it) => {
+            let v = &who.viewer;
+            match second_factor::start_authenticator(&state, v, Some(it.password), &it.client_addr)
+                .await
             {
                 Ok(_) => return Ok(see_other("/settings/two-step/setup")),
-                Err(e) => FormErrors::from_api(&e, &[("password", "password")])
-                    .ok_or(PageError::Api(e))?,
+                Err(e) => password_again::refused(e)?,
             }
         }
     };
@@ -233,14 +220,13 @@ pub async fn turn_off(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let errors = match password_given(f.get("password")) {
+    let errors = match password_again::given(&state, &req, &f) {
         Err(errors) => errors,
-        Ok(password) => {
-            let ip = client_addr(&state, &req);
-            match second_factor::turn_off(&state, &who.viewer, Some(password), &ip).await {
+        Ok(it) => {
+            let v = &who.viewer;
+            match second_factor::turn_off(&state, v, Some(it.password), &it.client_addr).await {
                 Ok(()) => return Ok(see_other("/settings/two-step?done=off")),
-                Err(e) => FormErrors::from_api(&e, &[("password", "password")])
-                    .ok_or(PageError::Api(e))?,
+                Err(e) => password_again::refused(e)?,
             }
         }
     };
@@ -324,7 +310,7 @@ pub async fn finish_sign_in(
         )
         .await;
     }
-    let ip = client_addr(&state, &req);
+    let ip = crate::routes::auth::client_ip(&state, &req);
     match second_factor::finish_sign_in(&state, &token, code, &ip).await {
         Ok(finished) => match finished.recovery_codes {
             None => super::auth::signed_in(&state, finished.session, &next),

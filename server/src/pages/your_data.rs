@@ -1,9 +1,9 @@
 //! `/settings/your-data` (download everything about me) and `/settings/delete-account`.
 use super::errors::PageError;
 use super::form::{FormErrors, Submitted};
+use super::password_again;
 use super::render::{self, Chrome};
 use super::session::SignedIn;
-use super::two_step::{client_addr, password_given};
 use crate::state::AppState;
 use crate::use_cases::your_data::{self, Deletion};
 use actix_web::http::StatusCode;
@@ -38,14 +38,13 @@ pub async fn download(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let errors = match password_given(f.get("password")) {
+    let errors = match password_again::given(&state, &req, &f) {
         Err(errors) => errors,
-        Ok(password) => {
-            let ip = client_addr(&state, &req);
-            match your_data::export(&state, &who.viewer, Some(password), &ip).await {
+        Ok(it) => {
+            let v = &who.viewer;
+            match your_data::export(&state, v, Some(it.password), &it.client_addr).await {
                 Ok(data) => return Ok(crate::routes::your_data::download(&data)),
-                Err(e) => FormErrors::from_api(&e, &[("password", "password")])
-                    .ok_or(PageError::Api(e))?,
+                Err(e) => password_again::refused(e)?,
             }
         }
     };
@@ -101,27 +100,23 @@ pub async fn delete(
             "Tick the box to say you understand that this cannot be undone",
         );
     }
-    let password = match password_given(f.get("password")) {
-        Ok(password) => Some(password),
+    let given = match password_again::given(&state, &req, &f) {
+        Ok(it) => Some(it),
         Err(missing) => {
             errors.list.extend(missing.list);
             None
         }
     };
-    if let (true, Some(password)) = (errors.is_empty(), password) {
-        let ip = client_addr(&state, &req);
+    if let (true, Some(it)) = (errors.is_empty(), given) {
         let choice = Deletion {
-            password: Some(password),
+            password: Some(it.password),
             remove_posts,
         };
-        match your_data::delete_account(&state, &who.viewer, choice, &ip).await {
+        match your_data::delete_account(&state, &who.viewer, choice, &it.client_addr).await {
             Ok(()) => {
                 return super::auth::to_sign_in_without_cookies(&state, "/login?deleted=1");
             }
-            Err(e) => {
-                errors = FormErrors::from_api(&e, &[("password", "password")])
-                    .ok_or(PageError::Api(e))?;
-            }
+            Err(e) => errors = password_again::refused(e)?,
         }
     }
     render::page_with_status(
