@@ -242,7 +242,7 @@ async fn gather(db: &impl ConnectionTrait, me: i32) -> Result<Export, ApiError> 
             .all(db)
             .await?,
         audit_log: audit_log::Entity::find()
-            .filter(about_them(me))
+            .filter(about_them(me, &account.email.to_lowercase()))
             .order_by_asc(audit_log::Column::Id)
             .into_json()
             .all(db)
@@ -425,13 +425,25 @@ const INVITATION_COLUMNS: [invitation::Column; 7] = [
     invitation::Column::UsedAt,
 ];
 
-/// Audit entries made by `me` or about their account.
-fn about_them(me: i32) -> Condition {
-    Condition::any().add(audit_log::Column::ActorId.eq(me)).add(
-        Condition::all()
-            .add(audit_log::Column::TargetType.eq("user"))
-            .add(audit_log::Column::TargetId.eq(me)),
-    )
+/// Audit entries made by `me`, about their account, or about their requests for an account.
+fn about_them(me: i32, address: &str) -> Condition {
+    let their_requests = Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(Expr::col(registration::Column::Email).eq(address))
+        .to_owned();
+    Condition::any()
+        .add(audit_log::Column::ActorId.eq(me))
+        .add(
+            Condition::all()
+                .add(audit_log::Column::TargetType.eq("user"))
+                .add(audit_log::Column::TargetId.eq(me)),
+        )
+        .add(
+            Condition::all()
+                .add(audit_log::Column::TargetType.eq("registration"))
+                .add(audit_log::Column::TargetId.in_subquery(their_requests)),
+        )
 }
 
 /// What the person chose when deleting their account.
