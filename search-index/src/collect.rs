@@ -232,7 +232,12 @@ impl Matches {
                 }
             }
         }
-        out[ORG] = org_names.into_iter().zip(org_counts).collect();
+        // A post indexed without an organisation (a former member's) counts under none.
+        out[ORG] = org_names
+            .into_iter()
+            .zip(org_counts)
+            .filter(|(name, _)| !name.is_empty())
+            .collect();
         let mut facets: FacetCounts = HashMap::new();
         for (which, values) in out.into_iter().enumerate() {
             if !values.is_empty() {

@@ -86,14 +86,29 @@ pub async fn add_domain(
     if let Some(owner) = organisation_of_domain(db, &domain).await? {
         return Err(AccountError::DomainTaken(domain, owner.name));
     }
-    Ok(organisation_domain::ActiveModel {
+    let added = organisation_domain::ActiveModel {
         organisation_id: Set(org.id),
-        domain: Set(domain),
+        domain: Set(domain.clone()),
         created_at: Set(now),
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await;
+    match added {
+        // Added by someone else between the check and the insert.
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) =>
+        {
+            Err(AccountError::DomainTaken(
+                domain,
+                "another organisation".into(),
+            ))
+        }
+        other => Ok(other?),
+    }
 }
 
 /// Takes `domain` off the allow-list; false when it was not on it.

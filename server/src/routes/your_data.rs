@@ -19,13 +19,15 @@ use serde::Deserialize;
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "auth",
     responses((status = 200, body = Export, description = "The data, with `Content-Disposition: attachment`"),
         (status = 401, body = ErrorBody, description = "Not signed in"),
-        (status = 403, body = ErrorBody, description = "The sign-in is older than `auth.recent_sign_in_minutes`")))]
+        (status = 403, body = ErrorBody, description = "The sign-in is older than `auth.recent_sign_in_minutes`, or another site started the request")))]
 #[get("/me/export")]
 pub async fn export(
     state: web::Data<AppState>,
     viewer: Viewer,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
+    // A link on another site must not start a download (and its audit entry and mail).
+    crate::auth::csrf::refuse_cross_site(&req, &state.settings.server.public_origin)?;
     let ip = client_ip(&state, &req);
     let data = your_data::export(&state, &viewer, None, &ip).await?;
     Ok(download(&data))

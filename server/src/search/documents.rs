@@ -111,7 +111,11 @@ async fn documents(
                 tags: tags.get(&t.id).cloned().unwrap_or_default(),
                 author: author.display_name.clone(),
                 author_email: author.email.clone(),
-                organisation: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+                // Someone who deleted their account is shown without their organisation.
+                organisation: match (&org, author.anonymised_at) {
+                    (Some(o), None) => o.name.clone(),
+                    _ => String::new(),
+                },
                 marking: t.marking.clone(),
                 best_practice: t.best_practice,
                 superseded: endorsed.get(&t.id).is_some_and(|e| {

@@ -109,7 +109,11 @@ async fn build(
                 body_text: body,
                 author: owner.display_name.clone(),
                 author_email: owner.email.clone(),
-                organisation: org.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+                // Someone who deleted their account is shown without their organisation.
+                organisation: match (&org, owner.anonymised_at) {
+                    (Some(o), None) => o.name.clone(),
+                    _ => String::new(),
+                },
                 marking: d.marking.clone(),
                 best_practice: standing.is_some(),
                 superseded: standing == Some(crate::best_practice::Status::Superseded),

@@ -46,7 +46,8 @@ pub fn job_title(raw: &str) -> Result<String, ApiError> {
 
 /// Asks for an account. Whether the address already has an account, or its domain is on no
 /// organisation's list, the answer is the same `Ok`; only the mail differs: a link to confirm
-/// the address, a reminder to sign in, or nothing. Limited per address and per client.
+/// the address, a reminder to sign in, or nothing. Limited per address and per client. The
+/// audit entry names an address outside the allow-list only by its SHA-256.
 pub async fn request(
     app: &AppState,
     new: NewRegistration,
@@ -57,46 +58,75 @@ pub async fn request(
     let job_title = job_title(&new.job_title)?;
     let now = Utc::now();
     let address = email.to_string();
-    throttle(&app.db, &address, client_addr, now).await?;
-    let outcome = match accounts::find_user(&app.db, &email).await? {
-        Some(_) => {
-            remind_to_sign_in(app, &address);
-            "has an account"
-        }
-        None => match organisation_for(&app.db, &address).await? {
-            None => "domain not allowed",
+    let txn = crate::db::begin_write(&app.db).await?;
+    one_request_at_a_time(&txn, &address).await?;
+    throttle(&txn, &address, client_addr, now).await?;
+    let (outcome, mail) = match accounts::find_user(&txn, &email).await? {
+        Some(_) => ("has an account", Mail::Reminder),
+        None => match organisation_for(&txn, &address).await? {
+            None => ("domain not allowed", Mail::Nothing),
             Some(org) => {
                 let token = random_token();
-                let opened = open_request(
-                    &app.db,
-                    &address,
-                    &display_name,
-                    &job_title,
-                    &org,
-                    &token,
-                    now,
-                )
-                .await?;
-                if opened {
-                    send_link(app, &address, &org.name, &token);
-                    "link sent"
+                let fields = (display_name.as_str(), job_title.as_str());
+                if open_request(&txn, &address, fields, &org, &token, now).await? {
+                    ("link sent", Mail::Link(org.name, token))
                 } else {
-                    "already waiting for a sponsor"
+                    ("already waiting for a sponsor", Mail::Nothing)
                 }
             }
         },
     };
+    let mut detail = serde_json::json!({"outcome": outcome, "client_address": client_addr});
+    if matches!(mail, Mail::Nothing) && outcome == "domain not allowed" {
+        detail["email_sha256"] = token_hash(&address).into();
+    } else {
+        detail["email"] = address.clone().into();
+    }
     audit::record(
-        &app.db,
+        &txn,
         AuditEntry {
             actor_id: None,
             action: "registration.request",
             target_type: "registration",
             target_id: None,
-            detail: serde_json::json!({"email": address, "outcome": outcome, "client_address": client_addr}),
+            detail,
         },
         now,
     )
+    .await?;
+    txn.commit().await?;
+    match mail {
+        Mail::Link(organisation, token) => send_link(app, &address, &organisation, &token),
+        Mail::Reminder => remind_to_sign_in(app, &address),
+        Mail::Nothing => {}
+    }
+    Ok(())
+}
+
+/// What a request mails, once it is stored.
+enum Mail {
+    Link(String, String),
+    Reminder,
+    Nothing,
+}
+
+/// Requests for one address wait for each other (SQLite's write transaction already does
+/// this for every request), so that parallel requests cannot pass the limit together or open
+/// two requests for one address.
+async fn one_request_at_a_time(
+    txn: &impl ConnectionTrait,
+    address: &str,
+) -> Result<(), sea_orm::DbErr> {
+    if txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let hash = token_hash(address);
+    let key = u64::from_str_radix(&hash[..16], 16).unwrap_or(0) as i64;
+    txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [key.into()],
+    ))
     .await?;
     Ok(())
 }
@@ -165,8 +195,7 @@ async fn throttle(
 async fn open_request(
     db: &impl ConnectionTrait,
     address: &str,
-    display_name: &str,
-    job_title: &str,
+    (display_name, job_title): (&str, &str),
     org: &organisation::Model,
     token: &str,
     now: DateTime<Utc>,
@@ -572,7 +601,7 @@ pub async fn approve(app: &AppState, viewer: &Viewer, id: i32) -> Result<Approva
             )
             .await?;
             txn.commit().await?;
-            accounts::invite(
+            let invited = accounts::invite(
                 &app.db,
                 &app.mailer,
                 app.settings.public_url(),
@@ -585,10 +614,37 @@ pub async fn approve(app: &AppState, viewer: &Viewer, id: i32) -> Result<Approva
                 app.settings.auth.invitation_days,
                 now,
             )
-            .await?;
+            .await;
+            if let Err(failed) = invited {
+                // Nobody has a link: the request waits again, to be approved once mail works.
+                reopen(&app.db, &found).await?;
+                return Err(failed.into());
+            }
             Ok(Approval::Invited)
         }
     }
+}
+
+/// Puts an approved request back as it was before, when its invitation could not be sent.
+async fn reopen(db: &impl ConnectionTrait, found: &registration::Model) -> Result<(), ApiError> {
+    registration::Entity::update_many()
+        .col_expr(
+            registration::Column::Status,
+            Expr::value(found.status.as_str()),
+        )
+        .col_expr(
+            registration::Column::DecidedBy,
+            Expr::value(Option::<i32>::None),
+        )
+        .col_expr(
+            registration::Column::DecidedAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .filter(registration::Column::Id.eq(found.id))
+        .filter(registration::Column::Status.eq("approved"))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Refuses the request and tells the person why.

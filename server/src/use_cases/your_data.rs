@@ -16,7 +16,7 @@ use crate::state::AppState;
 use crate::use_cases::accounts::check_own_password;
 use crate::use_cases::second_factor::confirm_it_is_them;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::sea_query::{Expr, Func, LikeExpr, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, JsonValue, QueryFilter,
     QueryOrder, QuerySelect,
@@ -425,7 +425,19 @@ const INVITATION_COLUMNS: [invitation::Column; 7] = [
     invitation::Column::UsedAt,
 ];
 
-/// Audit entries made by `me`, about their account, or about their requests for an account.
+/// Audit entries whose details hold `address` as a whole JSON string value (addresses carry
+/// no `"` or `\\`, so they are written unescaped).
+fn detail_names(address: &str) -> SimpleExpr {
+    let quoted = format!("\"{address}\"");
+    let escaped = quoted
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Expr::col(audit_log::Column::Detail).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
+/// Audit entries made by `me`, about their account or their requests for an account, or whose
+/// details name their address (failed sign-ins, invitations, requests).
 fn about_them(me: i32, address: &str) -> Condition {
     let their_requests = Query::select()
         .column(registration::Column::Id)
@@ -444,6 +456,7 @@ fn about_them(me: i32, address: &str) -> Condition {
                 .add(audit_log::Column::TargetType.eq("registration"))
                 .add(audit_log::Column::TargetId.in_subquery(their_requests)),
         )
+        .add(detail_names(address))
 }
 
 /// What the person chose when deleting their account.
@@ -489,7 +502,9 @@ pub async fn delete_account(
     let now = Utc::now();
     let tag = pseudonym_tag();
     let txn = crate::db::begin_write(&app.db).await?;
-    if viewer.is_admin() && other_admins(&txn, viewer.id).await? == 0 {
+    if account.role == crate::domain::Role::Admin.as_str()
+        && other_admins(&txn, account.id).await? == 0
+    {
         return Err(ApiError::Conflict(
             "you are the only administrator: make someone else an administrator before \
              deleting your account"
@@ -560,15 +575,18 @@ pub async fn delete_account(
     Ok(())
 }
 
-/// Admins who can still sign in, other than `me`.
-async fn other_admins(txn: &impl ConnectionTrait, me: i32) -> Result<u64, sea_orm::DbErr> {
-    use sea_orm::PaginatorTrait;
-    user::Entity::find()
+/// Admins who can still sign in, other than `me`. Their rows stay locked until the
+/// transaction ends, so two admins deleting their accounts at once cannot leave none.
+async fn other_admins(txn: &impl ConnectionTrait, me: i32) -> Result<usize, sea_orm::DbErr> {
+    Ok(user::Entity::find()
         .filter(user::Column::Role.eq(crate::domain::Role::Admin.as_str()))
         .filter(user::Column::Disabled.eq(false))
-        .filter(user::Column::Id.ne(me))
-        .count(txn)
-        .await
+        .lock_exclusive()
+        .all(txn)
+        .await?
+        .iter()
+        .filter(|u| u.id != me)
+        .count())
 }
 
 /// Deletes every row that exists only for the person, and wipes their address from the
@@ -645,20 +663,20 @@ async fn forget_everything_but_posts(
         .filter(registration_request::Column::EmailHash.eq(crate::auth::token_hash(&address)))
         .exec(txn)
         .await?;
-    // `_` in an address matches any character in LIKE: a few rows more are rewritten, each
-    // to the same text, since REPLACE matches exactly.
+    // The address as a whole JSON string, so that another address ending in this one is
+    // left alone.
     audit_log::Entity::update_many()
         .col_expr(
             audit_log::Column::Detail,
             Func::cust("replace")
                 .args([
                     Expr::col(audit_log::Column::Detail),
-                    Expr::value(address.as_str()),
-                    Expr::value(former_email),
+                    Expr::value(format!("\"{address}\"")),
+                    Expr::value(format!("\"{former_email}\"")),
                 ])
                 .into(),
         )
-        .filter(audit_log::Column::Detail.contains(address.as_str()))
+        .filter(detail_names(&address))
         .exec(txn)
         .await?;
     Ok(())

@@ -29,6 +29,10 @@ enum Class {
     Derived,
     /// Not about a person: shared content, or the service's own bookkeeping.
     NotPersonal,
+    /// About someone but tied to no account: the rate limit's record of requests for an
+    /// account (the address only as a hash, a client address), forgotten after a day and
+    /// deleted with the account.
+    RateLimit,
 }
 use Class::*;
 
@@ -407,13 +411,16 @@ fn classification() -> BTreeMap<(&'static str, &'static str), Class> {
             "organisation_domains",
             &["id", "organisation_id", "domain", "created_at"],
         ),
-        // The rate limit's record of requests for accounts: the address only as a hash,
-        // forgotten after a day.
-        (
-            "registration_requests",
-            &["id", "email_hash", "client_addr", "requested_at"],
-        ),
     ];
+    table(
+        "registration_requests",
+        &[
+            ("id", NotPersonal),
+            ("email_hash", RateLimit),
+            ("client_addr", RateLimit),
+            ("requested_at", RateLimit),
+        ],
+    );
     for (name, columns) in not_personal {
         table(
             name,
@@ -774,6 +781,16 @@ async fn the_export_holds_every_column_about_a_person() {
             assert!(!text.contains(secret), "{secret} is in the export");
         }
         assert_eq!(data["recovery_codes"].as_array().unwrap().len(), 10);
+        let failed: Vec<&Value> = data["audit_log"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "auth.login_failed")
+            .collect();
+        assert!(
+            !failed.is_empty(),
+            "their failed sign-ins are in the audit section"
+        );
         assert_eq!(
             app.count(&format!(
                 "SELECT COUNT(*) FROM audit_log WHERE action = 'user.export' AND actor_id = {me}"
@@ -849,6 +866,13 @@ async fn deleting_an_account_leaves_nothing_that_names_them_and_keeps_their_post
             app.login_full(SUBJECT, "not the password").await.0,
             StatusCode::UNAUTHORIZED
         );
+        // Someone else's address that ends in theirs: its audit entry must stay as it is.
+        assert_eq!(
+            app.login_full(&format!("x{SUBJECT}"), "not the password")
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
         let (s, _) = app.post("/api/v1/me/totp", &token, json!({})).await;
         assert_eq!(s, StatusCode::OK);
         let db = app.db().await;
@@ -892,6 +916,16 @@ async fn deleting_an_account_leaves_nothing_that_names_them_and_keeps_their_post
 
         // Nothing that names them is left in any table.
         let stored = everything_stored(&app).await;
+        let other = format!("x{SUBJECT}");
+        assert_eq!(
+            app.count(&format!(
+                "SELECT COUNT(*) FROM audit_log WHERE detail LIKE '%\"{other}\"%'"
+            ))
+            .await,
+            1,
+            "another person's audit entry is untouched"
+        );
+        let stored = stored.replace(&other, "ANOTHER PERSON");
         for trace in [
             SUBJECT,
             SUBJECT_NAME,
@@ -978,6 +1012,10 @@ async fn deleting_an_account_leaves_nothing_that_names_them_and_keeps_their_post
         search_hits(&app, &colleague, &format!("author:{SUBJECT}"), 0).await;
         let found = search_hits(&app, &colleague, "zyxkept", 1).await;
         assert!(!found.to_string().contains(SUBJECT_NAME), "{found}");
+        assert!(
+            !found["facets"].to_string().contains("Kent Police"),
+            "search no longer ties the post to their force: {found}"
+        );
 
         // The directory has no profile for them; an admin sees the account as deleted and
         // cannot bring it back.
@@ -1096,6 +1134,16 @@ async fn what_is_refused_and_to_whom() {
         let (s, body) = app.get("/api/v1/me/export", &token).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
         assert_error_shape(&body, "an old sign-in");
+        // A link on another site cannot start the download.
+        let res = app
+            .client
+            .get(app.url("/api/v1/me/export"))
+            .header("cookie", format!("rt_access={token}"))
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
         let (s, body) = app
             .post("/api/v1/me/export", &token, json!({"password": "wrong"}))
             .await;
