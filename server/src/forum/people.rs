@@ -15,6 +15,15 @@ pub struct AuthorView {
     pub role: String,
 }
 
+/// The organisation shown beside a person's name (and indexed with their posts): none for
+/// someone who deleted their account, as a role and a force together can name them.
+pub fn shown_organisation(person: &user::Model, org: Option<&organisation::Model>) -> String {
+    match (person.anonymised_at, org) {
+        (None, Some(o)) => o.name.clone(),
+        _ => String::new(),
+    }
+}
+
 /// The role shown for someone who deleted their account.
 pub const FORMER_MEMBER_ROLE: &str = "former_member";
 
@@ -39,10 +48,7 @@ pub async fn authors(
             let former = u.anonymised_at.is_some();
             let view = AuthorView {
                 id: u.id,
-                organisation: match (former, org) {
-                    (false, Some(o)) => o.name,
-                    _ => String::new(),
-                },
+                organisation: shown_organisation(&u, org.as_ref()),
                 display_name: u.display_name,
                 job_title: u.job_title,
                 role: if former {

@@ -111,11 +111,7 @@ async fn documents(
                 tags: tags.get(&t.id).cloned().unwrap_or_default(),
                 author: author.display_name.clone(),
                 author_email: author.email.clone(),
-                // Someone who deleted their account is shown without their organisation.
-                organisation: match (&org, author.anonymised_at) {
-                    (Some(o), None) => o.name.clone(),
-                    _ => String::new(),
-                },
+                organisation: crate::forum::people::shown_organisation(author, org.as_ref()),
                 marking: t.marking.clone(),
                 best_practice: t.best_practice,
                 superseded: endorsed.get(&t.id).is_some_and(|e| {

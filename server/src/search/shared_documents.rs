@@ -109,11 +109,7 @@ async fn build(
                 body_text: body,
                 author: owner.display_name.clone(),
                 author_email: owner.email.clone(),
-                // Someone who deleted their account is shown without their organisation.
-                organisation: match (&org, owner.anonymised_at) {
-                    (Some(o), None) => o.name.clone(),
-                    _ => String::new(),
-                },
+                organisation: crate::forum::people::shown_organisation(owner, org.as_ref()),
                 marking: d.marking.clone(),
                 best_practice: standing.is_some(),
                 superseded: standing == Some(crate::best_practice::Status::Superseded),

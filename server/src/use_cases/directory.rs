@@ -209,6 +209,24 @@ pub async fn profile(app: &AppState, viewer: &Viewer, person_id: i32) -> Result<
     })
 }
 
+/// A job title as stored: trimmed, at most 200 characters, on one line.
+pub fn job_title_checked(raw: &str) -> Result<String, ApiError> {
+    let title = raw.trim();
+    if title.chars().count() > 200 {
+        return Err(ApiError::validation(
+            "job_title",
+            "job title must be at most 200 characters",
+        ));
+    }
+    if title.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "job_title",
+            "job title must be one line of text",
+        ));
+    }
+    Ok(title.to_string())
+}
+
 /// One's own profile: job title and portfolios; `None` leaves a part as it is.
 pub async fn update_profile(
     app: &AppState,
@@ -222,20 +240,7 @@ pub async fn update_profile(
         .ok_or_else(ApiError::not_found)?;
     let mut active: user::ActiveModel = account.into();
     if let Some(title) = job_title {
-        let title = title.trim().to_string();
-        if title.chars().count() > 200 {
-            return Err(ApiError::validation(
-                "job_title",
-                "job title must be at most 200 characters",
-            ));
-        }
-        if title.chars().any(char::is_control) {
-            return Err(ApiError::validation(
-                "job_title",
-                "job title must be one line of text",
-            ));
-        }
-        active.job_title = Set(title);
+        active.job_title = Set(job_title_checked(&title)?);
     }
     if let Some(keys) = portfolios {
         active.portfolios =

@@ -32,18 +32,6 @@ pub struct NewRegistration {
     pub job_title: String,
 }
 
-/// The job title as stored: at most 200 characters on one line.
-pub fn job_title(raw: &str) -> Result<String, ApiError> {
-    let title = raw.trim();
-    if title.chars().count() > 200 || title.chars().any(char::is_control) {
-        return Err(ApiError::validation(
-            "job_title",
-            "job title must be at most 200 characters on one line",
-        ));
-    }
-    Ok(title.to_string())
-}
-
 /// Asks for an account. Whether the address already has an account, or its domain is on no
 /// organisation's list, the answer is the same `Ok`; only the mail differs: a link to confirm
 /// the address, a reminder to sign in, or nothing. Limited per address and per client. The
@@ -55,7 +43,7 @@ pub async fn request(
 ) -> Result<(), ApiError> {
     let email = Email::parse(&new.email).map_err(|e| ApiError::validation("email", e.0))?;
     let display_name = accounts::display_name(&new.display_name)?;
-    let job_title = job_title(&new.job_title)?;
+    let job_title = super::directory::job_title_checked(&new.job_title)?;
     let now = Utc::now();
     let address = email.to_string();
     let txn = crate::db::begin_write(&app.db).await?;
@@ -468,6 +456,9 @@ pub async fn count_waiting_for(
     role: Role,
     organisation_id: i32,
 ) -> Result<usize, sea_orm::DbErr> {
+    if !matches!(role, Role::ChiefOfficer | Role::Pcc | Role::Admin) {
+        return Ok(0);
+    }
     let orgs = Organisations::load(db).await?;
     Ok(open_for(db, &orgs, role, organisation_id).await?.len())
 }
