@@ -24,6 +24,7 @@ mod m20261204_000019_read_invalidations;
 mod m20261206_000020_second_factors;
 mod m20261206_000021_former_members;
 mod m20261206_000022_registrations;
+mod m20261206_000023_single_sign_on;
 
 pub struct Migrator;
 
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000020_second_factors::Migration),
             Box::new(m20261206_000021_former_members::Migration),
             Box::new(m20261206_000022_registrations::Migration),
+            Box::new(m20261206_000023_single_sign_on::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The `roundtable` command: serve, migrate, and the operator's tools.
 use crate::accounts::{self, NewUser};
 use crate::domain::{Email, OrgKind, Role, RoleSet, Slug};
+use crate::error::ApiError;
 use crate::settings::Settings;
 use crate::spaces::{self, NewSpace};
 use anyhow::{bail, Context};
@@ -185,6 +186,43 @@ enum OrgCommand {
     /// An organisation's email domains: people with an address at one may ask for an account.
     #[command(subcommand)]
     Domain(DomainCommand),
+    /// An organisation's own sign-in service (OpenID Connect; Entra ID for most forces).
+    #[command(subcommand)]
+    Idp(IdpCommand),
+}
+
+#[derive(Subcommand)]
+enum IdpCommand {
+    /// Register `--org`'s provider (replacing any it had). Give `--issuer`, or for Entra ID
+    /// `--tenant-id` (both for an Entra tenant reached at another address). The client secret
+    /// is read from the environment variable named by `--client-secret-env`, never the
+    /// command line, and stored sealed.
+    Add {
+        #[arg(long)]
+        org: String,
+        /// The issuer exactly as its discovery document gives it.
+        #[arg(long)]
+        issuer: Option<String>,
+        /// Entra ID's directory (tenant) id: tokens must carry it as `tid`.
+        #[arg(long)]
+        tenant_id: Option<String>,
+        #[arg(long)]
+        client_id: String,
+        /// The name of the environment variable holding the client secret.
+        #[arg(long)]
+        client_secret_env: String,
+        /// Give an unknown person from the organisation an account at once, rather than a
+        /// request for its sponsors.
+        #[arg(long)]
+        auto_admit: bool,
+    },
+    /// Remove `--org`'s provider: its people sign in with passwords again.
+    Remove {
+        #[arg(long)]
+        org: String,
+    },
+    /// Print every provider, one `organisation<TAB>issuer<TAB>client id<TAB>admission` a line.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -340,6 +378,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Org(OrgCommand::Domain(command)) => {
             let db = open(&settings).await?;
             domain_command(&db, command).await
+        }
+        Command::Org(OrgCommand::Idp(command)) => {
+            let db = open(&settings).await?;
+            let keys =
+                crate::auth::keys::Keys::from_master(&crate::auth::jwt::load_secret(&settings)?);
+            idp_command(&db, &keys, command).await
         }
         Command::Org(OrgCommand::Add { name, kind }) => {
             let kind: OrgKind = kind.parse().context("--kind")?;
@@ -656,6 +700,86 @@ async fn import_stackexchange(
         summary.threads, summary.replies, summary.skipped_existing, summary.skipped_invalid
     );
     println!("{}", summary.threads);
+    Ok(())
+}
+
+async fn named_org(
+    db: &sea_orm::DatabaseConnection,
+    name: &str,
+) -> anyhow::Result<crate::db::entities::organisation::Model> {
+    accounts::find_org_by_name(db, name)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("--org: no organisation named {name:?}"))
+}
+
+/// A use case's refusal as the CLI says it: the option at fault and why.
+fn option_error(e: ApiError) -> anyhow::Error {
+    match e {
+        ApiError::Validation {
+            field: Some(field),
+            message,
+        } => anyhow::anyhow!("--{}: {message}", field.replace('_', "-")),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+async fn idp_command(
+    db: &sea_orm::DatabaseConnection,
+    keys: &crate::auth::keys::Keys,
+    command: IdpCommand,
+) -> anyhow::Result<()> {
+    use crate::use_cases::identity_providers::{self as idp, NewProvider};
+    let now = chrono::Utc::now();
+    match command {
+        IdpCommand::Add {
+            org,
+            issuer,
+            tenant_id,
+            client_id,
+            client_secret_env,
+            auto_admit,
+        } => {
+            let found = named_org(db, &org).await?;
+            let client_secret = std::env::var(&client_secret_env).map_err(|_| {
+                anyhow::anyhow!(
+                    "--client-secret-env: the environment variable {client_secret_env:?} is not set"
+                )
+            })?;
+            let new = NewProvider {
+                issuer,
+                tenant_id,
+                client_id,
+                client_secret,
+                auto_admit,
+            };
+            let saved = idp::put(db, keys, &found, new, None, now)
+                .await
+                .map_err(option_error)?;
+            println!("{}", saved.issuer);
+        }
+        IdpCommand::Remove { org } => {
+            let found = named_org(db, &org).await?;
+            if !idp::remove(db, &found, None, now)
+                .await
+                .map_err(option_error)?
+            {
+                anyhow::bail!("--org: {org:?} has no sign-in service registered");
+            }
+            println!("removed");
+        }
+        IdpCommand::List => {
+            let names = crate::use_cases::admin::org_names(db).await?;
+            for p in idp::all(db).await? {
+                let name = names.get(&p.organisation_id).cloned().unwrap_or_default();
+                let admission = if p.auto_admit {
+                    "automatic"
+                } else {
+                    "sponsored"
+                };
+                println!("{name}\t{}\t{}\t{admission}", p.issuer, p.client_id);
+            }
+        }
+    }
     Ok(())
 }
 

@@ -245,6 +245,16 @@ impl From<crate::accounts::AccountError> for ApiError {
     }
 }
 
+impl From<crate::oidc::OidcError> for ApiError {
+    fn from(err: crate::oidc::OidcError) -> Self {
+        use crate::oidc::OidcError as E;
+        match err {
+            E::Unreachable(_) => ApiError::Upstream(err.to_string()),
+            E::Refused(_) | E::Rejected(_) => ApiError::Unauthenticated(err.to_string()),
+        }
+    }
+}
+
 impl From<crate::forum::input::InputError> for ApiError {
     fn from(err: crate::forum::input::InputError) -> Self {
         ApiError::validation(err.field, err.message)

@@ -27,6 +27,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod nodes;
 pub mod notifications;
+pub mod oidc;
 pub mod outbox;
 pub mod pages;
 pub mod permissions;

@@ -127,6 +127,9 @@ pub struct AuthSettings {
     /// Roles whose password sign-ins must also give a code from an authenticator app; someone
     /// without one sets it up as part of signing in. `everyone` stands for every role.
     pub require_second_factor: Vec<String>,
+    /// How far an organisation's sign-in service's clock may be ahead of ours: an ID token is
+    /// accepted this many seconds past its expiry.
+    pub sso_clock_skew_seconds: u32,
 }
 
 impl AuthSettings {
@@ -379,6 +382,12 @@ impl Settings {
                     "{unknown:?} is not a role: use chief_officer, pcc, staff, supplier, admin \
                      or everyone"
                 ),
+            ));
+        }
+        if self.auth.sso_clock_skew_seconds > 600 {
+            return Err(invalid(
+                "auth.sso_clock_skew_seconds",
+                "must be at most 600",
             ));
         }
         if self.auth.recent_sign_in_minutes > 60 {

@@ -66,6 +66,9 @@ impl Application {
                 search,
                 library,
                 follower,
+                oidc: Arc::new(crate::oidc::Oidc::new(
+                    settings.auth.sso_clock_skew_seconds,
+                )?),
             },
         ));
         state.reads.clone().spawn_writer(state.db.clone());

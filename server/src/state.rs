@@ -31,6 +31,8 @@ pub struct AppState {
     /// Sessions, spaces, rendered threads and watches, kept true by `follower`.
     pub caches: Arc<Caches>,
     pub follower: Arc<Follower>,
+    /// Talks to organisations' OpenID Connect providers.
+    pub oidc: Arc<crate::oidc::Oidc>,
 }
 
 /// What `AppState::new` is built from, besides the settings.
@@ -41,6 +43,7 @@ pub struct Parts {
     pub search: Arc<SearchService>,
     pub library: Arc<crate::library::Library>,
     pub follower: Arc<Follower>,
+    pub oidc: Arc<crate::oidc::Oidc>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             library: parts.library,
             caches: parts.follower.caches().clone(),
             follower: parts.follower,
+            oidc: parts.oidc,
             settings,
         }
     }

@@ -17,6 +17,7 @@ pub enum Purpose {
     Csrf,
     Feeds,
     AuthenticatorSecrets,
+    ProviderSecrets,
 }
 
 impl Purpose {
@@ -27,6 +28,7 @@ impl Purpose {
             Purpose::Csrf => b"roundtable/v1/csrf",
             Purpose::Feeds => b"roundtable/v1/feeds",
             Purpose::AuthenticatorSecrets => b"roundtable/v1/authenticator-secrets",
+            Purpose::ProviderSecrets => b"roundtable/v1/provider-secrets",
         }
     }
 }
@@ -48,6 +50,8 @@ pub struct Keys {
     pub csrf: CsrfKey,
     pub feeds: FeedKey,
     pub authenticators: SealingKey,
+    /// Seals the client secrets of organisations' identity providers.
+    pub provider_secrets: SealingKey,
 }
 
 impl Keys {
@@ -58,6 +62,7 @@ impl Keys {
             csrf: CsrfKey::from_secret(&derive(master, Purpose::Csrf)),
             feeds: FeedKey::from_secret(&derive(master, Purpose::Feeds)),
             authenticators: SealingKey::from_secret(&derive(master, Purpose::AuthenticatorSecrets)),
+            provider_secrets: SealingKey::from_secret(&derive(master, Purpose::ProviderSecrets)),
         }
     }
 }
@@ -75,6 +80,7 @@ mod tests {
             derive(&master, Purpose::Csrf),
             derive(&master, Purpose::Feeds),
             derive(&master, Purpose::AuthenticatorSecrets),
+            derive(&master, Purpose::ProviderSecrets),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

@@ -91,10 +91,20 @@ impl SealingKey {
 
     /// `secret` sealed for `user_id` only: base64 of a random nonce and the ciphertext.
     pub fn seal(&self, user_id: i32, secret: &[u8]) -> anyhow::Result<String> {
+        self.seal_for(&associated_data(user_id), secret)
+    }
+
+    /// The secret sealed for `user_id`; `None` when it was sealed with another key or for
+    /// someone else, or has been altered.
+    pub fn open(&self, user_id: i32, sealed: &str) -> Option<Vec<u8>> {
+        self.open_for(&associated_data(user_id), sealed)
+    }
+
+    /// `secret` sealed so that it opens only with the same `context` (what it belongs to).
+    pub fn seal_for(&self, aad: &str, secret: &[u8]) -> anyhow::Result<String> {
         use base64::Engine;
         let mut nonce = [0u8; NONCE_BYTES];
         rand::thread_rng().fill_bytes(&mut nonce);
-        let aad = associated_data(user_id);
         let sealed = self
             .0
             .encrypt(
@@ -104,15 +114,15 @@ impl SealingKey {
                     aad: aad.as_bytes(),
                 },
             )
-            .map_err(|_| anyhow::anyhow!("sealing an authenticator secret failed"))?;
+            .map_err(|_| anyhow::anyhow!("sealing a secret failed"))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
         Ok(base64::engine::general_purpose::STANDARD.encode(out))
     }
 
-    /// The secret sealed for `user_id`; `None` when it was sealed with another key or for
-    /// someone else, or has been altered.
-    pub fn open(&self, user_id: i32, sealed: &str) -> Option<Vec<u8>> {
+    /// The secret sealed for `aad`; `None` when it was sealed with another key or for another
+    /// context, or has been altered.
+    pub fn open_for(&self, aad: &str, sealed: &str) -> Option<Vec<u8>> {
         use base64::Engine;
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(sealed)
@@ -122,7 +132,6 @@ impl SealingKey {
         }
         let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
         let nonce: [u8; NONCE_BYTES] = nonce.try_into().ok()?;
-        let aad = associated_data(user_id);
         self.0
             .decrypt(
                 &XNonce::from(nonce),

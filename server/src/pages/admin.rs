@@ -108,11 +108,30 @@ struct AccountRow {
     deleted: bool,
     is_me: bool,
     /// How they sign in, in words.
-    sign_in: &'static str,
+    sign_in: String,
     /// Whether they have an authenticator app an admin could remove.
     has_app: bool,
     /// Whether a setting requires a second factor of their role and they have none yet.
     second_factor_due: bool,
+}
+
+/// How someone signs in, as the people list says it.
+fn sign_in_words(password: Option<uc::SignInMethod>, organisation: bool, deleted: bool) -> String {
+    let with_password = match password {
+        None if deleted => return "Nothing: deleted".into(),
+        None if organisation => return "Organisation account (single sign-on)".into(),
+        None => return "No password yet".into(),
+        Some(uc::SignInMethod::Password) => "Password",
+        Some(uc::SignInMethod::PasswordAndAuthenticator) => "Password and authenticator app",
+    };
+    if organisation {
+        format!(
+            "Organisation account (single sign-on), or {}",
+            with_password.to_lowercase()
+        )
+    } else {
+        with_password.into()
+    }
 }
 
 struct InvitationRow {
@@ -160,14 +179,7 @@ async fn people_page(
             has_app: a.sign_in == Some(uc::SignInMethod::PasswordAndAuthenticator),
             second_factor_due: a.sign_in != Some(uc::SignInMethod::PasswordAndAuthenticator)
                 && state.settings.auth.second_factor_required(&a.role),
-            sign_in: match a.sign_in {
-                None if a.deleted => "Nothing: deleted",
-                None => "No password yet",
-                Some(uc::SignInMethod::Password) => "Password",
-                Some(uc::SignInMethod::PasswordAndAuthenticator) => {
-                    "Password and authenticator app"
-                }
-            },
+            sign_in: sign_in_words(a.sign_in, a.organisation_account, a.deleted),
         })
         .collect();
     let invitations = uc::pending_invitations(state, v)

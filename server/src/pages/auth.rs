@@ -24,6 +24,8 @@ struct LoginPage {
     csrf_token: String,
     next: String,
     email: String,
+    /// The address typed into the "organisation's account" form.
+    sso_email: String,
     errors: FormErrors,
     notice: Option<&'static str>,
     /// Whether the notice tells of something done (else of something to do again).
@@ -40,7 +42,7 @@ pub struct LoginQuery {
     deleted: Option<String>,
 }
 
-fn next_or_home(next: Option<&str>) -> String {
+pub fn next_or_home(next: Option<&str>) -> String {
     next.and_then(local_path).unwrap_or_else(|| "/".into())
 }
 
@@ -145,6 +147,7 @@ pub async fn show(
             csrf_token: String::new(),
             next,
             email: String::new(),
+            sso_email: String::new(),
             errors: FormErrors::default(),
             notice,
             notice_is_success: query.expired.is_none(),
@@ -215,6 +218,32 @@ pub async fn submit(
             csrf_token: String::new(),
             next,
             email,
+            sso_email: String::new(),
+            errors,
+            notice: None,
+            notice_is_success: true,
+        },
+    )
+}
+
+/// The sign-in page again, with `errors` on the "organisation's account" form.
+pub fn organisation_form_refused(
+    state: &AppState,
+    req: &HttpRequest,
+    next: String,
+    sso_email: String,
+    errors: FormErrors,
+) -> Result<HttpResponse, PageError> {
+    login_form(
+        state,
+        req,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        LoginPage {
+            chrome: Chrome::bare(),
+            csrf_token: String::new(),
+            next,
+            email: String::new(),
+            sso_email,
             errors,
             notice: None,
             notice_is_success: true,

@@ -21,6 +21,7 @@ pub mod help;
 pub mod home;
 pub mod invitations;
 pub mod library;
+pub mod organisation_sign_in;
 pub mod password_again;
 pub mod password_reset;
 pub mod pieces;
@@ -49,6 +50,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(auth::show)
         .service(auth::submit)
         .service(auth::logout)
+        .service(organisation_sign_in::begin)
+        .service(organisation_sign_in::callback)
+        .service(organisation_sign_in::show)
+        .service(organisation_sign_in::link)
+        .service(organisation_sign_in::unlink)
         .service(writing::new_thread_form)
         .service(writing::start_thread)
         .service(library::show)

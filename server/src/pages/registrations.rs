@@ -36,7 +36,7 @@ struct MessagePage {
     paragraphs: Vec<String>,
 }
 
-fn message(
+pub(super) fn message(
     state: &AppState,
     status: StatusCode,
     heading: &str,
@@ -295,7 +295,7 @@ pub async fn approve(
     form.verified(&state.keys.csrf, &who.viewer.session_id)?;
     let id = id_from_path(&id)?;
     let done = match registrations::approve(&state, &who.viewer, id).await? {
-        Approval::Invited => "approved",
+        Approval::Invited | Approval::Admitted => "approved",
         Approval::Sponsored => "sponsored",
     };
     Ok(see_other(&format!("/registrations?done={done}")))

@@ -30,6 +30,7 @@ struct SettingsPage {
     role: &'static str,
     done: Option<&'static str>,
     two_step_on: bool,
+    organisation_linked: bool,
     /// Whether they answer requests for accounts (chief officers, PCCs, admins).
     sponsors: bool,
 }
@@ -46,6 +47,9 @@ pub async fn show(
         &state,
         &SettingsPage {
             two_step_on,
+            organisation_linked: !use_cases::single_sign_on::linked(&state.db, who.viewer.id)
+                .await?
+                .is_empty(),
             sponsors: use_cases::registrations::sponsors(&who.viewer),
             name: who.viewer.display_name.clone(),
             email: who.viewer.email.clone(),

@@ -144,7 +144,7 @@ pub async fn approve(
 ) -> Result<HttpResponse, ApiError> {
     let id = id_from_path(&id)?;
     let status = match registrations::approve(&state, &viewer, id).await? {
-        Approval::Invited => "approved",
+        Approval::Invited | Approval::Admitted => "approved",
         Approval::Sponsored => "sponsored",
     };
     Ok(HttpResponse::Ok().json(Answered {

@@ -43,6 +43,8 @@ pub struct Account {
     /// How the person signs in: `None` before they have a password (an account made without
     /// one), else whether an authenticator app is asked for after it.
     pub sign_in: Option<SignInMethod>,
+    /// Whether an organisation account (single sign-on) signs in to it.
+    pub organisation_account: bool,
 }
 
 /// How a person signs in.
@@ -72,6 +74,8 @@ pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, A
         .into_iter()
         .map(|f| f.user_id)
         .collect();
+    let with_identity =
+        crate::use_cases::identity_providers::users_with_identities(&app.db).await?;
     let mut out: Vec<Account> = user::Entity::find()
         .all(&app.db)
         .await?
@@ -85,6 +89,7 @@ pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, A
             job_title: u.job_title,
             disabled: u.disabled,
             deleted: u.anonymised_at.is_some(),
+            organisation_account: with_identity.contains(&u.id),
             sign_in: u.password_hash.as_ref().map(|_| {
                 if with_app.contains(&u.id) {
                     SignInMethod::PasswordAndAuthenticator

@@ -5,7 +5,7 @@
 use crate::accounts::{self, email_domain, NewInvitation};
 use crate::audit::{self, AuditEntry};
 use crate::auth::{random_token, token_hash, Viewer};
-use crate::db::entities::{organisation, registration, registration_request, user};
+use crate::db::entities::{identity, organisation, registration, registration_request, user};
 use crate::domain::{Email, OrgKind, Role};
 use crate::error::ApiError;
 use crate::permissions::{registration_step, RegistrationStep};
@@ -502,6 +502,9 @@ pub async fn waiting(app: &AppState, viewer: &Viewer) -> Result<Vec<Registration
 pub enum Approval {
     /// The person was invited: the emailed link sets their password.
     Invited,
+    /// The person asked by signing in with their organisation's account, which now signs in
+    /// to their new account (they are told by email).
+    Admitted,
     /// A supplier's request was sponsored; an admin decides next.
     Sponsored,
 }
@@ -591,6 +594,12 @@ pub async fn approve(app: &AppState, viewer: &Viewer, id: i32) -> Result<Approva
                 now,
             )
             .await?;
+            if let Some(waiting) = identity_of_request(&txn, found.id).await? {
+                admit_with_identity(&txn, &found, &email, role, waiting, now).await?;
+                txn.commit().await?;
+                tell_they_can_sign_in(app, &found.email);
+                return Ok(Approval::Admitted);
+            }
             txn.commit().await?;
             let invited = accounts::invite(
                 &app.db,
@@ -614,6 +623,60 @@ pub async fn approve(app: &AppState, viewer: &Viewer, id: i32) -> Result<Approva
             Ok(Approval::Invited)
         }
     }
+}
+
+/// The organisation account a request came with, when it was made by signing in with one.
+async fn identity_of_request(
+    db: &impl ConnectionTrait,
+    registration_id: i32,
+) -> Result<Option<identity::Model>, sea_orm::DbErr> {
+    identity::Entity::find()
+        .filter(identity::Column::RegistrationId.eq(registration_id))
+        .one(db)
+        .await
+}
+
+/// Makes the account (without a password) and gives it the request's organisation account.
+async fn admit_with_identity(
+    txn: &impl ConnectionTrait,
+    found: &registration::Model,
+    email: &Email,
+    role: Role,
+    waiting: identity::Model,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let added = accounts::add_user(
+        txn,
+        accounts::NewUser {
+            email,
+            display_name: &found.display_name,
+            role,
+            organisation_id: found.organisation_id,
+            job_title: &found.job_title,
+            password: None,
+        },
+        now,
+    )
+    .await?;
+    let mut owned: identity::ActiveModel = waiting.into();
+    owned.user_id = Set(Some(added.id));
+    owned.registration_id = Set(None);
+    owned.update(txn).await?;
+    Ok(())
+}
+
+fn tell_they_can_sign_in(app: &AppState, address: &str) {
+    let base = app.settings.public_url();
+    send_notice(
+        app,
+        address,
+        "OFFICIAL: Your Roundtable account is ready",
+        format!(
+            "Your request to join Roundtable was approved.\n\n\
+             Sign in at {base}/login with your organisation's account: enter your work email \
+             address under \"Or sign in with your organisation's account\".\n"
+        ),
+    );
 }
 
 /// Puts an approved request back as it was before, when its invitation could not be sent.
@@ -651,6 +714,10 @@ pub async fn deny(app: &AppState, viewer: &Viewer, id: i32, reason: &str) -> Res
     let now = Utc::now();
     let txn = crate::db::begin_write(&app.db).await?;
     move_on(&txn, viewer, &found, "denied", Some(reason), now).await?;
+    identity::Entity::delete_many()
+        .filter(identity::Column::RegistrationId.eq(found.id))
+        .exec(&txn)
+        .await?;
     let detail = serde_json::json!({"reason": reason});
     audit::record(
         &txn,

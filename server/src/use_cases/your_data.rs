@@ -4,10 +4,10 @@
 use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
 use crate::db::entities::{
-    audit_log, document, document_version, endorsement, invitation, login_failure, mail_job,
-    organisation, password_reset, post, post_revision, preference, recovery_code, registration,
-    registration_request, retired_refresh_token, second_factor_challenge, session, space_member,
-    thread, thread_read, thread_watch, totp_factor, user,
+    audit_log, document, document_version, endorsement, identity, invitation, login_failure,
+    mail_job, organisation, password_reset, post, post_revision, preference, recovery_code,
+    registration, registration_request, retired_refresh_token, second_factor_challenge, session,
+    sign_in_flow, space_member, thread, thread_read, thread_watch, totp_factor, user,
 };
 use crate::error::ApiError;
 use crate::forum::posts as forum_posts;
@@ -39,6 +39,9 @@ pub struct Export {
     pub authenticator_apps: Vec<JsonValue>,
     #[schema(value_type = Vec<Object>)]
     pub recovery_codes: Vec<JsonValue>,
+    /// Organisation accounts (single sign-on) that sign in to this one.
+    #[schema(value_type = Vec<Object>)]
+    pub identities: Vec<JsonValue>,
     /// Each sign-in's session: when it began, was last renewed, ends or was ended.
     #[schema(value_type = Vec<Object>)]
     pub sign_ins: Vec<JsonValue>,
@@ -188,6 +191,20 @@ async fn gather(db: &impl ConnectionTrait, me: i32) -> Result<Export, ApiError> 
             ])
             .filter(recovery_code::Column::UserId.eq(me))
             .order_by_asc(recovery_code::Column::Id)
+            .into_json()
+            .all(db)
+            .await?,
+        identities: identity::Entity::find()
+            .select_only()
+            .columns([
+                identity::Column::Issuer,
+                identity::Column::Subject,
+                identity::Column::TenantId,
+                identity::Column::ObjectId,
+                identity::Column::CreatedAt,
+                identity::Column::LastUsedAt,
+            ])
+            .filter(identity::Column::UserId.eq(me))
             .into_json()
             .all(db)
             .await?,
@@ -621,6 +638,14 @@ async fn forget_everything_but_posts(
         .await?;
     recovery_code::Entity::delete_many()
         .filter(recovery_code::Column::UserId.eq(me))
+        .exec(txn)
+        .await?;
+    identity::Entity::delete_many()
+        .filter(identity::Column::UserId.eq(me))
+        .exec(txn)
+        .await?;
+    sign_in_flow::Entity::delete_many()
+        .filter(sign_in_flow::Column::UserId.eq(me))
         .exec(txn)
         .await?;
     second_factor_challenge::Entity::delete_many()

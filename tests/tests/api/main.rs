@@ -32,5 +32,6 @@ mod scale_out;
 mod scanning;
 mod search;
 mod second_factor;
+mod single_sign_on;
 mod tokens;
 mod your_data;

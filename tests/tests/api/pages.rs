@@ -16,7 +16,7 @@ fn no_redirects() -> Client {
 
 /// A server whose public address is the one these requests use, so its origin check applies
 /// as it does for a browser on the real site.
-async fn spawn_at_public_url(backend: Backend) -> TestApp {
+pub async fn spawn_at_public_url(backend: Backend) -> TestApp {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .unwrap()
