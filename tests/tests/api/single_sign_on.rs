@@ -348,7 +348,15 @@ fn decode_entities(s: &str) -> String {
 
 /// The first form's action and its named inputs with their values.
 fn first_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
-    let start = html.find("<form")?;
+    form_to(html, "")
+}
+
+/// The first form whose opening tag holds `marker` (such as its action).
+fn form_to(html: &str, marker: &str) -> Option<(String, Vec<(String, String)>)> {
+    let start = html
+        .match_indices("<form")
+        .map(|(i, _)| i)
+        .find(|&i| html[i..].split('>').next().unwrap_or("").contains(marker))?;
     let end = start + html[start..].find("</form>")?;
     let form = &html[start..end];
     let open_end = form.find('>')?;
@@ -371,7 +379,6 @@ fn first_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
 pub struct Setup {
     pub app: TestApp,
     pub provider: Provider,
-    pub issuer: String,
 }
 
 pub const SAM: &str = "sam.okafor@kent.police.uk";
@@ -398,11 +405,7 @@ pub async fn setup(backend: Backend, auto_admit: bool, extra: &[Account<'_>]) ->
     accounts.extend(extra.iter().map(|a| Account { ..*a }));
     let issuer = provider.tenant(TENANT, &app.base, &accounts).await;
     register_provider(&app, &issuer, TENANT, auto_admit);
-    Some(Setup {
-        app,
-        provider,
-        issuer,
-    })
+    Some(Setup { app, provider })
 }
 
 impl Clone for Account<'_> {
@@ -500,4 +503,549 @@ async fn automatic_admission_signs_a_new_person_in_at_once() {
             .await,
         1
     );
+}
+
+/// The `state` parameter of the address that sends a browser to the provider.
+fn state_of(authorize: &str) -> String {
+    url::Url::parse(authorize)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("a state")
+}
+
+fn code_of(callback: &str) -> String {
+    url::Url::parse(callback)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code")
+}
+
+fn refused(landing: &Landing, why: &str) {
+    assert_eq!(
+        landing.status,
+        StatusCode::UNAUTHORIZED,
+        "{why}: {}",
+        landing.body
+    );
+    assert!(!landing.signed_in, "{why}: no session");
+    assert!(landing.body.contains("You could not be signed in"), "{why}");
+}
+
+#[tokio::test]
+async fn forged_replayed_or_stolen_answers_and_misbehaving_tokens_are_refused() {
+    let Some(s) = setup(Backend::Sqlite, true, &[]).await else {
+        return;
+    };
+    let (app, provider) = (&s.app, &s.provider);
+    let signs_in = |landing: &Landing, why: &str| {
+        assert_eq!(
+            landing.status,
+            StatusCode::SEE_OTHER,
+            "{why}: {}",
+            landing.body
+        );
+        assert!(landing.signed_in, "{why}");
+    };
+
+    // A made-up state, and a state without a code.
+    let b = Browser::new(app);
+    let begun = b.begin(SAM).await;
+    assert_eq!(begun.status(), StatusCode::SEE_OTHER);
+    refused(
+        &b.land(&app.url(&format!("{CALLBACK}?state=made-up&code=x")))
+            .await,
+        "forged state",
+    );
+    refused(&b.land(&app.url(CALLBACK)).await, "no state");
+
+    // An answer carried to another browser (login CSRF) is refused there, and is spent.
+    let victim = Browser::new(app);
+    let stolen = b.callback_for(SAM, "sam").await;
+    refused(&victim.land(&stolen).await, "another browser's answer");
+    refused(&b.land(&stolen).await, "spent by the attempt");
+
+    // The happy path once, then its code again under a fresh state: the provider refuses.
+    let first = b.callback_for(SAM, "sam").await;
+    signs_in(&b.land(&first).await, "first sign-in");
+    let c = Browser::new(app);
+    let begun = c.begin(SAM).await;
+    let fresh_state = state_of(begun.headers()[header::LOCATION].to_str().unwrap());
+    let reused = app.url(&format!(
+        "{CALLBACK}?state={fresh_state}&code={}",
+        code_of(&first)
+    ));
+    refused(&c.land(&reused).await, "a reused code");
+
+    // The provider's own refusal (the person cancelled).
+    let d = Browser::new(app);
+    let begun = d.begin(SAM).await;
+    let st = state_of(begun.headers()[header::LOCATION].to_str().unwrap());
+    refused(
+        &d.land(&app.url(&format!("{CALLBACK}?state={st}&error=access_denied")))
+            .await,
+        "cancelled",
+    );
+
+    // A wrong PKCE verifier: the provider will not give tokens for the code.
+    let e = Browser::new(app);
+    let callback = e.callback_for(SAM, "sam").await;
+    let db = app.db().await;
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(
+        "UPDATE sign_in_flows SET pkce_verifier = 'wrongwrongwrongwrongwrongwrongwrongwrongwrong'",
+    )
+    .await
+    .unwrap();
+    refused(&e.land(&callback).await, "a wrong PKCE verifier");
+
+    // ID tokens that fail a check, each re-signed by the provider's harness.
+    let other_issuer = format!("{}/{OTHER_TENANT}/v2.0", provider.base);
+    let cases = [
+        (
+            json!({"nonce": "not-the-one-we-sent"}),
+            "a wrong nonce",
+            "nonce",
+        ),
+        (
+            json!({"aud": "someone-elses-client"}),
+            "a wrong audience",
+            "audience",
+        ),
+        (
+            json!({"iss": other_issuer}),
+            "an issuer not of this tenant",
+            "issuer",
+        ),
+        (
+            json!({"claims": {"tid": OTHER_TENANT}}),
+            "a tenant not allowed",
+            "directory",
+        ),
+        (json!({"claims": {"oid": null}}), "no oid", "oid"),
+        (
+            json!({"exp_offset": -600, "iat_offset": -1200}),
+            "expired beyond the allowance",
+            "expired",
+        ),
+        (json!({"alg": "none"}), "alg none", "signature"),
+        (
+            json!({"alg": "HS256"}),
+            "HS256 with the client secret",
+            "hs256",
+        ),
+        (
+            json!({"kid": "unknown"}),
+            "a key the provider never published",
+            "key",
+        ),
+    ];
+    for (how, why, reason) in cases {
+        provider.tamper(TENANT, how).await;
+        let browser = Browser::new(app);
+        let landing = browser.sign_in(SAM, "sam").await;
+        refused(&landing, why);
+        assert!(
+            landing.body.to_lowercase().contains(reason),
+            "{why}: expected {reason:?} in {}",
+            landing.body
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'sso.refused'")
+            .await,
+        11,
+        "each refusal after the code went to the provider is audited (a reused code, the \
+         wrong verifier and nine tokens)"
+    );
+
+    // Expired within the allowance for clocks (120 s by default) is accepted.
+    provider
+        .tamper(TENANT, json!({"exp_offset": -60, "iat_offset": -700}))
+        .await;
+    signs_in(
+        &Browser::new(app).sign_in(SAM, "sam").await,
+        "within the skew",
+    );
+
+    // The provider rotates its key: the new one is fetched, once, and accepted.
+    provider.rotate(TENANT).await;
+    signs_in(
+        &Browser::new(app).sign_in(SAM, "sam").await,
+        "after key rotation",
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM identities").await,
+        1,
+        "one identity however often Sam signs in"
+    );
+}
+
+#[tokio::test]
+async fn a_guest_of_the_directory_and_a_matching_email_address_get_no_account() {
+    let chief_double = Account {
+        login: "chief-double",
+        email: "chief@kent.police.uk",
+        name: "Not The Chief",
+        oid: "77aa-chief-double",
+        tid: None,
+        idp: None,
+    };
+    let guest = Account {
+        login: "guest",
+        email: "guest@kent.police.uk",
+        name: "A Guest",
+        oid: "88bb-guest",
+        tid: None,
+        idp: Some("https://sts.windows.net/9c8b7a65-elsewhere/"),
+    };
+    let Some(s) = setup(Backend::Sqlite, true, &[chief_double, guest]).await else {
+        return;
+    };
+    let app = &s.app;
+    // nOAuth: the directory's account has the chief's address, but it is not the chief.
+    let landed = Browser::new(app)
+        .sign_in("chief@kent.police.uk", "chief-double")
+        .await;
+    assert_eq!(landed.status, StatusCode::CONFLICT, "{}", landed.body);
+    assert!(!landed.signed_in);
+    assert!(landed
+        .body
+        .contains("link your organisation account in Settings"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'chief@kent.police.uk'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'sso.address_in_use'")
+            .await,
+        1
+    );
+    // A guest from another directory (idp differs from iss).
+    refused(
+        &Browser::new(app)
+            .sign_in("guest@kent.police.uk", "guest")
+            .await,
+        "a guest",
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'guest@kent.police.uk'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_sign_in_page_says_when_an_address_has_no_organisation_sign_in() {
+    let Some(s) = setup(Backend::Sqlite, false, &[]).await else {
+        return;
+    };
+    let b = Browser::new(&s.app);
+    for (email, expected) in [
+        ("", "Enter your work email address"),
+        (
+            "someone@elsewhere.example",
+            "does not sign in to Roundtable with its own accounts",
+        ),
+        ("not an address", "email"),
+    ] {
+        let res = b.begin(email).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{email:?}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains(expected), "{email:?}: {html}");
+        assert!(html.contains("sso_email-error"), "{email:?}");
+    }
+    // Another site cannot start a sign-in in someone's browser.
+    let res = b
+        .http
+        .post(s.app.url("/login/organisation"))
+        .header(header::ORIGIN, "https://evil.example")
+        .form(&[("csrf_token", "x"), ("email", SAM)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(s.app.count("SELECT COUNT(*) FROM sign_in_flows").await, 0);
+    // An address of the largest size is refused cleanly.
+    let huge = format!("{}@kent.police.uk", "a".repeat(900_000));
+    let res = b.begin(&huge).await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+}
+
+#[tokio::test]
+async fn the_cli_registers_providers_and_names_what_is_wrong() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.add_org("Kent Police", "force");
+    let secret = [("S", "shh")];
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let out = app.cli(args, env);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let base = [
+        "org",
+        "idp",
+        "add",
+        "--org",
+        "Kent Police",
+        "--client-id",
+        "abc",
+    ];
+    let with = |extra: &[&'static str]| -> Vec<&str> {
+        base.iter().copied().chain(extra.iter().copied()).collect()
+    };
+    let (ok, out, err) = run(
+        &with(&["--tenant-id", TENANT, "--client-secret-env", "S"]),
+        &secret,
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out.trim(),
+        format!("https://login.microsoftonline.com/{TENANT}/v2.0")
+    );
+    for (args, env, expected) in [
+        (
+            with(&["--tenant-id", TENANT, "--client-secret-env", "UNSET_VAR"]),
+            &[][..],
+            "--client-secret-env",
+        ),
+        (with(&["--client-secret-env", "S"]), &secret[..], "--issuer"),
+        (
+            with(&[
+                "--issuer",
+                "http://idp.example/t/v2.0",
+                "--client-secret-env",
+                "S",
+            ]),
+            &secret[..],
+            "https",
+        ),
+        (
+            with(&["--tenant-id", "not a tenant!", "--client-secret-env", "S"]),
+            &secret[..],
+            "--tenant-id",
+        ),
+    ] {
+        let (ok, _, err) = run(&args, env);
+        assert!(!ok && err.contains(expected), "{args:?}: {err}");
+    }
+    let (ok, _, err) = run(
+        &[
+            "org",
+            "idp",
+            "add",
+            "--org",
+            "Nobody",
+            "--tenant-id",
+            TENANT,
+            "--client-id",
+            "a",
+            "--client-secret-env",
+            "S",
+        ],
+        &secret,
+    );
+    assert!(!ok && err.contains("--org"), "{err}");
+    let (ok, out, _) = run(&["org", "idp", "list"], &[]);
+    assert!(
+        ok && out.contains("Kent Police\thttps://login.microsoftonline.com/"),
+        "{out}"
+    );
+    // The secret is stored sealed, not as given.
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM identity_providers WHERE client_secret_sealed LIKE '%shh%'"
+        )
+        .await,
+        0
+    );
+    let (ok, out, _) = run(&["org", "idp", "remove", "--org", "Kent Police"], &[]);
+    assert!(ok && out.trim() == "removed");
+    let (ok, _, err) = run(&["org", "idp", "remove", "--org", "Kent Police"], &[]);
+    assert!(!ok && err.contains("no sign-in service"), "{err}");
+}
+
+impl Browser {
+    /// Posts the form of `html` (found at `page`) whose tag holds `marker`, with `fill` set,
+    /// from our own site.
+    async fn submit(
+        &self,
+        page: &str,
+        html: &str,
+        marker: &str,
+        fill: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (action, mut fields) = form_to(html, marker).expect("a form");
+        for (name, value) in fill {
+            match fields.iter_mut().find(|(n, _)| n == name) {
+                Some(field) => field.1 = value.to_string(),
+                None => fields.push((name.to_string(), value.to_string())),
+            }
+        }
+        let to = url::Url::parse(page).unwrap().join(&action).unwrap();
+        self.http
+            .post(to)
+            .header(header::ORIGIN, &self.app_base)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn page(&self, path: &str) -> (String, String) {
+        let url = format!("{}{path}", self.app_base);
+        let res = self.http.get(&url).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        (url, res.text().await.unwrap())
+    }
+}
+
+fn totp_code(app: &totp_rs::TOTP, offset_steps: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    app.generate(((now / 30 + offset_steps) * 30) as u64)
+}
+
+#[tokio::test]
+async fn an_account_with_two_factors_links_its_organisation_account_from_settings() {
+    let chief_at_kent = Account {
+        login: "chief-sso",
+        email: "chief@kent.police.uk",
+        name: "Kent's Chief",
+        oid: "55cc-chief",
+        tid: None,
+        idp: None,
+    };
+    let Some(s) = setup(Backend::Sqlite, false, &[chief_at_kent]).await else {
+        return;
+    };
+    let app = &s.app;
+    let chief = "chief@kent.police.uk";
+    // Without a second factor the account cannot link.
+    let api = app.login(chief).await;
+    let b = Browser::new(app);
+    let (url, html) = b.page("/login").await;
+    let res = b
+        .submit(
+            &url,
+            &html,
+            "/login\"",
+            &[("email", chief), ("password", crate::helpers::PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (url, html) = b.page("/settings/organisation-account").await;
+    assert!(html.contains("turn on two-step sign-in"), "{html}");
+    assert!(!html.contains("/settings/organisation-account/link"));
+    // With an authenticator app, and a sign-in with both factors, it can.
+    let (status, enrolment) = app.post("/api/v1/me/totp", &api, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{enrolment}");
+    let authenticator =
+        totp_rs::TOTP::from_url(enrolment["otpauth_url"].as_str().unwrap()).unwrap();
+    let (status, body) = app
+        .post(
+            "/api/v1/me/totp/confirm",
+            &api,
+            json!({"code": totp_code(&authenticator, 0)}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let _ = url;
+    let b = Browser::new(app);
+    let (url, html) = b.page("/login").await;
+    let res = b
+        .submit(
+            &url,
+            &html,
+            "/login\"",
+            &[("email", chief), ("password", crate::helpers::PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK, "the code is asked for");
+    let html = res.text().await.unwrap();
+    let res = b
+        .submit(
+            &url,
+            &html,
+            "/login/code",
+            &[("code", &totp_code(&authenticator, 1))],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        res.text().await
+    );
+    let other_device = app.login_full(chief, crate::helpers::PASSWORD).await;
+    assert_eq!(other_device.0, StatusCode::OK);
+    let (url, html) = b.page("/settings/organisation-account").await;
+    // The wrong password is refused beside the field; the right one goes to the provider.
+    let link = "/organisation-account/link";
+    let res = b
+        .submit(&url, &html, link, &[("password", "not my password")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = b
+        .submit(&url, &html, link, &[("password", crate::helpers::PASSWORD)])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let authorize = res.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(authorize.starts_with(&s.provider.base), "{authorize}");
+    let callback = b.through_provider(&authorize, "chief-sso").await;
+    let landed = b.land(&callback).await;
+    assert_eq!(landed.status, StatusCode::SEE_OTHER, "{}", landed.body);
+    assert_eq!(
+        landed.location.as_deref(),
+        Some("/settings/organisation-account?done=linked")
+    );
+    // Linking signed out the other devices, and is audited.
+    let (status, _) = app.get("/api/v1/me", &api).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the API session ended");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'identity.link'")
+            .await,
+        1
+    );
+    // Now the organisation account signs in to the chief's account, from a new browser.
+    let fresh = Browser::new(app);
+    let signed = fresh.sign_in(chief, "chief-sso").await;
+    assert!(signed.signed_in, "{}", signed.body);
+    let (_, html) = fresh.page("/settings").await;
+    assert!(
+        html.contains("Test chief_officer"),
+        "the chief's own account"
+    );
+    // Unlinking takes the password again.
+    let (url, html) = b.page("/settings/organisation-account").await;
+    assert!(html.contains("Unlink"), "{html}");
+    let unlink = "/organisation-account/unlink";
+    let res = b
+        .submit(
+            &url,
+            &html,
+            unlink,
+            &[("password", crate::helpers::PASSWORD)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT COUNT(*) FROM identities").await, 0);
+    // Without the identity, the same organisation account no longer gets in: the address
+    // has an account, so it is refused rather than given it.
+    let again = Browser::new(app).sign_in(chief, "chief-sso").await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert!(!again.signed_in);
 }

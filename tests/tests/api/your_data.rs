@@ -151,6 +151,49 @@ fn classification() -> BTreeMap<(&'static str, &'static str), Class> {
         ],
     );
     table(
+        "identities",
+        &[
+            ("id", NotPersonal),
+            ("user_id", Owner),
+            ("registration_id", NotPersonal),
+            ("provider_id", NotPersonal),
+            ("issuer", Exported("identities")),
+            ("subject", Exported("identities")),
+            ("tenant_id", Exported("identities")),
+            ("object_id", Exported("identities")),
+            ("created_at", Exported("identities")),
+            ("last_used_at", Exported("identities")),
+        ],
+    );
+    table(
+        "identity_providers",
+        &[
+            ("id", NotPersonal),
+            ("organisation_id", NotPersonal),
+            ("issuer", NotPersonal),
+            ("client_id", NotPersonal),
+            ("client_secret_sealed", NotPersonal),
+            ("tenant_id", NotPersonal),
+            ("auto_admit", NotPersonal),
+            ("created_at", NotPersonal),
+        ],
+    );
+    // A sign-in on its way to an organisation's provider: minutes old, used once.
+    table(
+        "sign_in_flows",
+        &[
+            ("state_hash", Secret),
+            ("provider_id", NotPersonal),
+            ("browser_hash", Secret),
+            ("purpose", NotPersonal),
+            ("user_id", Owner),
+            ("nonce", Secret),
+            ("pkce_verifier", Secret),
+            ("next_path", NotPersonal),
+            ("expires_at", NotPersonal),
+        ],
+    );
+    table(
         "recovery_codes",
         &[
             ("id", NotPersonal),
@@ -572,6 +615,25 @@ fn plant_registration(me: i64, email: &str, status: &str, token_hash: &str) -> S
     )
 }
 
+/// SQL for an organisation account linked to user `me`, and a sign-in of theirs on its way to
+/// the provider (the single sign-on tests make both through a real provider).
+fn plant_identity(me: i64) -> [String; 2] {
+    [
+        format!(
+            "INSERT INTO identities (user_id, provider_id, issuer, subject, tenant_id, object_id, \
+             created_at, last_used_at) VALUES ({me}, 1, 'https://login.example/zyx/v2.0', \
+             'zyx-subject', 'zyx-tenant', 'zyx-oid', '2026-01-01 00:00:00+00:00', \
+             '2026-01-02 00:00:00+00:00')"
+        ),
+        format!(
+            "INSERT INTO sign_in_flows (state_hash, provider_id, browser_hash, purpose, user_id, \
+             nonce, pkce_verifier, next_path, expires_at) VALUES ('zyx-state-{me}', 1, \
+             'zyx-browser', 'link', {me}, 'zyx-nonce', 'zyx-verifier', '/settings', \
+             '2030-01-01 00:00:00+00:00')"
+        ),
+    ]
+}
+
 /// A page as the holder of `token` sees it in a browser.
 async fn page(app: &TestApp, token: &str, path: &str) -> (StatusCode, String) {
     let res = app
@@ -701,7 +763,10 @@ async fn the_export_holds_every_column_about_a_person() {
             ),
             plant_registration(me, SUBJECT, "approved", "zyx-own-request"),
             plant_registration(me, "someone.else@kent.example", "denied", "zyx-answered"),
-        ] {
+        ]
+        .into_iter()
+        .chain(plant_identity(me))
+        {
             db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
                 .await
                 .expect("plant a row");
@@ -876,12 +941,19 @@ async fn deleting_an_account_leaves_nothing_that_names_them_and_keeps_their_post
         let (s, _) = app.post("/api/v1/me/totp", &token, json!({})).await;
         assert_eq!(s, StatusCode::OK);
         let db = app.db().await;
-        db.execute_raw(Statement::from_string(
-            db.get_database_backend(),
-            plant_registration(me, SUBJECT, "approved", "zyx-own-request"),
-        ))
-        .await
-        .expect("plant their request for an account");
+        for sql in [plant_registration(
+            me,
+            SUBJECT,
+            "approved",
+            "zyx-own-request",
+        )]
+        .into_iter()
+        .chain(plant_identity(me))
+        {
+            db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .expect("plant their request for an account and organisation account");
+        }
         search_hits(&app, &colleague, &format!("author:{SUBJECT}"), 1).await;
 
         // A wrong or missing password changes nothing.
@@ -954,6 +1026,8 @@ async fn deleting_an_account_leaves_nothing_that_names_them_and_keeps_their_post
             "space_members",
             "totp_factors",
             "recovery_codes",
+            "identities",
+            "sign_in_flows",
             "second_factor_challenges",
             "password_resets",
             "mail_jobs",
