@@ -66,6 +66,8 @@ fn done_message(code: Option<&str>) -> Option<&'static str> {
         "organisation" => "The organisation is added.",
         "domain" => "The domain is added: people with an address there may ask for an account.",
         "domain-removed" => "The domain is removed: nobody more can ask for an account with it.",
+        "sign-in" => "The organisation's own sign-in is saved: its people can use it from the sign-in page.",
+        "sign-in-removed" => "The organisation's own sign-in is removed: its people sign in with passwords.",
         "space" => "The space is saved.",
         _ => return None,
     })
@@ -464,6 +466,8 @@ struct OrgRow {
     kind: &'static str,
     members: u64,
     domains: Vec<String>,
+    /// The issuer of its own sign-in service, and whether it admits new people at once.
+    provider: Option<(String, bool)>,
 }
 
 #[derive(Template)]
@@ -475,7 +479,30 @@ struct OrganisationsPage {
     organisations: Vec<OrgRow>,
     name: String,
     kinds: Vec<Option_>,
+    /// The text fields of the form that connects an organisation's own sign-in.
+    provider_fields: &'static [(&'static str, &'static str, &'static str)],
+    /// The address to register with a provider.
+    callback_url: String,
 }
+
+const PROVIDER_FIELDS: [(&str, &str, &str); 4] = [
+    (
+        "tenant_id",
+        "Entra ID directory (tenant) ID",
+        "From the app registration's Overview page. Leave empty for another provider.",
+    ),
+    (
+        "issuer",
+        "Issuer URL (other providers)",
+        "Exactly as the provider's discovery document gives it, starting https://. Leave empty for Entra ID.",
+    ),
+    ("client_id", "Application (client) ID", ""),
+    (
+        "client_secret",
+        "Client secret",
+        "Stored sealed; it is never shown again.",
+    ),
+];
 
 fn kind_label(kind: &str) -> &'static str {
     ORG_KINDS
@@ -501,6 +528,7 @@ async fn organisations_page(
             name: o.name,
             members: o.members,
             domains: o.domains,
+            provider: o.provider,
         })
         .collect();
     let status = errors.status();
@@ -513,6 +541,12 @@ async fn organisations_page(
             errors,
             organisations,
             name: typed.0,
+            provider_fields: &PROVIDER_FIELDS,
+            callback_url: format!(
+                "{}{}",
+                state.settings.public_url(),
+                crate::use_cases::single_sign_on::CALLBACK_PATH
+            ),
             kinds: ORG_KINDS
                 .iter()
                 .map(|(k, l)| Option_ {
@@ -551,6 +585,60 @@ pub async fn add_domain(
             organisations_page(&state, who, None, errors, (String::new(), String::new())).await
         }
     }
+}
+
+/// Registers an organisation's own sign-in service (the form asks for the admin's password).
+#[post("/admin/organisations/sign-in")]
+pub async fn put_provider(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let errors = match super::password_again::given(&state, &req, &f) {
+        Err(errors) => errors,
+        Ok(it) => {
+            let typed = |name: &str| Some(f.get(name).trim().to_string()).filter(|v| !v.is_empty());
+            let new = crate::use_cases::identity_providers::NewProvider {
+                issuer: typed("issuer"),
+                tenant_id: typed("tenant_id"),
+                client_id: f.get("client_id").to_string(),
+                client_secret: f.get("client_secret").to_string(),
+                auto_admit: f.opt("auto_admit").is_some(),
+            };
+            let org = f.get("organisation_id").parse::<i32>().unwrap_or(0);
+            let v = &who.viewer;
+            match uc::put_identity_provider(&state, v, org, new, it.password, &it.client_addr).await
+            {
+                Ok(()) => return Ok(see_other("/admin/organisations?done=sign-in")),
+                Err(e) => {
+                    let ids = [
+                        ("password", "password"),
+                        ("issuer", "issuer"),
+                        ("tenant_id", "tenant_id"),
+                        ("client_id", "client_id"),
+                        ("client_secret", "client_secret"),
+                        ("organisation_id", "issuer"),
+                    ];
+                    FormErrors::from_api(&e, &ids).ok_or(PageError::Api(e))?
+                }
+            }
+        }
+    };
+    organisations_page(&state, who, None, errors, Default::default()).await
+}
+
+#[post("/admin/organisations/sign-in/remove")]
+pub async fn remove_provider(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let f = opened(&state, &who, form)?;
+    let org = f.get("organisation_id").parse::<i32>().unwrap_or(0);
+    uc::remove_identity_provider(&state, &who.viewer, org).await?;
+    Ok(see_other("/admin/organisations?done=sign-in-removed"))
 }
 
 #[post("/admin/organisations/domains/remove")]

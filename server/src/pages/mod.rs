@@ -132,6 +132,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::account_act)
         .service(admin::show_organisations)
         .service(admin::add_domain)
+        .service(admin::put_provider)
+        .service(admin::remove_provider)
         .service(admin::remove_domain)
         .service(admin::add_organisation)
         .service(admin::show_spaces)

@@ -18,6 +18,26 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+/// The page that sends the browser on to the provider. A redirect answering a form would be
+/// held to the pages' `form-action 'self'`, which also covers every redirect the provider
+/// makes after it (a federated directory's, say); a page that moves on by itself is not.
+#[derive(Template)]
+#[template(path = "pages/organisation_redirect.html")]
+struct OnToProvider {
+    chrome: Chrome,
+    url: String,
+}
+
+fn on_to(state: &AppState, url: url::Url) -> Result<HttpResponse, PageError> {
+    render::page(
+        state,
+        &OnToProvider {
+            chrome: Chrome::bare(),
+            url: url.to_string(),
+        },
+    )
+}
+
 /// `POST /login/organisation`: home-realm discovery from the address typed.
 #[post("/login/organisation")]
 pub async fn begin(
@@ -39,7 +59,7 @@ pub async fn begin(
         .map(|c| c.value().to_string())
         .unwrap_or_default();
     match sso::begin_sign_in(&state, &email, &pre_session, &next).await {
-        Ok(url) => Ok(see_other(url.as_str())),
+        Ok(url) => on_to(&state, url),
         Err(e) => match FormErrors::from_api(&e, &[("email", "sso_email")]) {
             Some(errors) => organisation_form_refused(&state, &req, next, email, errors),
             None => Err(e.into()),
@@ -192,7 +212,7 @@ pub async fn link(
         Ok(it) => {
             let v = &who.viewer;
             match sso::begin_link(&state, v, Some(it.password), &it.client_addr).await {
-                Ok(url) => return Ok(see_other(url.as_str())),
+                Ok(url) => return on_to(&state, url),
                 Err(e) => password_again::refused(e)?,
             }
         }

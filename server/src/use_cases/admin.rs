@@ -9,6 +9,7 @@ use crate::domain::{Email, OrgKind, Role};
 use crate::error::ApiError;
 use crate::permissions::{check_platform, PlatformAction};
 use crate::state::AppState;
+use crate::use_cases::identity_providers;
 use crate::use_cases::second_factor::confirm_it_is_them;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -342,6 +343,8 @@ pub struct OrganisationRow {
     pub members: u64,
     /// The email domains whose people may ask for an account here.
     pub domains: Vec<String>,
+    /// Its own sign-in service's issuer, and whether it admits new people at once.
+    pub provider: Option<(String, bool)>,
 }
 
 pub async fn organisations(
@@ -360,6 +363,11 @@ pub async fn organisations(
         .into_iter()
         .collect();
     let mut domains = accounts::domains_by_organisation(&app.db).await?;
+    let mut providers: HashMap<i32, (String, bool)> = identity_providers::all(&app.db)
+        .await?
+        .into_iter()
+        .map(|p| (p.organisation_id, (p.issuer, p.auto_admit)))
+        .collect();
     Ok(organisation::Entity::find()
         .order_by_asc(organisation::Column::Kind)
         .order_by_asc(organisation::Column::Name)
@@ -369,6 +377,7 @@ pub async fn organisations(
         .map(|o| OrganisationRow {
             members: counts.get(&o.id).copied().unwrap_or(0).max(0) as u64,
             domains: domains.remove(&o.id).unwrap_or_default(),
+            provider: providers.remove(&o.id),
             id: o.id,
             name: o.name,
             kind: o.kind,
@@ -400,6 +409,41 @@ pub async fn add_organisation(
     .await?;
     txn.commit().await?;
     Ok(created)
+}
+
+/// Registers (or replaces) an organisation's own sign-in service, after the admin's password.
+pub async fn put_identity_provider(
+    app: &AppState,
+    viewer: &Viewer,
+    organisation_id: i32,
+    new: identity_providers::NewProvider,
+    password: String,
+    client_addr: &str,
+) -> Result<(), ApiError> {
+    check_platform(viewer, PlatformAction::ManageOrganisations)?;
+    let org = organisation::Entity::find_by_id(organisation_id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(|| ApiError::validation("organisation_id", "choose an organisation"))?;
+    let purpose = "to change how an organisation signs in";
+    confirm_it_is_them(app, viewer, Some(password), client_addr, purpose).await?;
+    identity_providers::put(&app.db, &app.keys, &org, new, Some(viewer.id), Utc::now()).await?;
+    Ok(())
+}
+
+/// Removes an organisation's own sign-in service.
+pub async fn remove_identity_provider(
+    app: &AppState,
+    viewer: &Viewer,
+    organisation_id: i32,
+) -> Result<(), ApiError> {
+    check_platform(viewer, PlatformAction::ManageOrganisations)?;
+    let org = organisation::Entity::find_by_id(organisation_id)
+        .one(&app.db)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    identity_providers::remove(&app.db, &org, Some(viewer.id), Utc::now()).await?;
+    Ok(())
 }
 
 /// Adds an email domain to an organisation's allow-list (see `accounts::add_domain`).

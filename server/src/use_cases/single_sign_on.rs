@@ -416,14 +416,7 @@ async fn admit(
         .name
         .as_deref()
         .and_then(|n| accounts::display_name(n).ok())
-        .unwrap_or_else(|| {
-            email
-                .to_string()
-                .split('@')
-                .next()
-                .unwrap_or("")
-                .to_string()
-        });
+        .unwrap_or_else(|| email.as_ref().split('@').next().unwrap_or("").to_string());
     let txn = crate::db::begin_write(&app.db).await?;
     if accounts::find_user(&txn, &email).await?.is_some() {
         drop(txn);

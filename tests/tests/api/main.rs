@@ -20,6 +20,7 @@ mod import;
 mod invitations;
 mod login_throttle;
 mod markdown;
+mod oidc_provider;
 mod openapi;
 mod operations;
 mod pages;

@@ -5,185 +5,10 @@
 //! misbehave on purpose (a token re-signed with `none`, HS256 or an unknown key, a wrong
 //! audience, issuer, nonce or tenant, an expired token) to show each is refused.
 use crate::helpers::{backends, Backend, TestApp};
+use crate::oidc_provider::*;
 use crate::pages::spawn_at_public_url;
 use reqwest::{header, redirect, StatusCode};
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
-pub const CLIENT_ID: &str = "roundtable-tests";
-pub const CLIENT_SECRET: &str = "a-client-secret-that-is-long-enough-for-hs256-0123456789";
-pub const TENANT: &str = "8f3c2a51-6b1e-4c2d-9a7f-0e1d2c3b4a59";
-pub const OTHER_TENANT: &str = "1b2c3d4e-5f60-4718-8293-a4b5c6d7e8f9";
-const CALLBACK: &str = "/login/organisation/callback";
-
-/// The provider process; stopped when dropped.
-pub struct Provider {
-    child: Child,
-    pub base: String,
-    http: reqwest::Client,
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn harness_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("oidc-provider")
-}
-
-/// Starts the provider, or says why it cannot (and fails when CI requires it).
-pub fn start_provider() -> Option<Provider> {
-    let dir = harness_dir();
-    if !dir.join("node_modules/oidc-provider").exists() {
-        let why = format!(
-            "{} has no node_modules (run `npm ci --prefix {}`)",
-            dir.display(),
-            dir.display()
-        );
-        if std::env::var_os("ROUNDTABLE_TEST_REQUIRE_OIDC").is_some() {
-            panic!("{why}, and ROUNDTABLE_TEST_REQUIRE_OIDC is set");
-        }
-        eprintln!("note: single sign-on test skipped: {why}");
-        return None;
-    }
-    let mut child = Command::new("node")
-        .arg(dir.join("server.js"))
-        .current_dir(&dir)
-        .env("PORT", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start node");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read the provider's first line");
-    let port = line
-        .trim()
-        .strip_prefix("LISTENING ")
-        .unwrap_or_else(|| panic!("the provider said {line:?}"))
-        .to_string();
-    Some(Provider {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        http: reqwest::Client::new(),
-    })
-}
-
-pub struct Account<'a> {
-    pub login: &'a str,
-    pub email: &'a str,
-    pub name: &'a str,
-    pub oid: &'a str,
-    pub tid: Option<&'a str>,
-    pub idp: Option<&'a str>,
-}
-
-impl<'a> Account<'a> {
-    pub fn member(login: &'a str, email: &'a str, oid: &'a str) -> Self {
-        Account {
-            login,
-            email,
-            name: "Sam Okafor",
-            oid,
-            tid: None,
-            idp: None,
-        }
-    }
-}
-
-impl Provider {
-    async fn control(&self, path: &str, body: Value) -> Value {
-        let res = self
-            .http
-            .post(format!("{}/_control/{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .expect("control the provider");
-        assert!(
-            res.status().is_success(),
-            "control {path}: {}",
-            res.status()
-        );
-        res.json().await.expect("control answer")
-    }
-
-    /// Makes `tenant` with our client (calling back to `app`) and `accounts`; its issuer.
-    pub async fn tenant(&self, tenant: &str, app_base: &str, accounts: &[Account<'_>]) -> String {
-        let accounts: Vec<Value> = accounts
-            .iter()
-            .map(|a| {
-                let mut v = json!({
-                    "login": a.login, "sub": format!("sub-{}", a.oid), "oid": a.oid,
-                    "email": a.email, "name": a.name, "tid": a.tid.unwrap_or(tenant),
-                });
-                if let Some(idp) = a.idp {
-                    v["idp"] = idp.into();
-                }
-                v
-            })
-            .collect();
-        let made = self
-            .control(
-                "tenants",
-                json!({
-                    "tenant": tenant,
-                    "clients": [{
-                        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-                        "redirect_uris": [format!("{app_base}{CALLBACK}")],
-                    }],
-                    "accounts": accounts,
-                    "id_token_ttl": 600,
-                }),
-            )
-            .await;
-        made["issuer"].as_str().expect("issuer").to_string()
-    }
-
-    /// The next ID token `tenant` issues is altered as `how` says.
-    pub async fn tamper(&self, tenant: &str, how: Value) {
-        self.control(&format!("{tenant}/tamper"), how).await;
-    }
-
-    pub async fn rotate(&self, tenant: &str) {
-        self.control(&format!("{tenant}/rotate"), json!({})).await;
-    }
-}
-
-/// Registers `tenant` as Kent Police's provider (Entra style: issuer and tenant id).
-pub fn register_provider(app: &TestApp, issuer: &str, tenant: &str, auto_admit: bool) {
-    let mut args = vec![
-        "org",
-        "idp",
-        "add",
-        "--org",
-        "Kent Police",
-        "--issuer",
-        issuer,
-        "--tenant-id",
-        tenant,
-        "--client-id",
-        CLIENT_ID,
-        "--client-secret-env",
-        "KENT_CLIENT_SECRET",
-    ];
-    if auto_admit {
-        args.push("--auto-admit");
-    }
-    let out = app.cli(&args, &[("KENT_CLIENT_SECRET", CLIENT_SECRET)]);
-    assert!(
-        out.status.success(),
-        "org idp add: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use serde_json::json;
 
 /// A browser: its own cookie jar, following no redirects by itself.
 pub struct Browser {
@@ -307,19 +132,24 @@ impl Browser {
 
     /// The trip up to the callback, unvisited.
     pub async fn callback_for(&self, email: &str, login: &str) -> String {
-        let begun = self.begin(email).await;
-        assert_eq!(
-            begun.status(),
-            StatusCode::SEE_OTHER,
-            "{:?}",
-            begun.text().await
-        );
-        let authorize = begun.headers()[header::LOCATION]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let authorize = on_to_provider(self.begin(email).await).await;
         self.through_provider(&authorize, login).await
     }
+}
+
+/// The provider's address on the page that sends the browser there (it moves on by itself,
+/// with a refresh, and has a Continue link).
+pub async fn on_to_provider(page: reqwest::Response) -> String {
+    let status = page.status();
+    let html = page.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("<meta http-equiv=\"refresh\" content=\"0; url="),
+        "{html}"
+    );
+    let at = html.find("id=\"continue\"").expect("a Continue link");
+    let tag_end = at + html[at..].find('>').unwrap();
+    attribute(&html[at..tag_end], "href").expect("its address")
 }
 
 /// The value of the hidden input `name` in `html`.
@@ -338,12 +168,36 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
 }
 
 fn decode_entities(s: &str) -> String {
-    s.replace("&amp;", "&")
+    let named = s
+        .replace("&amp;", "&")
         .replace("&quot;", "\"")
-        .replace("&#x2F;", "/")
-        .replace("&#39;", "'")
         .replace("&lt;", "<")
-        .replace("&gt;", ">")
+        .replace("&gt;", ">");
+    // Numeric references (askama writes `&#38;` for `&`).
+    let mut out = String::new();
+    let mut rest = named.as_str();
+    while let Some(i) = rest.find("&#") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let end = after.find(';').unwrap_or(0);
+        let digits = &after[..end];
+        let code = match digits.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok(),
+            None => digits.parse().ok(),
+        };
+        match code.and_then(char::from_u32) {
+            Some(c) if end > 0 => {
+                out.push(c);
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push_str("&#");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The first form's action and its named inputs with their values.
@@ -402,18 +256,11 @@ pub async fn setup(backend: Backend, auto_admit: bool, extra: &[Account<'_>]) ->
     );
     assert!(out.status.success());
     let mut accounts = vec![Account::member("sam", SAM, "0b6d4c1e-sam")];
-    accounts.extend(extra.iter().map(|a| Account { ..*a }));
+    accounts.extend(extra.iter().copied());
     let issuer = provider.tenant(TENANT, &app.base, &accounts).await;
     register_provider(&app, &issuer, TENANT, auto_admit);
     Some(Setup { app, provider })
 }
-
-impl Clone for Account<'_> {
-    fn clone(&self) -> Self {
-        Account { ..*self }
-    }
-}
-impl Copy for Account<'_> {}
 
 #[tokio::test]
 async fn a_new_person_asks_through_their_provider_is_approved_and_then_signs_in() {
@@ -553,8 +400,7 @@ async fn forged_replayed_or_stolen_answers_and_misbehaving_tokens_are_refused() 
 
     // A made-up state, and a state without a code.
     let b = Browser::new(app);
-    let begun = b.begin(SAM).await;
-    assert_eq!(begun.status(), StatusCode::SEE_OTHER);
+    on_to_provider(b.begin(SAM).await).await;
     refused(
         &b.land(&app.url(&format!("{CALLBACK}?state=made-up&code=x")))
             .await,
@@ -572,8 +418,7 @@ async fn forged_replayed_or_stolen_answers_and_misbehaving_tokens_are_refused() 
     let first = b.callback_for(SAM, "sam").await;
     signs_in(&b.land(&first).await, "first sign-in");
     let c = Browser::new(app);
-    let begun = c.begin(SAM).await;
-    let fresh_state = state_of(begun.headers()[header::LOCATION].to_str().unwrap());
+    let fresh_state = state_of(&on_to_provider(c.begin(SAM).await).await);
     let reused = app.url(&format!(
         "{CALLBACK}?state={fresh_state}&code={}",
         code_of(&first)
@@ -582,8 +427,7 @@ async fn forged_replayed_or_stolen_answers_and_misbehaving_tokens_are_refused() 
 
     // The provider's own refusal (the person cancelled).
     let d = Browser::new(app);
-    let begun = d.begin(SAM).await;
-    let st = state_of(begun.headers()[header::LOCATION].to_str().unwrap());
+    let st = state_of(&on_to_provider(d.begin(SAM).await).await);
     refused(
         &d.land(&app.url(&format!("{CALLBACK}?state={st}&error=access_denied")))
             .await,
@@ -999,11 +843,7 @@ async fn an_account_with_two_factors_links_its_organisation_account_from_setting
     let res = b
         .submit(&url, &html, link, &[("password", crate::helpers::PASSWORD)])
         .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let authorize = res.headers()[header::LOCATION]
-        .to_str()
-        .unwrap()
-        .to_string();
+    let authorize = on_to_provider(res).await;
     assert!(authorize.starts_with(&s.provider.base), "{authorize}");
     let callback = b.through_provider(&authorize, "chief-sso").await;
     let landed = b.land(&callback).await;

@@ -202,6 +202,16 @@ impl Browser {
             .expect("the new page has a body");
     }
 
+    /// Waits until an element matching `css` is on the page (after a page moves on by itself).
+    pub async fn wait_for(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.open("/login").await;
         self.fill("#email", email).await;

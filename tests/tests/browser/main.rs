@@ -7,6 +7,9 @@ mod helpers;
 
 mod browser;
 mod case_studies;
+#[allow(dead_code)]
+#[path = "../api/oidc_provider.rs"]
+mod oidc_provider;
 mod world;
 
 mod admin;
@@ -17,6 +20,7 @@ mod library;
 mod mail_links;
 mod registration;
 mod roles;
+mod single_sign_on;
 mod two_step;
 mod xss;
 mod your_data;
