@@ -25,6 +25,7 @@ mod m20261206_000020_second_factors;
 mod m20261206_000021_former_members;
 mod m20261206_000022_registrations;
 mod m20261206_000023_single_sign_on;
+mod m20261206_000024_passkeys;
 
 pub struct Migrator;
 
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000021_former_members::Migration),
             Box::new(m20261206_000022_registrations::Migration),
             Box::new(m20261206_000023_single_sign_on::Migration),
+            Box::new(m20261206_000024_passkeys::Migration),
         ]
     }
 }

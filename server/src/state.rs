@@ -33,6 +33,8 @@ pub struct AppState {
     pub follower: Arc<Follower>,
     /// Talks to organisations' OpenID Connect providers.
     pub oidc: Arc<crate::oidc::Oidc>,
+    /// The WebAuthn relying party for passkeys; `None` when `server.public_url` has no domain.
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 /// What `AppState::new` is built from, besides the settings.
@@ -63,6 +65,8 @@ impl AppState {
             caches: parts.follower.caches().clone(),
             follower: parts.follower,
             oidc: parts.oidc,
+            webauthn: crate::use_cases::passkeys::relying_party(settings.public_url())
+                .map(Arc::new),
             settings,
         }
     }

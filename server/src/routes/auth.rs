@@ -33,7 +33,7 @@ pub struct TokenResponse {
 
 /// Answers with both tokens, also as cookies, and the session's CSRF token for
 /// cookie-authenticated writes.
-fn tokens_response(
+pub(crate) fn tokens_response(
     state: &AppState,
     session: Session,
     recovery_codes: Option<Vec<String>>,

@@ -12,6 +12,7 @@ pub mod json_body;
 pub mod me;
 pub mod method_not_allowed;
 pub mod openapi;
+pub mod passkeys;
 pub mod posts;
 pub mod preferences;
 pub mod registrations;
@@ -49,6 +50,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(second_factor::start)
             .service(second_factor::confirm)
             .service(second_factor::turn_off)
+            .service(passkeys::adding_options)
+            .service(passkeys::add)
+            .service(passkeys::list)
+            .service(passkeys::remove)
+            .service(passkeys::sign_in_options)
+            .service(passkeys::sign_in)
             .service(me::show)
             .service(your_data::export)
             .service(your_data::export_with_password)

@@ -70,6 +70,8 @@ impl Modify for OptionalBodies {
         super::health::healthz, super::health::readyz, document,
         super::auth::login, super::auth::refresh, super::auth::csrf_token, super::auth::logout, super::auth::change_password,
         super::auth::second_factor, super::auth::second_factor_setup, super::second_factor::start, super::second_factor::confirm, super::second_factor::turn_off,
+        super::passkeys::adding_options, super::passkeys::add, super::passkeys::list, super::passkeys::remove,
+        super::passkeys::sign_in_options, super::passkeys::sign_in,
         super::me::show, super::your_data::export, super::your_data::export_with_password, super::your_data::delete_account,
         super::directory::update_me, super::directory::organisations, super::directory::people, super::directory::profile,
         super::invitations::invite, super::invitations::show, super::invitations::accept,

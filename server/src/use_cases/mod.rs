@@ -12,6 +12,7 @@ pub mod documents;
 pub mod feeds;
 pub mod home;
 pub mod identity_providers;
+pub mod passkeys;
 pub mod password_reset;
 pub mod posts;
 pub mod preferences;

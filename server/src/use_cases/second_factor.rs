@@ -6,7 +6,7 @@
 //! person's other sessions.
 use crate::audit::{self, AuditEntry};
 use crate::auth::{login_throttle, random_token, sessions, token_hash, totp, Viewer};
-use crate::db::entities::{recovery_code, second_factor_challenge, totp_factor, user};
+use crate::db::entities::{passkey, recovery_code, second_factor_challenge, totp_factor, user};
 use crate::error::ApiError;
 use crate::permissions::{check_platform, PlatformAction};
 use crate::state::AppState;
@@ -72,6 +72,20 @@ pub async fn has_authenticator(db: &impl ConnectionTrait, user_id: i32) -> Resul
     Ok(confirmed_authenticator(db, user_id).await?.is_some())
 }
 
+/// Whether the person has a passkey or security key.
+pub async fn has_passkey(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, ApiError> {
+    Ok(passkey::Entity::find()
+        .filter(passkey::Column::UserId.eq(user_id))
+        .count(db)
+        .await?
+        > 0)
+}
+
+/// Whether a password sign-in of this person asks for a second factor they have.
+pub async fn has_second_factor(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, ApiError> {
+    Ok(has_authenticator(db, user_id).await? || has_passkey(db, user_id).await?)
+}
+
 /// Whether the viewer signed in (with every factor) at most `auth.recent_sign_in_minutes` ago.
 pub fn signed_in_lately(app: &AppState, viewer: &Viewer) -> bool {
     let minutes = app.settings.auth.recent_sign_in_minutes;
@@ -79,7 +93,7 @@ pub fn signed_in_lately(app: &AppState, viewer: &Viewer) -> bool {
     minutes > 0 && viewer.signed_in_at.is_some_and(|at| at >= recent)
 }
 
-const CHANGING_FACTORS: &str = "to change how you sign in";
+pub(crate) const CHANGING_FACTORS: &str = "to change how you sign in";
 
 /// A sensitive act goes ahead when the viewer signed in lately or gives their password now;
 /// `purpose` ends the refusal's message ("to change how you sign in").
@@ -263,12 +277,14 @@ pub async fn turn_off(
         .filter(totp_factor::Column::UserId.eq(viewer.id))
         .exec(&txn)
         .await?;
-    recovery_code::Entity::delete_many()
-        .filter(recovery_code::Column::UserId.eq(viewer.id))
-        .exec(&txn)
-        .await?;
     if removed.rows_affected == 0 {
         return Err(ApiError::NotFound("no authenticator app is set up".into()));
+    }
+    if !has_passkey(&txn, viewer.id).await? {
+        recovery_code::Entity::delete_many()
+            .filter(recovery_code::Column::UserId.eq(viewer.id))
+            .exec(&txn)
+            .await?;
     }
     sessions::revoke_others(&txn, viewer.id, &viewer.session_id, now).await?;
     record(&txn, viewer.id, "second_factor.authenticator_removed", now).await?;
@@ -306,9 +322,13 @@ pub async fn reset_for(
         .filter(totp_factor::Column::ConfirmedAt.is_not_null())
         .exec(&txn)
         .await?;
-    if removed.rows_affected == 0 {
+    let keys = passkey::Entity::delete_many()
+        .filter(passkey::Column::UserId.eq(person.id))
+        .exec(&txn)
+        .await?;
+    if removed.rows_affected + keys.rows_affected == 0 {
         return Err(ApiError::NotFound(
-            "this person has no authenticator app set up".into(),
+            "this person has no authenticator app or passkey set up".into(),
         ));
     }
     recovery_code::Entity::delete_many()
@@ -376,7 +396,7 @@ pub async fn challenge(
 }
 
 /// A live second step and its enabled person, or the answer that the sign-in has expired.
-async fn live_challenge(
+pub(crate) async fn live_challenge(
     app: &AppState,
     challenge_token: &str,
     now: DateTime<Utc>,
@@ -439,15 +459,7 @@ pub async fn finish_sign_in(
 ) -> Result<Finished, ApiError> {
     let now = Utc::now();
     let (pending, person) = live_challenge(app, challenge_token, now).await?;
-    let account_key = person.email.to_lowercase();
-    let throttle = &app.login_throttle;
-    if let Some(retry_after_secs) =
-        login_throttle::wait_before_attempt(&app.db, throttle, &account_key, client_addr, now)
-            .await?
-    {
-        return Err(ApiError::TooManyRequests { retry_after_secs });
-    }
-    login_throttle::count_attempt(&app.db, throttle, &account_key, client_addr, now).await?;
+    let attempt = Attempt::counted(app, &person, client_addr, now).await?;
     let txn = crate::db::begin_write(&app.db).await?;
     let accepted = if pending.sets_up {
         confirm_pending(app, &txn, person.id, code, now).await?
@@ -455,6 +467,51 @@ pub async fn finish_sign_in(
         accept_code(app, &txn, person.id, code, now).await?
     };
     let Some(used) = accepted else {
+        attempt.failed(txn, &pending).await?;
+        return Err(ApiError::Unauthenticated(WRONG_CODE.into()));
+    };
+    complete_sign_in(app, txn, &pending, &person, used, attempt).await
+}
+
+/// An attempt at a sign-in's second step, counted by the password throttle before it is
+/// checked (a wrong code counts as a failed sign-in).
+pub(crate) struct Attempt<'a> {
+    account_key: String,
+    client_addr: &'a str,
+    user_id: i32,
+    now: DateTime<Utc>,
+}
+
+impl<'a> Attempt<'a> {
+    pub(crate) async fn counted(
+        app: &AppState,
+        person: &user::Model,
+        client_addr: &'a str,
+        now: DateTime<Utc>,
+    ) -> Result<Attempt<'a>, ApiError> {
+        let account_key = person.email.to_lowercase();
+        let throttle = &app.login_throttle;
+        if let Some(retry_after_secs) =
+            login_throttle::wait_before_attempt(&app.db, throttle, &account_key, client_addr, now)
+                .await?
+        {
+            return Err(ApiError::TooManyRequests { retry_after_secs });
+        }
+        login_throttle::count_attempt(&app.db, throttle, &account_key, client_addr, now).await?;
+        Ok(Attempt {
+            account_key,
+            client_addr,
+            user_id: person.id,
+            now,
+        })
+    }
+
+    /// Records the failure: the second step takes one more wrong answer, and it is audited.
+    pub(crate) async fn failed(
+        self,
+        txn: sea_orm::DatabaseTransaction,
+        pending: &second_factor_challenge::Model,
+    ) -> Result<(), ApiError> {
         second_factor_challenge::Entity::update_many()
             .col_expr(
                 second_factor_challenge::Column::FailedAttempts,
@@ -463,11 +520,23 @@ pub async fn finish_sign_in(
             .filter(second_factor_challenge::Column::Id.eq(pending.id))
             .exec(&txn)
             .await?;
-        login_throttle::audit_failure(&txn, &account_key, client_addr, Some(person.id), now)
-            .await?;
+        let (key, addr) = (&self.account_key, self.client_addr);
+        login_throttle::audit_failure(&txn, key, addr, Some(self.user_id), self.now).await?;
         txn.commit().await?;
-        return Err(ApiError::Unauthenticated(WRONG_CODE.into()));
-    };
+        Ok(())
+    }
+}
+
+/// Spends the second step and starts the session, in `txn` with what accepted the answer.
+pub(crate) async fn complete_sign_in(
+    app: &AppState,
+    txn: sea_orm::DatabaseTransaction,
+    pending: &second_factor_challenge::Model,
+    person: &user::Model,
+    used: CodeUsed,
+    attempt: Attempt<'_>,
+) -> Result<Finished, ApiError> {
+    let now = attempt.now;
     let spent = second_factor_challenge::Entity::update_many()
         .col_expr(second_factor_challenge::Column::UsedAt, Expr::value(now))
         .filter(second_factor_challenge::Column::Id.eq(pending.id))
@@ -489,7 +558,7 @@ pub async fn finish_sign_in(
     let session =
         sessions::start(&txn, person.id, app.settings.auth.refresh_token_days, now).await?;
     txn.commit().await?;
-    login_throttle::record_success(&app.db, &account_key, client_addr).await?;
+    login_throttle::record_success(&app.db, &attempt.account_key, attempt.client_addr).await?;
     if used == CodeUsed::Recovery {
         tell_of_change(app, &person.email, "A recovery code was used to sign in");
     }
@@ -535,10 +604,12 @@ async fn confirm_pending(
     Ok((confirmed.rows_affected == 1).then_some(CodeUsed::Authenticator))
 }
 
+/// What answered a sign-in's second step.
 #[derive(Debug, PartialEq, Eq)]
-enum CodeUsed {
+pub(crate) enum CodeUsed {
     Authenticator,
     Recovery,
+    Passkey,
 }
 
 /// Takes `code` for `user_id` if it is right and has not been used: six digits are a code from
@@ -600,7 +671,7 @@ fn open_secret(app: &AppState, factor: &totp_factor::Model) -> Result<Vec<u8>, A
         })
 }
 
-async fn replace_recovery_codes(
+pub(crate) async fn replace_recovery_codes(
     db: &impl ConnectionTrait,
     user_id: i32,
     now: DateTime<Utc>,
@@ -624,7 +695,7 @@ async fn replace_recovery_codes(
     Ok(codes)
 }
 
-async fn record(
+pub(crate) async fn record(
     db: &impl ConnectionTrait,
     user_id: i32,
     action: &'static str,
@@ -645,7 +716,7 @@ async fn record(
     Ok(())
 }
 
-fn tell_of_change(app: &AppState, email: &str, what: &str) {
+pub(crate) fn tell_of_change(app: &AppState, email: &str, what: &str) {
     crate::use_cases::password_reset::send_notice(
         app,
         email,

@@ -113,13 +113,13 @@ pub async fn with_password(
             ));
         }
     };
-    let has_app = second_factor::has_authenticator(&app.db, user.id).await?;
-    if has_app || app.settings.auth.second_factor_required(&user.role) {
+    let has_factor = second_factor::has_second_factor(&app.db, user.id).await?;
+    if has_factor || app.settings.auth.second_factor_required(&user.role) {
         // The attempt stays counted until the code is right.
-        let token = second_factor::challenge(&app.db, user.id, !has_app).await?;
+        let token = second_factor::challenge(&app.db, user.id, !has_factor).await?;
         return Ok(SignIn::SecondFactorNeeded {
             token,
-            set_up: !has_app,
+            set_up: !has_factor,
         });
     }
     login_throttle::record_success(&app.db, &account_key, client_ip).await?;

@@ -85,9 +85,9 @@ pub async fn begin_link(
                 "your organisation has no sign-in service registered with Roundtable".into(),
             )
         })?;
-    if !second_factor::has_authenticator(&app.db, viewer.id).await? {
+    if !second_factor::has_second_factor(&app.db, viewer.id).await? {
         return Err(ApiError::Conflict(
-            "set up an authenticator app first: an organisation account is linked only to an \
+            "turn on two-step sign-in first: an organisation account is linked only to an \
              account that signs in with two factors"
                 .into(),
         ));

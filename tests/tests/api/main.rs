@@ -24,6 +24,7 @@ mod oidc_provider;
 mod openapi;
 mod operations;
 mod pages;
+mod passkeys;
 mod permission_matrix;
 mod posting_limits;
 mod preferences;

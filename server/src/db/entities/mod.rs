@@ -16,6 +16,8 @@ pub mod node;
 pub mod organisation;
 pub mod organisation_domain;
 pub mod outbox;
+pub mod passkey;
+pub mod passkey_ceremony;
 pub mod password_reset;
 pub mod post;
 pub mod post_revision;
