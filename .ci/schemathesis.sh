@@ -116,9 +116,11 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403",
 # passwords are throttled (429). No generated request can know the code or the password, and
 # an admin cannot remove their own app that way (403). The same holds for downloading one's
 # data and deleting one's account (the right password, 422), and the only admin cannot delete
-# their account (409).
+# their account (409). Passkeys likewise: no generated request holds an authenticator, so its
+# answers are refused (422, or 401 at sign-in), a passkey is added only after its options were
+# asked for (409), and a server reached by IP address has none (409).
 [[operations]]
-include-path = ["/api/v1/me/totp", "/api/v1/me/totp/confirm", "/api/v1/users/{id}/second-factor/reset", "/api/v1/me", "/api/v1/me/export"]
+include-path = ["/api/v1/me/totp", "/api/v1/me/totp/confirm", "/api/v1/users/{id}/second-factor/reset", "/api/v1/me", "/api/v1/me/export", "/api/v1/me/passkeys/options", "/api/v1/me/passkeys", "/api/v1/me/passkeys/{id}", "/api/v1/auth/mfa/passkey/options", "/api/v1/auth/mfa/passkey"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "422", "429"]
 
 # Requests for accounts: a link's token must be one the server mailed (404, 410), a reason

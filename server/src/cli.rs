@@ -718,7 +718,13 @@ fn option_error(e: ApiError) -> anyhow::Error {
         ApiError::Validation {
             field: Some(field),
             message,
-        } => anyhow::anyhow!("--{}: {message}", field.replace('_', "-")),
+        } => {
+            let option = match field.as_str() {
+                "client_secret" => "client-secret-env".to_string(),
+                other => other.replace('_', "-"),
+            };
+            anyhow::anyhow!("--{option}: {message}")
+        }
         other => anyhow::anyhow!("{other}"),
     }
 }

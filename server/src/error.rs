@@ -208,6 +208,10 @@ pub async fn no_route(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiEr
         }
         return Err(ApiError::not_found());
     };
+    if methods.contains(&req.method().as_str()) {
+        // The method is right but the path's parameter is not one a route takes.
+        return Err(ApiError::not_found());
+    }
     let allow = methods.join(", ");
     Ok(HttpResponse::MethodNotAllowed()
         .insert_header((header::ALLOW, allow.clone()))

@@ -31,8 +31,22 @@ pub struct DirectoryClaims {
     pub oid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<String>,
+    /// Entra ID's optional `acct`: 0 for a member of the directory, 1 for a guest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acct: Option<serde_json::Value>,
 }
 impl AdditionalClaims for DirectoryClaims {}
+
+impl DirectoryClaims {
+    /// A guest of the directory: `acct` says so, or the home provider (`idp`) is another.
+    pub fn is_guest_of(&self, issuer: &str) -> bool {
+        let acct_guest = self
+            .acct
+            .as_ref()
+            .is_some_and(|a| a.as_i64() == Some(1) || a.as_str() == Some("1"));
+        acct_guest || self.idp.as_deref().is_some_and(|idp| idp != issuer)
+    }
+}
 
 type Fields = IdTokenFields<
     DirectoryClaims,
@@ -98,6 +112,7 @@ pub enum OidcError {
     #[error("the organisation's sign-in service could not be reached: {0}")]
     Unreachable(String),
     /// The provider refused to exchange the code (used, expired, or the PKCE verifier wrong).
+    /// The provider's own words, for the audit log.
     #[error("the organisation's sign-in service refused the sign-in: {0}")]
     Refused(String),
     /// The ID token failed a check.
@@ -120,6 +135,8 @@ pub struct Verified {
     pub subject: String,
     pub directory: DirectoryClaims,
     pub email: Option<String>,
+    /// The provider's `email_verified`, when it says.
+    pub email_verified: Option<bool>,
     pub name: Option<String>,
 }
 
@@ -187,6 +204,7 @@ impl Oidc {
         provider: &ProviderConfig<'_>,
         redirect: &str,
         login_hint: Option<&str>,
+        sign_in_again: bool,
     ) -> Result<Begun, OidcError> {
         let client = Self::client(
             self.metadata(provider.issuer, false).await?,
@@ -205,6 +223,9 @@ impl Oidc {
             .set_pkce_challenge(challenge);
         if let Some(hint) = login_hint {
             request = request.add_extra_param("login_hint", hint.to_string());
+        }
+        if sign_in_again {
+            request = request.add_prompt(CoreAuthPrompt::Login);
         }
         let (url, state, nonce) = request.url();
         Ok(Begun {
@@ -280,6 +301,7 @@ impl Oidc {
                 .email()
                 .map(|e| e.to_string())
                 .or_else(|| claims.preferred_username().map(|u| u.to_string())),
+            email_verified: claims.email_verified(),
             name: claims
                 .name()
                 .and_then(|n| n.get(None))

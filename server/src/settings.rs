@@ -127,7 +127,7 @@ pub struct AuthSettings {
     /// Roles whose password sign-ins must also give a code from an authenticator app; someone
     /// without one sets it up as part of signing in. `everyone` stands for every role.
     pub require_second_factor: Vec<String>,
-    /// How far an organisation's sign-in service's clock may be ahead of ours: an ID token is
+    /// How far an organisation's sign-in service's clock may be behind ours: an ID token is
     /// accepted this many seconds past its expiry.
     pub sso_clock_skew_seconds: u32,
 }

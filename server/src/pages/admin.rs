@@ -619,6 +619,7 @@ pub async fn put_provider(
                         ("tenant_id", "tenant_id"),
                         ("client_id", "client_id"),
                         ("client_secret", "client_secret"),
+                        ("auto_admit", "auto_admit"),
                         ("organisation_id", "issuer"),
                     ];
                     FormErrors::from_api(&e, &ids).ok_or(PageError::Api(e))?

@@ -22,6 +22,7 @@ pub mod home;
 pub mod invitations;
 pub mod library;
 pub mod organisation_sign_in;
+pub mod passkeys;
 pub mod password_again;
 pub mod password_reset;
 pub mod pieces;
@@ -110,6 +111,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(two_step::confirm)
         .service(two_step::turn_off)
         .service(two_step::finish_sign_in)
+        .service(two_step::finish_with_passkey)
+        .service(passkeys::show)
+        .service(passkeys::add)
+        .service(passkeys::remove)
         .service(password_reset::forgot)
         .service(password_reset::send_link)
         .service(password_reset::reset_form)

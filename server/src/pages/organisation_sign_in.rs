@@ -162,7 +162,7 @@ async fn account_page(
         sso::provider_of(&state.db, v.organisation_id)
             .await?
             .is_some(),
-        crate::use_cases::second_factor::has_authenticator(&state.db, v.id).await?,
+        crate::use_cases::second_factor::has_second_factor(&state.db, v.id).await?,
         sso::linked(&state.db, v.id).await?,
         sso::has_password(&state.db, v.id).await?,
     );

@@ -42,7 +42,7 @@ pub async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let asked: Done = query(&req)?;
-    let two_step_on = use_cases::second_factor::has_authenticator(&state.db, who.viewer.id).await?;
+    let two_step_on = use_cases::second_factor::has_second_factor(&state.db, who.viewer.id).await?;
     render::page(
         &state,
         &SettingsPage {

@@ -9,6 +9,7 @@ use super::session::{local_path, SignedIn};
 use super::spaces::query;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::use_cases::passkeys;
 use crate::use_cases::second_factor::{self, Enrolment};
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
@@ -28,6 +29,7 @@ struct TwoStepPage {
     /// When it was turned on, as a date; `None` when it is off.
     on_since: Option<String>,
     recovery_codes_left: u64,
+    passkeys: u64,
     done: Option<&'static str>,
 }
 
@@ -49,6 +51,7 @@ async fn two_step_page(
                 .authenticator_since
                 .map(|at| at.format("%-d %B %Y").to_string()),
             recovery_codes_left: standing.recovery_codes_left,
+            passkeys: passkeys::count(&state.db, who.viewer.id).await?,
             done,
         },
     )
@@ -170,13 +173,13 @@ pub async fn show_setup(
 
 #[derive(Template)]
 #[template(path = "pages/two_step_codes.html")]
-struct RecoveryCodesPage {
-    chrome: Chrome,
-    codes: Vec<String>,
+pub(super) struct RecoveryCodesPage {
+    pub(super) chrome: Chrome,
+    pub(super) codes: Vec<String>,
     /// Where "Continue" goes: settings, or the page a sign-in was on its way to.
-    continue_to: String,
+    pub(super) continue_to: String,
     /// Whether the app was set up while signing in (else from settings).
-    at_sign_in: bool,
+    pub(super) at_sign_in: bool,
 }
 
 /// Confirms the app with a code from it and shows the recovery codes, this once.
@@ -245,6 +248,8 @@ pub struct CodePage {
     pub errors: FormErrors,
     /// When the person's role requires an app they have not set up: the app to set up first.
     pub setup: Option<AppSetup>,
+    /// Whether the account has a passkey to answer with instead.
+    pub passkey: bool,
 }
 
 /// The page that asks for the code, carrying the sign-in's token; for a sign-in that must set
@@ -263,6 +268,7 @@ pub async fn ask_for_code(
         Err(ApiError::Unauthenticated(_)) => return Ok(sign_in_again(&next)),
         Err(other) => return Err(other.into()),
     };
+    let passkey = setup.is_none() && passkeys::offered_at(state, &token).await?;
     PreSession::render(state, req, status, |csrf_token| CodePage {
         chrome: Chrome::bare(),
         csrf_token,
@@ -270,6 +276,7 @@ pub async fn ask_for_code(
         token,
         errors,
         setup,
+        passkey,
     })
 }
 
@@ -311,13 +318,27 @@ pub async fn finish_sign_in(
         .await;
     }
     let ip = crate::routes::auth::client_ip(&state, &req);
-    match second_factor::finish_sign_in(&state, &token, code, &ip).await {
+    let finished = second_factor::finish_sign_in(&state, &token, code, &ip).await;
+    after_second_step(&state, &req, finished, token, next, errors).await
+}
+
+/// Where a sign-in's second step leads: in (with the recovery codes first, when it set up an
+/// app), or the code page again saying what was wrong.
+async fn after_second_step(
+    state: &AppState,
+    req: &HttpRequest,
+    finished: Result<second_factor::Finished, ApiError>,
+    token: String,
+    next: String,
+    mut errors: FormErrors,
+) -> Result<HttpResponse, PageError> {
+    match finished {
         Ok(finished) => match finished.recovery_codes {
-            None => super::auth::signed_in(&state, finished.session, &next),
+            None => super::auth::signed_in(state, finished.session, &next),
             Some(codes) => {
                 // Shown once, on the way in: the session's cookies come with the page.
                 let mut page = render::page(
-                    &state,
+                    state,
                     &RecoveryCodesPage {
                         chrome: Chrome::bare(),
                         codes,
@@ -325,7 +346,7 @@ pub async fn finish_sign_in(
                         at_sign_in: true,
                     },
                 )?;
-                for cookie in finished.session.cookies(&state) {
+                for cookie in finished.session.cookies(state) {
                     page.add_cookie(&cookie)
                         .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
                 }
@@ -337,7 +358,14 @@ pub async fn finish_sign_in(
                 "code",
                 "That code is not right. Enter the code your app shows now, or a recovery code.",
             );
-            ask_for_code(&state, &req, StatusCode::UNAUTHORIZED, token, next, errors).await
+            ask_for_code(state, req, StatusCode::UNAUTHORIZED, token, next, errors).await
+        }
+        Err(ApiError::Unauthenticated(message)) if message == passkeys::REFUSED => {
+            errors.add(
+                "code",
+                "The passkey was not accepted. Try it again, or enter the code from your app.",
+            );
+            ask_for_code(state, req, StatusCode::UNAUTHORIZED, token, next, errors).await
         }
         Err(ApiError::Unauthenticated(_)) => Ok(sign_in_again(&next)),
         Err(ApiError::TooManyRequests { retry_after_secs }) => {
@@ -348,8 +376,8 @@ pub async fn finish_sign_in(
                 ),
             );
             ask_for_code(
-                &state,
-                &req,
+                state,
+                req,
                 StatusCode::TOO_MANY_REQUESTS,
                 token,
                 next,
@@ -359,4 +387,35 @@ pub async fn finish_sign_in(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// The second step answered with a passkey: the page's script put the browser's answer in
+/// `credential`.
+#[post("/login/passkey")]
+pub async fn finish_with_passkey(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: Submitted,
+) -> Result<HttpResponse, PageError> {
+    let fields = PreSession::verify(&state, &req, form)?;
+    let next = fields
+        .opt("next")
+        .and_then(local_path)
+        .unwrap_or_else(|| "/".into());
+    let token = fields.get("token").to_string();
+    let mut errors = FormErrors::default();
+    let answer =
+        serde_json::from_str::<webauthn_rs::prelude::PublicKeyCredential>(fields.get("credential"));
+    let Ok(answer) = answer else {
+        errors.add(
+            "code",
+            "Your browser did not give a passkey: it needs JavaScript for one. Enter the code \
+             from your app instead.",
+        );
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return ask_for_code(&state, &req, status, token, next, errors).await;
+    };
+    let ip = crate::routes::auth::client_ip(&state, &req);
+    let finished = passkeys::finish_sign_in(&state, &token, &answer, &ip).await;
+    after_second_step(&state, &req, finished, token, next, errors).await
 }

@@ -118,7 +118,7 @@ pub async fn list(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResp
         (status = 422, body = ErrorBody, description = "The password is not right"),
         (status = 429, body = ErrorBody, description = "Too many wrong passwords from this address",
             headers(("Retry-After" = u64, description = "Seconds to wait")))))]
-#[delete("/me/passkeys/{id}")]
+#[delete("/me/passkeys/{id:\\d+}")]
 pub async fn remove(
     state: web::Data<AppState>,
     viewer: Viewer,

@@ -4,6 +4,7 @@
 use crate::audit::{self, AuditEntry};
 use crate::auth::keys::Keys;
 use crate::db::entities::{identity, identity_provider, organisation};
+use crate::domain::OrgKind;
 use crate::error::ApiError;
 use crate::use_cases::single_sign_on::secret_context;
 use chrono::{DateTime, Utc};
@@ -27,12 +28,14 @@ pub fn entra_issuer(tenant_id: &str) -> String {
     format!("https://login.microsoftonline.com/{tenant_id}/v2.0")
 }
 
+/// Entra ID's tenant id is a GUID; the token's `tid` and the issuer carry it in that form.
 fn checked_tenant(raw: &str) -> Result<String, ApiError> {
     let tenant = raw.trim().to_ascii_lowercase();
-    let ok = (1..=64).contains(&tenant.len())
-        && tenant
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    let groups: Vec<&str> = tenant.split('-').collect();
+    let ok = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()));
     if !ok {
         return Err(ApiError::validation(
             "tenant_id",
@@ -96,9 +99,16 @@ pub async fn put(
             "give the client secret",
         ));
     }
+    if new.auto_admit && org.kind == OrgKind::Supplier.as_str() {
+        return Err(ApiError::validation(
+            "auto_admit",
+            "a supplier's people are admitted only when a force or PCC's office sponsors them",
+        ));
+    }
+    let context = secret_context(org.id, &issuer, &client_id);
     let sealed = keys
         .provider_secrets
-        .seal_for(&secret_context(org.id), new.client_secret.as_bytes())?;
+        .seal_for(&context, new.client_secret.as_bytes())?;
     let txn = crate::db::begin_write(db).await?;
     let existing = crate::use_cases::single_sign_on::provider_of(&txn, org.id).await?;
     let mut row = match existing {

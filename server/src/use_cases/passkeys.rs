@@ -24,6 +24,8 @@ use webauthn_rs::prelude::{
 };
 
 const CEREMONY_MINUTES: i64 = 5;
+/// What a refused passkey answer at sign-in is answered with.
+pub const REFUSED: &str = "the passkey was not accepted; try again, or use the code from your app";
 /// Passkeys one account may hold.
 const MOST: u64 = 10;
 const NAME_CHARS: usize = 100;
@@ -360,9 +362,7 @@ pub async fn finish_sign_in(
     let verified = state.and_then(|s| rp.finish_passkey_authentication(answer, &s).ok());
     let Some(result) = verified else {
         attempt.failed(txn, &pending).await?;
-        return Err(ApiError::Unauthenticated(
-            "the passkey was not accepted; try again, or use the code from your app".into(),
-        ));
+        return Err(ApiError::Unauthenticated(REFUSED.into()));
     };
     for (row, mut key) in stored(&txn, person.id).await? {
         if key.update_credential(&result).is_some() {
@@ -373,6 +373,15 @@ pub async fn finish_sign_in(
         }
     }
     complete_sign_in(app, txn, &pending, &person, CodeUsed::Passkey, attempt).await
+}
+
+/// Whether a sign-in's second step can be answered with a passkey (its account has one).
+pub async fn offered_at(app: &AppState, challenge_token: &str) -> Result<bool, ApiError> {
+    match live_challenge(app, challenge_token, Utc::now()).await {
+        Ok((_, person)) => Ok(app.webauthn.is_some() && count(&app.db, person.id).await? > 0),
+        Err(ApiError::Unauthenticated(_)) => Ok(false),
+        Err(other) => Err(other),
+    }
 }
 
 /// How many passkeys the person has.

@@ -12,7 +12,7 @@ use crate::db::entities::{
 };
 use crate::domain::{Email, OrgKind, Role};
 use crate::error::ApiError;
-use crate::oidc::{ProviderConfig, Verified};
+use crate::oidc::{OidcError, ProviderConfig, Verified};
 use crate::state::AppState;
 use crate::use_cases::second_factor;
 use crate::use_cases::sign_in::Session;
@@ -66,7 +66,7 @@ pub async fn begin_sign_in(
         user_id: None,
         next,
     };
-    begin(app, &provider, flow, Some(&address)).await
+    begin(app, &provider, flow, Some(&address), false).await
 }
 
 /// Starts linking the viewer's organisation account to their Roundtable account. Needs a
@@ -106,7 +106,9 @@ pub async fn begin_link(
         user_id: Some(viewer.id),
         next: "/settings",
     };
-    begin(app, &provider, flow, Some(&viewer.email)).await
+    // The person signs in to the directory account to link, rather than whichever is signed
+    // in already in this browser.
+    begin(app, &provider, flow, Some(&viewer.email), true).await
 }
 
 struct Flow<'a> {
@@ -121,12 +123,18 @@ async fn begin(
     provider: &identity_provider::Model,
     flow: Flow<'_>,
     login_hint: Option<&str>,
+    sign_in_again: bool,
 ) -> Result<url::Url, ApiError> {
     let secret = client_secret(app, provider)?;
+    let config = config(provider, &secret);
     let begun = app
         .oidc
-        .begin(&config(provider, &secret), &redirect_uri(app), login_hint)
-        .await?;
+        .begin(&config, &redirect_uri(app), login_hint, sign_in_again)
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = provider.id, error = %e, "starting a single sign-on failed");
+            shown(&e)
+        })?;
     let now = Utc::now();
     sign_in_flow::Entity::delete_many()
         .filter(sign_in_flow::Column::ExpiresAt.lt(now))
@@ -195,7 +203,7 @@ pub async fn finish(
             ApiError::Unauthenticated("that organisation's sign-in service has been removed".into())
         })?;
     let secret = client_secret(app, &provider)?;
-    let checked = app
+    let answered = app
         .oidc
         .finish(
             &config(&provider, &secret),
@@ -204,17 +212,19 @@ pub async fn finish(
             &flow.nonce,
             &flow.pkce_verifier,
         )
-        .await
-        .map_err(ApiError::from)
-        .and_then(|verified| {
-            admissible(&provider, &verified)
-                .map(|()| verified)
-                .map_err(|why| ApiError::Unauthenticated(why.into()))
-        });
+        .await;
+    let checked = match answered {
+        Err(e) => Err((e.to_string(), shown(&e))),
+        Ok(verified) => match admissible(&provider, &verified) {
+            Ok(()) => Ok(verified),
+            Err(why) => Err((why.to_string(), ApiError::Unauthenticated(why.into()))),
+        },
+    };
     let verified = match checked {
         Ok(v) => v,
-        Err(refused) => {
-            audit_refusal(app, &provider, &refused).await?;
+        Err((detail, refused)) => {
+            tracing::warn!(provider = provider.id, %detail, "a single sign-on was refused");
+            audit_refusal(app, &provider, &detail).await?;
             return Err(refused);
         }
     };
@@ -275,29 +285,45 @@ pub fn admissible(
     provider: &identity_provider::Model,
     verified: &Verified,
 ) -> Result<(), &'static str> {
-    if verified
-        .directory
-        .idp
-        .as_deref()
-        .is_some_and(|idp| idp != verified.issuer)
-    {
+    if verified.directory.is_guest_of(&verified.issuer) {
         return Err("guest accounts from another organisation cannot sign in here");
+    }
+    if verified.subject.len() > 255 || verified.issuer.len() > 500 {
+        return Err("the sign-in named you in a way Roundtable cannot keep (over-long subject)");
     }
     if let Some(tenant) = &provider.tenant_id {
         if verified.directory.tid.as_deref() != Some(tenant.as_str()) {
             return Err("the sign-in came from another organisation's directory");
         }
-        if verified.directory.oid.as_deref().is_none_or(str::is_empty) {
+        let oid = verified.directory.oid.as_deref().unwrap_or("");
+        if oid.is_empty() || oid.len() > 64 {
             return Err("the sign-in did not say who you are in your directory (oid)");
         }
     }
     Ok(())
 }
 
+/// What the person is told when the provider's answer fails: the detail goes to the audit
+/// log and the server's log, not to the page.
+fn shown(e: &OidcError) -> ApiError {
+    match e {
+        OidcError::Unreachable(_) => ApiError::Upstream(
+            "your organisation's sign-in service could not be reached just now; try again in \
+             a few minutes, or sign in with your password"
+                .into(),
+        ),
+        OidcError::Refused(_) | OidcError::Rejected(_) => ApiError::Unauthenticated(
+            "your organisation's sign-in could not be verified. Start again from the sign-in \
+             page; if it happens again, tell your IT team"
+                .into(),
+        ),
+    }
+}
+
 async fn audit_refusal(
     app: &AppState,
     provider: &identity_provider::Model,
-    refused: &ApiError,
+    detail: &str,
 ) -> Result<(), ApiError> {
     audit::record(
         &app.db,
@@ -306,7 +332,7 @@ async fn audit_refusal(
             action: "sso.refused",
             target_type: "identity_provider",
             target_id: Some(provider.id),
-            detail: serde_json::json!({"reason": refused.to_string()}),
+            detail: serde_json::json!({"reason": detail.chars().take(1000).collect::<String>()}),
         },
         Utc::now(),
     )
@@ -323,6 +349,7 @@ async fn find_identity(
     let query = identity::Entity::find();
     let query = match (&provider.tenant_id, &verified.directory.oid) {
         (Some(tenant), Some(oid)) => query
+            .filter(identity::Column::Issuer.eq(verified.issuer.as_str()))
             .filter(identity::Column::TenantId.eq(tenant.as_str()))
             .filter(identity::Column::ObjectId.eq(oid.as_str())),
         _ => query
@@ -340,8 +367,8 @@ fn new_identity(
     let entra = provider.tenant_id.is_some();
     identity::ActiveModel {
         provider_id: Set(provider.id),
-        issuer: Set(verified.issuer.chars().take(500).collect()),
-        subject: Set(verified.subject.chars().take(255).collect()),
+        issuer: Set(verified.issuer.clone()),
+        subject: Set(verified.subject.clone()),
         tenant_id: Set(entra.then(|| verified.directory.tid.clone()).flatten()),
         object_id: Set(entra.then(|| verified.directory.oid.clone()).flatten()),
         created_at: Set(now),
@@ -412,12 +439,23 @@ async fn admit(
         .one(&app.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    if let Some(why) = address_refused(&app.db, &org, &email, verified.email_verified).await? {
+        audit_refusal(app, provider, &format!("{why}: {email}")).await?;
+        return Err(ApiError::Unauthenticated(format!(
+            "{why}. Ask your Roundtable administrator."
+        )));
+    }
     let display_name = verified
         .name
         .as_deref()
         .and_then(|n| accounts::display_name(n).ok())
         .unwrap_or_else(|| email.as_ref().split('@').next().unwrap_or("").to_string());
     let txn = crate::db::begin_write(&app.db).await?;
+    if find_identity(&txn, provider, verified).await?.is_some() {
+        return Err(ApiError::Conflict(
+            "you signed in twice at once: go back to the sign-in page and try again".into(),
+        ));
+    }
     if accounts::find_user(&txn, &email).await?.is_some() {
         drop(txn);
         audit::record(
@@ -458,7 +496,7 @@ async fn admit(
         )
         .await?;
         identity.user_id = Set(Some(added.id));
-        identity.insert(&txn).await?;
+        identity.insert(&txn).await.map_err(duplicate_is_conflict)?;
         let detail =
             serde_json::json!({"email": email.to_string(), "via": "sso", "role": role.as_str()});
         audit::record(&txn, admitted(added.id, detail), now).await?;
@@ -480,7 +518,7 @@ async fn admit(
     .insert(&txn)
     .await?;
     identity.registration_id = Set(Some(request.id));
-    identity.insert(&txn).await?;
+    identity.insert(&txn).await.map_err(duplicate_is_conflict)?;
     audit::record(
         &txn,
         AuditEntry {
@@ -495,6 +533,49 @@ async fn admit(
     .await?;
     txn.commit().await?;
     Ok(Outcome::RequestWaiting)
+}
+
+/// Why the address a provider gave cannot be a new account's at `org`: not verified, or not
+/// at one of the organisation's own domains (a colleague from another organisation sharing
+/// the directory, or an address a directory admin typed in).
+async fn address_refused(
+    db: &impl ConnectionTrait,
+    org: &organisation::Model,
+    email: &Email,
+    verified: Option<bool>,
+) -> Result<Option<String>, ApiError> {
+    if verified == Some(false) {
+        return Ok(Some(
+            "your organisation's sign-in service says your email address is not verified".into(),
+        ));
+    }
+    let address = email.to_string();
+    let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+    let owner = match email_domain(domain) {
+        Ok(domain) => accounts::organisation_of_domain(db, &domain).await?,
+        Err(_) => None,
+    };
+    if owner.map(|o| o.id) != Some(org.id) {
+        return Ok(Some(format!(
+            "your email address is not at one of {}'s email domains",
+            org.name
+        )));
+    }
+    Ok(None)
+}
+
+/// A second identity or account made at the same moment: 409, not a database error.
+fn duplicate_is_conflict(e: sea_orm::DbErr) -> ApiError {
+    if matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    ) {
+        ApiError::Conflict(
+            "that organisation account was just registered by another sign-in: try again".into(),
+        )
+    } else {
+        e.into()
+    }
 }
 
 fn admitted(user_id: i32, detail: serde_json::Value) -> AuditEntry<'static> {
@@ -528,7 +609,7 @@ async fn link(
     }
     let mut identity = new_identity(provider, verified, now);
     identity.user_id = Set(Some(viewer.id));
-    let identity = identity.insert(&txn).await?;
+    let identity = identity.insert(&txn).await.map_err(duplicate_is_conflict)?;
     sessions::revoke_others(&txn, viewer.id, &viewer.session_id, now).await?;
     audit::record(
         &txn,
@@ -657,7 +738,11 @@ fn client_secret(app: &AppState, provider: &identity_provider::Model) -> Result<
         .keys
         .provider_secrets
         .open_for(
-            &secret_context(provider.organisation_id),
+            &secret_context(
+                provider.organisation_id,
+                &provider.issuer,
+                &provider.client_id,
+            ),
             &provider.client_secret_sealed,
         )
         .and_then(|bytes| String::from_utf8(bytes).ok());
@@ -670,9 +755,10 @@ fn client_secret(app: &AppState, provider: &identity_provider::Model) -> Result<
     })
 }
 
-/// What a provider's sealed client secret is bound to.
-pub fn secret_context(organisation_id: i32) -> String {
-    format!("roundtable/idp/organisation/{organisation_id}")
+/// What a provider's sealed client secret is bound to: a secret moved to another row, or its
+/// issuer changed in the database, no longer opens.
+pub fn secret_context(organisation_id: i32, issuer: &str, client_id: &str) -> String {
+    format!("roundtable/idp/organisation/{organisation_id}/{issuer}/{client_id}")
 }
 
 fn config<'a>(provider: &'a identity_provider::Model, secret: &'a str) -> ProviderConfig<'a> {

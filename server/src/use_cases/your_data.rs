@@ -5,9 +5,10 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
 use crate::db::entities::{
     audit_log, document, document_version, endorsement, identity, invitation, login_failure,
-    mail_job, organisation, password_reset, post, post_revision, preference, recovery_code,
-    registration, registration_request, retired_refresh_token, second_factor_challenge, session,
-    sign_in_flow, space_member, thread, thread_read, thread_watch, totp_factor, user,
+    mail_job, organisation, passkey, passkey_ceremony, password_reset, post, post_revision,
+    preference, recovery_code, registration, registration_request, retired_refresh_token,
+    second_factor_challenge, session, sign_in_flow, space_member, thread, thread_read,
+    thread_watch, totp_factor, user,
 };
 use crate::error::ApiError;
 use crate::forum::posts as forum_posts;
@@ -42,6 +43,9 @@ pub struct Export {
     /// Organisation accounts (single sign-on) that sign in to this one.
     #[schema(value_type = Vec<Object>)]
     pub identities: Vec<JsonValue>,
+    /// Passkeys and security keys (their names and dates; the public keys stay).
+    #[schema(value_type = Vec<Object>)]
+    pub passkeys: Vec<JsonValue>,
     /// Each sign-in's session: when it began, was last renewed, ends or was ended.
     #[schema(value_type = Vec<Object>)]
     pub sign_ins: Vec<JsonValue>,
@@ -205,6 +209,18 @@ async fn gather(db: &impl ConnectionTrait, me: i32) -> Result<Export, ApiError> 
                 identity::Column::LastUsedAt,
             ])
             .filter(identity::Column::UserId.eq(me))
+            .into_json()
+            .all(db)
+            .await?,
+        passkeys: passkey::Entity::find()
+            .select_only()
+            .columns([
+                passkey::Column::Name,
+                passkey::Column::CreatedAt,
+                passkey::Column::LastUsedAt,
+            ])
+            .filter(passkey::Column::UserId.eq(me))
+            .order_by_asc(passkey::Column::Id)
             .into_json()
             .all(db)
             .await?,
@@ -646,6 +662,14 @@ async fn forget_everything_but_posts(
         .await?;
     sign_in_flow::Entity::delete_many()
         .filter(sign_in_flow::Column::UserId.eq(me))
+        .exec(txn)
+        .await?;
+    passkey::Entity::delete_many()
+        .filter(passkey::Column::UserId.eq(me))
+        .exec(txn)
+        .await?;
+    passkey_ceremony::Entity::delete_many()
+        .filter(passkey_ceremony::Column::UserId.eq(me))
         .exec(txn)
         .await?;
     second_factor_challenge::Entity::delete_many()

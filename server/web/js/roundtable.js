@@ -4,6 +4,9 @@
  *
  * 1. Live Markdown preview for form[data-preview].
  * 2. Move focus to the GOV.UK error summary when a page shows one.
+ * 3. Passkeys: form[data-passkey] asks the browser for one (WebAuthn) and
+ *    sends the answer with the form; without this script the server says a
+ *    passkey needs JavaScript.
  */
 (function () {
   'use strict';
@@ -118,10 +121,103 @@
     }, seconds * 1000);
   }
 
+  // WebAuthn's binary fields travel as base64url.
+  function fromB64url(text) {
+    var b64 = text.replace(/-/g, '+').replace(/_/g, '/');
+    while (b64.length % 4) { b64 += '='; }
+    var raw = atob(b64);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { bytes[i] = raw.charCodeAt(i); }
+    return bytes.buffer;
+  }
+
+  function toB64url(buffer) {
+    var bytes = new Uint8Array(buffer);
+    var raw = '';
+    for (var i = 0; i < bytes.length; i++) { raw += String.fromCharCode(bytes[i]); }
+    return btoa(raw).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  function decodeOptions(options) {
+    var pk = options.publicKey;
+    pk.challenge = fromB64url(pk.challenge);
+    if (pk.user) { pk.user.id = fromB64url(pk.user.id); }
+    ['excludeCredentials', 'allowCredentials'].forEach(function (list) {
+      (pk[list] || []).forEach(function (c) { c.id = fromB64url(c.id); });
+    });
+    return options;
+  }
+
+  function encodeCredential(cred) {
+    var r = cred.response;
+    var response = { clientDataJSON: toB64url(r.clientDataJSON) };
+    if (r.attestationObject) {
+      response.attestationObject = toB64url(r.attestationObject);
+    } else {
+      response.authenticatorData = toB64url(r.authenticatorData);
+      response.signature = toB64url(r.signature);
+      response.userHandle = r.userHandle ? toB64url(r.userHandle) : null;
+    }
+    return {
+      id: cred.id,
+      rawId: toB64url(cred.rawId),
+      type: cred.type,
+      response: response,
+      extensions: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
+    };
+  }
+
+  function setupPasskey(form) {
+    var answer = form.querySelector('input[name="credential"]');
+    var problem = form.querySelector('[data-passkey-problem]');
+    if (!answer || !window.fetch || !window.PublicKeyCredential || !navigator.credentials) {
+      return;
+    }
+    var creating = form.getAttribute('data-passkey') === 'create';
+    form.addEventListener('submit', function (event) {
+      if (answer.value) { return; }
+      event.preventDefault();
+      var body = {};
+      var headers = { 'Content-Type': 'application/json' };
+      if (creating) {
+        var password = form.querySelector('input[name="password"]');
+        body.password = password ? password.value : '';
+        headers['X-CSRF-Token'] = form.querySelector('input[name="csrf_token"]').value;
+      } else {
+        body.mfa_token = form.querySelector('input[name="token"]').value;
+      }
+      fetch(form.getAttribute('data-passkey-options'), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: headers,
+        body: JSON.stringify(body)
+      }).then(function (res) {
+        return res.json().then(function (json) {
+          if (!res.ok) { throw new Error(json.error ? json.error.message : 'that did not work'); }
+          var options = decodeOptions(json);
+          return creating ? navigator.credentials.create(options)
+            : navigator.credentials.get(options);
+        });
+      }).then(function (cred) {
+        answer.value = JSON.stringify(encodeCredential(cred));
+        form.submit();
+      }).catch(function (err) {
+        if (problem) {
+          problem.textContent = 'The passkey was not used: ' + err.message;
+          problem.removeAttribute('hidden');
+        }
+      });
+    });
+  }
+
   function init() {
     var forms = document.querySelectorAll('form[data-preview]');
     for (var i = 0; i < forms.length; i++) {
       setupPreview(forms[i]);
+    }
+    var passkeyForms = document.querySelectorAll('form[data-passkey]');
+    for (var j = 0; j < passkeyForms.length; j++) {
+      setupPasskey(passkeyForms[j]);
     }
     focusErrorSummary();
     keepSignedInWhileWriting();

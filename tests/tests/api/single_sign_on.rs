@@ -371,6 +371,22 @@ fn code_of(callback: &str) -> String {
         .expect("a code")
 }
 
+/// The reason the newest `sso.refused` audit entry gives.
+async fn last_refusal(app: &TestApp) -> String {
+    use sea_orm::ConnectionTrait;
+    let db = app.db().await;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT detail FROM audit_log WHERE action = 'sso.refused' ORDER BY id DESC LIMIT 1",
+        ))
+        .await
+        .unwrap()
+        .expect("an sso.refused entry");
+    let detail: String = row.try_get("", "detail").unwrap();
+    detail
+}
+
 fn refused(landing: &Landing, why: &str) {
     assert_eq!(
         landing.status,
@@ -470,6 +486,7 @@ async fn forged_replayed_or_stolen_answers_and_misbehaving_tokens_are_refused() 
             "directory",
         ),
         (json!({"claims": {"oid": null}}), "no oid", "oid"),
+        (json!({"claims": {"acct": 1}}), "a guest by acct", "guest"),
         (
             json!({"exp_offset": -600, "iat_offset": -1200}),
             "expired beyond the allowance",
@@ -492,18 +509,25 @@ async fn forged_replayed_or_stolen_answers_and_misbehaving_tokens_are_refused() 
         let browser = Browser::new(app);
         let landing = browser.sign_in(SAM, "sam").await;
         refused(&landing, why);
+        let audited = last_refusal(app).await.to_lowercase();
         assert!(
-            landing.body.to_lowercase().contains(reason),
-            "{why}: expected {reason:?} in {}",
-            landing.body
+            audited.contains(reason),
+            "{why}: expected {reason:?} in {audited}"
         );
+        if reason != "guest" && reason != "directory" && reason != "oid" {
+            assert!(
+                !landing.body.to_lowercase().contains(reason),
+                "{why}: the page keeps the detail to the audit log: {}",
+                landing.body
+            );
+        }
     }
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'sso.refused'")
             .await,
-        11,
+        12,
         "each refusal after the code went to the provider is audited (a reused code, the \
-         wrong verifier and nine tokens)"
+         wrong verifier and ten tokens)"
     );
 
     // Expired within the allowance for clocks (120 s by default) is accepted.
@@ -546,7 +570,15 @@ async fn a_guest_of_the_directory_and_a_matching_email_address_get_no_account() 
         tid: None,
         idp: Some("https://sts.windows.net/9c8b7a65-elsewhere/"),
     };
-    let Some(s) = setup(Backend::Sqlite, true, &[chief_double, guest]).await else {
+    let outsider = Account {
+        login: "outsider",
+        email: "sam@essex.police.uk",
+        name: "From Essex",
+        oid: "99cc-outsider",
+        tid: None,
+        idp: None,
+    };
+    let Some(s) = setup(Backend::Sqlite, true, &[chief_double, guest, outsider]).await else {
         return;
     };
     let app = &s.app;
@@ -581,6 +613,30 @@ async fn a_guest_of_the_directory_and_a_matching_email_address_get_no_account() 
         app.count("SELECT COUNT(*) FROM users WHERE email = 'guest@kent.police.uk'")
             .await,
         0
+    );
+    // A colleague from another organisation sharing the directory, whose address is not at
+    // Kent's domains, gets no account at Kent.
+    let landed = Browser::new(app).sign_in(SAM, "outsider").await;
+    refused(&landed, "an address outside the organisation's domains");
+    assert!(
+        landed.body.contains("not at one of Kent Police"),
+        "{}",
+        landed.body
+    );
+    // An address the provider says is not verified.
+    s.provider
+        .tamper(
+            TENANT,
+            serde_json::json!({"claims": {"email_verified": false}}),
+        )
+        .await;
+    let landed = Browser::new(app).sign_in(SAM, "sam").await;
+    refused(&landed, "an unverified address");
+    assert!(landed.body.contains("not verified"), "{}", landed.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users").await,
+        1,
+        "only the chief"
     );
 }
 
@@ -698,6 +754,25 @@ async fn the_cli_registers_providers_and_names_what_is_wrong() {
         &secret,
     );
     assert!(!ok && err.contains("--org"), "{err}");
+    app.add_org("Kestrelgate Ltd", "supplier");
+    let (ok, _, err) = run(
+        &[
+            "org",
+            "idp",
+            "add",
+            "--org",
+            "Kestrelgate Ltd",
+            "--tenant-id",
+            TENANT,
+            "--client-id",
+            "a",
+            "--client-secret-env",
+            "S",
+            "--auto-admit",
+        ],
+        &secret,
+    );
+    assert!(!ok && err.contains("--auto-admit"), "{err}");
     let (ok, out, _) = run(&["org", "idp", "list"], &[]);
     assert!(
         ok && out.contains("Kent Police\thttps://login.microsoftonline.com/"),

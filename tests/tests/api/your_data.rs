@@ -178,6 +178,30 @@ fn classification() -> BTreeMap<(&'static str, &'static str), Class> {
             ("created_at", NotPersonal),
         ],
     );
+    table(
+        "passkeys",
+        &[
+            ("id", NotPersonal),
+            ("user_id", Owner),
+            ("name", Exported("passkeys")),
+            ("credential_id", Secret),
+            ("credential", Secret),
+            ("created_at", Exported("passkeys")),
+            ("last_used_at", Exported("passkeys")),
+        ],
+    );
+    // A WebAuthn ceremony begun: minutes old, used once.
+    table(
+        "passkey_ceremonies",
+        &[
+            ("id", NotPersonal),
+            ("user_id", Owner),
+            ("kind", NotPersonal),
+            ("challenge_id", NotPersonal),
+            ("state", Secret),
+            ("expires_at", NotPersonal),
+        ],
+    );
     // A sign-in on its way to an organisation's provider: minutes old, used once.
     table(
         "sign_in_flows",
@@ -617,7 +641,7 @@ fn plant_registration(me: i64, email: &str, status: &str, token_hash: &str) -> S
 
 /// SQL for an organisation account linked to user `me`, and a sign-in of theirs on its way to
 /// the provider (the single sign-on tests make both through a real provider).
-fn plant_identity(me: i64) -> [String; 2] {
+fn plant_identity(me: i64) -> [String; 4] {
     [
         format!(
             "INSERT INTO identities (user_id, provider_id, issuer, subject, tenant_id, object_id, \
@@ -630,6 +654,15 @@ fn plant_identity(me: i64) -> [String; 2] {
              nonce, pkce_verifier, next_path, expires_at) VALUES ('zyx-state-{me}', 1, \
              'zyx-browser', 'link', {me}, 'zyx-nonce', 'zyx-verifier', '/settings', \
              '2030-01-01 00:00:00+00:00')"
+        ),
+        format!(
+            "INSERT INTO passkeys (user_id, name, credential_id, credential, created_at, \
+             last_used_at) VALUES ({me}, 'zyx-key', 'zyx-cred-{me}', '{{}}', \
+             '2026-01-01 00:00:00+00:00', '2026-01-02 00:00:00+00:00')"
+        ),
+        format!(
+            "INSERT INTO passkey_ceremonies (user_id, kind, challenge_id, state, expires_at) \
+             VALUES ({me}, 'register', NULL, '{{}}', '2030-01-01 00:00:00+00:00')"
         ),
     ]
 }
@@ -1028,6 +1061,8 @@ async fn deleting_an_account_leaves_nothing_that_names_them_and_keeps_their_post
             "recovery_codes",
             "identities",
             "sign_in_flows",
+            "passkeys",
+            "passkey_ceremonies",
             "second_factor_challenges",
             "password_resets",
             "mail_jobs",

@@ -212,6 +212,15 @@ impl Browser {
             .unwrap_or_else(|e| panic!("waiting for {css}: {e}"));
     }
 
+    /// Gives the browser a virtual passkey authenticator (WebDriver's WebAuthn extension) that
+    /// verifies the user and says yes to every request, as a person touching it would.
+    pub async fn add_virtual_authenticator(&self) {
+        self.client
+            .issue_cmd(VirtualAuthenticator)
+            .await
+            .expect("add a virtual authenticator");
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) {
         self.open("/login").await;
         self.fill("#email", email).await;
@@ -333,6 +342,31 @@ fn screenshots_dir() -> PathBuf {
 /// chromedriver's browser log (`goog:loggingPrefs`), which W3C WebDriver has no command for.
 #[derive(Debug)]
 struct BrowserLog;
+
+#[derive(Debug)]
+struct VirtualAuthenticator;
+
+impl WebDriverCompatibleCommand for VirtualAuthenticator {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/webauthn/authenticator",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let options = json!({
+            "protocol": "ctap2", "transport": "internal", "hasResidentKey": true,
+            "hasUserVerification": true, "isUserVerified": true,
+            "automaticPresenceSimulation": true,
+        });
+        (http::Method::POST, Some(options.to_string()))
+    }
+}
 
 impl WebDriverCompatibleCommand for BrowserLog {
     fn endpoint(

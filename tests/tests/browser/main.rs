@@ -18,6 +18,7 @@ mod flows;
 mod keyboard;
 mod library;
 mod mail_links;
+mod passkeys;
 mod registration;
 mod roles;
 mod single_sign_on;
