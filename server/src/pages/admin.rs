@@ -118,13 +118,24 @@ struct AccountRow {
 }
 
 /// How someone signs in, as the people list says it.
-fn sign_in_words(password: Option<uc::SignInMethod>, organisation: bool, deleted: bool) -> String {
-    let with_password = match password {
-        None if deleted => return "Nothing: deleted".into(),
-        None if organisation => return "Organisation account (single sign-on)".into(),
-        None => return "No password yet".into(),
-        Some(uc::SignInMethod::Password) => "Password",
-        Some(uc::SignInMethod::PasswordAndAuthenticator) => "Password and authenticator app",
+fn sign_in_words(
+    password: Option<uc::SignInMethod>,
+    organisation: bool,
+    deleted: bool,
+    passkey: bool,
+) -> String {
+    let with_password = match (password, passkey) {
+        (None, _) if deleted => return "Nothing: deleted".into(),
+        (None, _) if organisation => return "Organisation account (single sign-on)".into(),
+        (None, _) => return "No password yet".into(),
+        (Some(uc::SignInMethod::Password), false) => "Password",
+        (Some(uc::SignInMethod::Password), true) => "Password and passkey",
+        (Some(uc::SignInMethod::PasswordAndAuthenticator), false) => {
+            "Password and authenticator app"
+        }
+        (Some(uc::SignInMethod::PasswordAndAuthenticator), true) => {
+            "Password and authenticator app or passkey"
+        }
     };
     if organisation {
         format!(
@@ -178,10 +189,11 @@ async fn people_page(
             organisation: a.organisation,
             disabled: a.disabled,
             deleted: a.deleted,
-            has_app: a.sign_in == Some(uc::SignInMethod::PasswordAndAuthenticator),
+            has_app: a.sign_in == Some(uc::SignInMethod::PasswordAndAuthenticator) || a.passkey,
             second_factor_due: a.sign_in != Some(uc::SignInMethod::PasswordAndAuthenticator)
+                && !a.passkey
                 && state.settings.auth.second_factor_required(&a.role),
-            sign_in: sign_in_words(a.sign_in, a.organisation_account, a.deleted),
+            sign_in: sign_in_words(a.sign_in, a.organisation_account, a.deleted, a.passkey),
         })
         .collect();
     let invitations = uc::pending_invitations(state, v)
@@ -288,22 +300,13 @@ pub async fn reset_two_step(
 ) -> Result<HttpResponse, PageError> {
     let f = opened(&state, &who, form)?;
     let id = id_from_path(&path)?;
-    let errors = match super::password_again::given(&state, &req, &f) {
+    let v = &who.viewer;
+    let resetting = async |password, addr: String| {
+        use_cases::second_factor::reset_for(&state, v, id, Some(password), &addr).await
+    };
+    let errors = match super::password_again::attempt(&state, &req, &f, resetting).await? {
+        Ok(()) => return Ok(see_other("/admin/people?done=two-step-reset")),
         Err(errors) => errors,
-        Ok(it) => {
-            let v = &who.viewer;
-            let reset = use_cases::second_factor::reset_for(
-                &state,
-                v,
-                id,
-                Some(it.password),
-                &it.client_addr,
-            );
-            match reset.await {
-                Ok(()) => return Ok(see_other("/admin/people?done=two-step-reset")),
-                Err(e) => super::password_again::refused(e)?,
-            }
-        }
     };
     two_step_reset_page(&state, who, id, errors).await
 }
@@ -630,16 +633,70 @@ pub async fn put_provider(
     organisations_page(&state, who, None, errors, Default::default()).await
 }
 
-#[post("/admin/organisations/sign-in/remove")]
+#[derive(Template)]
+#[template(path = "pages/admin/sign_in_removal.html")]
+struct SignInRemovalPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    id: i32,
+    name: String,
+}
+
+async fn sign_in_removal_page(
+    state: &AppState,
+    who: SignedIn,
+    id: i32,
+    errors: FormErrors,
+) -> Result<HttpResponse, PageError> {
+    let name = uc::organisations(state, &who.viewer)
+        .await?
+        .into_iter()
+        .find(|o| o.id == id && o.provider.is_some())
+        .map(|o| o.name)
+        .ok_or_else(ApiError::not_found)?;
+    let status = errors.status();
+    render::page_with_status(
+        state,
+        status,
+        &SignInRemovalPage {
+            chrome: who.chrome,
+            errors,
+            id,
+            name,
+        },
+    )
+}
+
+/// Asks the admin's password before removing an organisation's own sign-in.
+#[get("/admin/organisations/{id}/sign-in/remove")]
+pub async fn confirm_provider_removal(
+    state: web::Data<AppState>,
+    who: SignedIn,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let id = id_from_path(&path)?;
+    sign_in_removal_page(&state, who, id, FormErrors::default()).await
+}
+
+#[post("/admin/organisations/{id}/sign-in/remove")]
 pub async fn remove_provider(
     state: web::Data<AppState>,
     who: SignedIn,
+    path: web::Path<String>,
     form: Submitted,
+    req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = opened(&state, &who, form)?;
-    let org = f.get("organisation_id").parse::<i32>().unwrap_or(0);
-    uc::remove_identity_provider(&state, &who.viewer, org).await?;
-    Ok(see_other("/admin/organisations?done=sign-in-removed"))
+    let id = id_from_path(&path)?;
+    let v = &who.viewer;
+    let removing = async |password, addr: String| {
+        uc::remove_identity_provider(&state, v, id, password, &addr).await
+    };
+    let errors = match super::password_again::attempt(&state, &req, &f, removing).await? {
+        Ok(()) => return Ok(see_other("/admin/organisations?done=sign-in-removed")),
+        Err(errors) => errors,
+    };
+    sign_in_removal_page(&state, who, id, errors).await
 }
 
 #[post("/admin/organisations/domains/remove")]

@@ -138,6 +138,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(admin::show_organisations)
         .service(admin::add_domain)
         .service(admin::put_provider)
+        .service(admin::confirm_provider_removal)
         .service(admin::remove_provider)
         .service(admin::remove_domain)
         .service(admin::add_organisation)

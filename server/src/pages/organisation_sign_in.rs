@@ -207,15 +207,12 @@ pub async fn link(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let errors = match password_again::given(&state, &req, &f) {
+    let v = &who.viewer;
+    let start_linking =
+        async |password, addr: String| sso::begin_link(&state, v, Some(password), &addr).await;
+    let errors = match password_again::attempt(&state, &req, &f, start_linking).await? {
+        Ok(url) => return on_to(&state, url),
         Err(errors) => errors,
-        Ok(it) => {
-            let v = &who.viewer;
-            match sso::begin_link(&state, v, Some(it.password), &it.client_addr).await {
-                Ok(url) => return on_to(&state, url),
-                Err(e) => password_again::refused(e)?,
-            }
-        }
     };
     account_page(&state, who, StatusCode::UNPROCESSABLE_ENTITY, errors, None).await
 }
@@ -228,15 +225,12 @@ pub async fn unlink(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let errors = match password_again::given(&state, &req, &f) {
+    let v = &who.viewer;
+    let unlinking =
+        async |password, addr: String| sso::unlink(&state, v, Some(password), &addr).await;
+    let errors = match password_again::attempt(&state, &req, &f, unlinking).await? {
+        Ok(()) => return Ok(see_other("/settings/organisation-account?done=unlinked")),
         Err(errors) => errors,
-        Ok(it) => {
-            let v = &who.viewer;
-            match sso::unlink(&state, v, Some(it.password), &it.client_addr).await {
-                Ok(()) => return Ok(see_other("/settings/organisation-account?done=unlinked")),
-                Err(e) => password_again::refused(e)?,
-            }
-        }
     };
     account_page(&state, who, StatusCode::UNPROCESSABLE_ENTITY, errors, None).await
 }

@@ -26,6 +26,24 @@ pub fn given(state: &AppState, req: &HttpRequest, form: &Fields) -> Result<Given
     })
 }
 
+/// Runs `act` with the password typed again and the client's address: its result, or the
+/// form's errors (no password typed, or the use case refused the password). Any other
+/// refusal becomes an error page.
+pub async fn attempt<T>(
+    state: &AppState,
+    req: &HttpRequest,
+    form: &Fields,
+    act: impl AsyncFnOnce(String, String) -> Result<T, ApiError>,
+) -> Result<Result<T, FormErrors>, PageError> {
+    match given(state, req, form) {
+        Err(errors) => Ok(Err(errors)),
+        Ok(it) => match act(it.password, it.client_addr).await {
+            Ok(done) => Ok(Ok(done)),
+            Err(e) => refused(e).map(Err),
+        },
+    }
+}
+
 /// A wrong password as the form's error; any other refusal becomes an error page.
 pub fn refused(err: ApiError) -> Result<FormErrors, PageError> {
     FormErrors::from_api(&err, &[("password", "password")]).ok_or(PageError::Api(err))

@@ -80,17 +80,13 @@ pub async fn start(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let errors = match password_again::given(&state, &req, &f) {
+    let v = &who.viewer;
+    let starting = async |password, addr: String| {
+        second_factor::start_authenticator(&state, v, Some(password), &addr).await
+    };
+    let errors = match password_again::attempt(&state, &req, &f, starting).await? {
+        Ok(_) => return Ok(see_other("/settings/two-step/setup")),
         Err(errors) => errors,
-        Ok(it) => {
-            let v = &who.viewer;
-            match second_factor::start_authenticator(&state, v, Some(it.password), &it.client_addr)
-                .await
-            {
-                Ok(_) => return Ok(see_other("/settings/two-step/setup")),
-                Err(e) => password_again::refused(e)?,
-            }
-        }
     };
     two_step_page(&state, who, StatusCode::UNPROCESSABLE_ENTITY, errors, None).await
 }
@@ -223,15 +219,13 @@ pub async fn turn_off(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let errors = match password_again::given(&state, &req, &f) {
+    let v = &who.viewer;
+    let turning_off = async |password, addr: String| {
+        second_factor::turn_off(&state, v, Some(password), &addr).await
+    };
+    let errors = match password_again::attempt(&state, &req, &f, turning_off).await? {
+        Ok(()) => return Ok(see_other("/settings/two-step?done=off")),
         Err(errors) => errors,
-        Ok(it) => {
-            let v = &who.viewer;
-            match second_factor::turn_off(&state, v, Some(it.password), &it.client_addr).await {
-                Ok(()) => return Ok(see_other("/settings/two-step?done=off")),
-                Err(e) => password_again::refused(e)?,
-            }
-        }
     };
     two_step_page(&state, who, StatusCode::UNPROCESSABLE_ENTITY, errors, None).await
 }

@@ -38,15 +38,12 @@ pub async fn download(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let f = form.verified(&state.keys.csrf, &who.viewer.session_id)?;
-    let errors = match password_again::given(&state, &req, &f) {
+    let v = &who.viewer;
+    let exporting =
+        async |password, addr: String| your_data::export(&state, v, Some(password), &addr).await;
+    let errors = match password_again::attempt(&state, &req, &f, exporting).await? {
+        Ok(data) => return Ok(crate::routes::your_data::download(&data)),
         Err(errors) => errors,
-        Ok(it) => {
-            let v = &who.viewer;
-            match your_data::export(&state, v, Some(it.password), &it.client_addr).await {
-                Ok(data) => return Ok(crate::routes::your_data::download(&data)),
-                Err(e) => password_again::refused(e)?,
-            }
-        }
     };
     render::page_with_status(
         &state,

@@ -4,7 +4,9 @@
 use crate::accounts::{self, Invitation, NewInvitation};
 use crate::audit::{self, AuditEntry};
 use crate::auth::Viewer;
-use crate::db::entities::{audit_log, invitation, mail_job, organisation, totp_factor, user};
+use crate::db::entities::{
+    audit_log, invitation, mail_job, organisation, passkey, totp_factor, user,
+};
 use crate::domain::{Email, OrgKind, Role};
 use crate::error::ApiError;
 use crate::permissions::{check_platform, PlatformAction};
@@ -46,6 +48,8 @@ pub struct Account {
     pub sign_in: Option<SignInMethod>,
     /// Whether an organisation account (single sign-on) signs in to it.
     pub organisation_account: bool,
+    /// Whether it has a passkey or security key as a second factor.
+    pub passkey: bool,
 }
 
 /// How a person signs in.
@@ -77,6 +81,12 @@ pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, A
         .collect();
     let with_identity =
         crate::use_cases::identity_providers::users_with_identities(&app.db).await?;
+    let with_passkey: HashSet<i32> = passkey::Entity::find()
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect();
     let mut out: Vec<Account> = user::Entity::find()
         .all(&app.db)
         .await?
@@ -91,6 +101,7 @@ pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, A
             disabled: u.disabled,
             deleted: u.anonymised_at.is_some(),
             organisation_account: with_identity.contains(&u.id),
+            passkey: with_passkey.contains(&u.id),
             sign_in: u.password_hash.as_ref().map(|_| {
                 if with_app.contains(&u.id) {
                     SignInMethod::PasswordAndAuthenticator
@@ -431,18 +442,25 @@ pub async fn put_identity_provider(
     Ok(())
 }
 
-/// Removes an organisation's own sign-in service.
+/// Removes an organisation's own sign-in service, after the admin's password: people it
+/// admitted without a password can no longer sign in.
 pub async fn remove_identity_provider(
     app: &AppState,
     viewer: &Viewer,
     organisation_id: i32,
+    password: String,
+    client_addr: &str,
 ) -> Result<(), ApiError> {
     check_platform(viewer, PlatformAction::ManageOrganisations)?;
     let org = organisation::Entity::find_by_id(organisation_id)
         .one(&app.db)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    identity_providers::remove(&app.db, &org, Some(viewer.id), Utc::now()).await?;
+    let purpose = "to change how an organisation signs in";
+    confirm_it_is_them(app, viewer, Some(password), client_addr, purpose).await?;
+    if !identity_providers::remove(&app.db, &org, Some(viewer.id), Utc::now()).await? {
+        return Err(ApiError::not_found());
+    }
     Ok(())
 }
 

@@ -239,7 +239,10 @@ pub async fn finish(
             link(app, viewer, &provider, &verified).await?;
             Ok(Outcome::Linked)
         }
-        _ => sign_in_or_ask(app, &provider, &verified, flow.next_path).await,
+        "sign_in" => sign_in_or_ask(app, &provider, &verified, flow.next_path).await,
+        other => Err(ApiError::Internal(anyhow::anyhow!(
+            "a sign-in flow with an unknown purpose {other:?}"
+        ))),
     }
 }
 
@@ -401,6 +404,18 @@ async fn sign_in_or_ask(
             .filter(identity::Column::Id.eq(known.id))
             .exec(&app.db)
             .await?;
+        audit::record(
+            &app.db,
+            AuditEntry {
+                actor_id: Some(live.id),
+                action: "user.sign_in_sso",
+                target_type: "user",
+                target_id: Some(live.id),
+                detail: serde_json::json!({"identity_id": known.id, "issuer": known.issuer}),
+            },
+            now,
+        )
+        .await?;
         return start_session(app, live.id, next).await;
     }
     admit(app, provider, verified, next, now).await

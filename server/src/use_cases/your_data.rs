@@ -704,6 +704,15 @@ async fn forget_everything_but_posts(
         .filter(invitation::Column::Email.eq(address.clone()))
         .exec(txn)
         .await?;
+    let their_requests = sea_orm::sea_query::Query::select()
+        .column(registration::Column::Id)
+        .from(registration::Entity)
+        .and_where(Expr::col(registration::Column::Email).eq(address.clone()))
+        .to_owned();
+    identity::Entity::delete_many()
+        .filter(identity::Column::RegistrationId.in_subquery(their_requests))
+        .exec(txn)
+        .await?;
     registration::Entity::delete_many()
         .filter(registration::Column::Email.eq(address.clone()))
         .exec(txn)

@@ -127,5 +127,19 @@ async fn a_newcomer_signs_in_with_their_forces_account_once_a_sponsor_approves()
         .body_text()
         .await
         .contains("Organisation account (single sign-on)"));
+
+    // Removing the sign-in asks the admin's password first.
+    b.open("/admin/organisations").await;
+    b.follow("a[href='/admin/organisations/1/sign-in/remove']")
+        .await;
+    b.fill("#password", "not the password").await;
+    b.follow("form[action='/admin/organisations/1/sign-in/remove'] button")
+        .await;
+    assert!(b.exists("#password-error").await);
+    b.fill("#password", THE_PASSWORD).await;
+    b.follow("form[action='/admin/organisations/1/sign-in/remove'] button")
+        .await;
+    assert!(b.body_text().await.contains("own sign-in is removed"));
+    assert!(!b.body_text().await.contains(&issuer));
     b.close().await;
 }
