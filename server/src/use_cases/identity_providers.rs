@@ -195,3 +195,52 @@ pub async fn users_with_identities(
         .filter_map(|i| i.user_id)
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_ids_are_guids_in_lower_case() {
+        let id = "72F988BF-86F1-41AF-91AB-2D7CD011DB47";
+        assert_eq!(
+            checked_tenant(id).unwrap(),
+            "72f988bf-86f1-41af-91ab-2d7cd011db47"
+        );
+        for bad in [
+            "",
+            "contoso.onmicrosoft.com",
+            "72f988bf86f141af91ab2d7cd011db47",
+            "72f988bf-86f1-41af-91ab-2d7cd011db4g",
+            "72f988bf-86f1-41af-91ab-2d7cd011db47-00",
+        ] {
+            assert!(checked_tenant(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            entra_issuer("72f988bf-86f1-41af-91ab-2d7cd011db47"),
+            "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0"
+        );
+    }
+
+    #[test]
+    fn issuers_are_https_or_this_machine() {
+        for good in [
+            "https://login.example.org/tenant/v2.0",
+            "http://127.0.0.1:8080/t/v2.0",
+            "http://localhost:9000/realms/police",
+        ] {
+            assert!(checked_issuer(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "http://idp.example.org/t",
+            "https://idp.example.org/t?x=1",
+            "https://idp.example.org/t#frag",
+            "ftp://idp.example.org",
+            "not a url",
+        ] {
+            assert!(checked_issuer(bad).is_err(), "{bad}");
+        }
+        let long = format!("https://idp.example.org/{}", "a".repeat(500));
+        assert!(checked_issuer(&long).is_err());
+    }
+}

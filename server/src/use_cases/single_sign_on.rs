@@ -783,3 +783,127 @@ fn config<'a>(provider: &'a identity_provider::Model, secret: &'a str) -> Provid
         client_secret: secret,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oidc::DirectoryClaims;
+
+    const ISSUER: &str =
+        "https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0";
+    const TENANT: &str = "11111111-2222-3333-4444-555555555555";
+
+    fn provider(tenant: Option<&str>) -> identity_provider::Model {
+        identity_provider::Model {
+            id: 1,
+            organisation_id: 1,
+            issuer: ISSUER.into(),
+            client_id: "c".into(),
+            client_secret_sealed: String::new(),
+            tenant_id: tenant.map(str::to_string),
+            auto_admit: false,
+            created_at: Utc::now(),
+        }
+    }
+
+    fn verified(directory: DirectoryClaims) -> Verified {
+        Verified {
+            issuer: ISSUER.into(),
+            subject: "sub".into(),
+            directory,
+            email: Some("a@kent.police.uk".into()),
+            email_verified: None,
+            name: None,
+        }
+    }
+
+    fn member() -> DirectoryClaims {
+        DirectoryClaims {
+            tid: Some(TENANT.into()),
+            oid: Some("oid-1".into()),
+            idp: None,
+            acct: None,
+        }
+    }
+
+    #[test]
+    fn a_member_of_the_registered_tenant_is_admissible() {
+        assert_eq!(
+            admissible(&provider(Some(TENANT)), &verified(member())),
+            Ok(())
+        );
+        let same_idp = DirectoryClaims {
+            idp: Some(ISSUER.into()),
+            acct: Some(serde_json::json!(0)),
+            ..member()
+        };
+        assert_eq!(
+            admissible(&provider(Some(TENANT)), &verified(same_idp)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn guests_other_tenants_and_missing_or_long_ids_are_not() {
+        let p = provider(Some(TENANT));
+        let cases = [
+            DirectoryClaims {
+                idp: Some("https://sts.windows.net/elsewhere/".into()),
+                ..member()
+            },
+            DirectoryClaims {
+                acct: Some(serde_json::json!(1)),
+                ..member()
+            },
+            DirectoryClaims {
+                acct: Some(serde_json::json!("1")),
+                ..member()
+            },
+            DirectoryClaims {
+                tid: Some("99999999-2222-3333-4444-555555555555".into()),
+                ..member()
+            },
+            DirectoryClaims {
+                tid: None,
+                ..member()
+            },
+            DirectoryClaims {
+                oid: None,
+                ..member()
+            },
+            DirectoryClaims {
+                oid: Some("x".repeat(65)),
+                ..member()
+            },
+        ];
+        for claims in cases {
+            assert!(
+                admissible(&p, &verified(claims.clone())).is_err(),
+                "{claims:?}"
+            );
+        }
+        let mut long = verified(member());
+        long.subject = "s".repeat(256);
+        assert!(admissible(&p, &long).is_err());
+    }
+
+    #[test]
+    fn a_provider_without_a_tenant_needs_no_directory_claims_but_still_refuses_guests() {
+        let p = provider(None);
+        let plain = DirectoryClaims::default();
+        assert_eq!(admissible(&p, &verified(plain)), Ok(()));
+        let guest = DirectoryClaims {
+            idp: Some("https://other.example".into()),
+            ..DirectoryClaims::default()
+        };
+        assert!(admissible(&p, &verified(guest)).is_err());
+    }
+
+    #[test]
+    fn a_secret_is_bound_to_organisation_issuer_and_client() {
+        let a = secret_context(1, "https://a", "c");
+        assert_ne!(a, secret_context(2, "https://a", "c"));
+        assert_ne!(a, secret_context(1, "https://b", "c"));
+        assert_ne!(a, secret_context(1, "https://a", "d"));
+    }
+}
