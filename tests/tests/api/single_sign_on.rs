@@ -461,6 +461,12 @@ async fn forged_replayed_or_stolen_answers_and_misbehaving_tokens_are_refused() 
     .await
     .unwrap();
     refused(&e.land(&callback).await, "a wrong PKCE verifier");
+    // And none at all (an empty verifier is sent as the parameter without a value).
+    let callback = e.callback_for(SAM, "sam").await;
+    db.execute_unprepared("UPDATE sign_in_flows SET pkce_verifier = ''")
+        .await
+        .unwrap();
+    refused(&e.land(&callback).await, "no PKCE verifier");
 
     // ID tokens that fail a check, each re-signed by the provider's harness.
     let other_issuer = format!("{}/{OTHER_TENANT}/v2.0", provider.base);
@@ -525,9 +531,9 @@ async fn forged_replayed_or_stolen_answers_and_misbehaving_tokens_are_refused() 
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'sso.refused'")
             .await,
-        12,
+        13,
         "each refusal after the code went to the provider is audited (a reused code, the \
-         wrong verifier and ten tokens)"
+         wrong and the missing verifier, and ten tokens)"
     );
 
     // Expired within the allowance for clocks (120 s by default) is accepted.
