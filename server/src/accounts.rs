@@ -96,17 +96,10 @@ pub async fn add_domain(
     .await;
     match added {
         // Added by someone else between the check and the insert.
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
-            Err(AccountError::DomainTaken(
-                domain,
-                "another organisation".into(),
-            ))
-        }
+        Err(e) if crate::db::is_unique_violation(&e) => Err(AccountError::DomainTaken(
+            domain,
+            "another organisation".into(),
+        )),
         other => Ok(other?),
     }
 }
@@ -119,6 +112,18 @@ pub async fn remove_domain(db: &impl ConnectionTrait, domain: &str) -> Result<bo
         .exec(db)
         .await?;
     Ok(gone.rows_affected > 0)
+}
+
+/// The organisation whose allow-list holds the domain of `address`, if any.
+pub async fn organisation_of_address(
+    db: &impl ConnectionTrait,
+    address: &str,
+) -> Result<Option<organisation::Model>, sea_orm::DbErr> {
+    let domain = address.rsplit_once('@').map(|(_, d)| email_domain(d));
+    match domain {
+        Some(Ok(domain)) => organisation_of_domain(db, &domain).await,
+        _ => Ok(None),
+    }
 }
 
 /// The organisation whose allow-list holds `domain` (as stored), if any.

@@ -43,6 +43,14 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
 /// locked", which the busy timeout does not cover) whenever another write committed after its
 /// first read. Waiting at the start, it queues behind the busy timeout like any writer.
 /// PostgreSQL ignores the mode.
+/// Whether a write failed on a unique index: something made the same row at the same moment.
+pub fn is_unique_violation(e: &DbErr) -> bool {
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

@@ -82,10 +82,12 @@ pub async fn accounts(app: &AppState, viewer: &Viewer) -> Result<Vec<Account>, A
     let with_identity =
         crate::use_cases::identity_providers::users_with_identities(&app.db).await?;
     let with_passkey: HashSet<i32> = passkey::Entity::find()
+        .select_only()
+        .column(passkey::Column::UserId)
+        .into_tuple::<i32>()
         .all(&app.db)
         .await?
         .into_iter()
-        .map(|p| p.user_id)
         .collect();
     let mut out: Vec<Account> = user::Entity::find()
         .all(&app.db)

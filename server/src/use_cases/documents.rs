@@ -518,12 +518,7 @@ pub async fn complete(
     .await;
     let v = match inserted {
         Ok(v) => v,
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
+        Err(e) if crate::db::is_unique_violation(&e) => {
             return Err(ApiError::Conflict(
                 "another version of this document was uploaded at the same moment; upload \
                  yours again to make it the newest"

@@ -10,7 +10,7 @@ use crate::use_cases::single_sign_on::secret_context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TryIntoModel,
+    QuerySelect, Set, TryIntoModel,
 };
 
 pub struct NewProvider {
@@ -187,13 +187,14 @@ pub async fn all(
 pub async fn users_with_identities(
     db: &impl ConnectionTrait,
 ) -> Result<std::collections::HashSet<i32>, sea_orm::DbErr> {
-    Ok(identity::Entity::find()
+    let owners: Vec<Option<i32>> = identity::Entity::find()
+        .select_only()
+        .column(identity::Column::UserId)
         .filter(identity::Column::UserId.is_not_null())
+        .into_tuple()
         .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|i| i.user_id)
-        .collect())
+        .await?;
+    Ok(owners.into_iter().flatten().collect())
 }
 
 #[cfg(test)]

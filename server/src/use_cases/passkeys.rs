@@ -213,12 +213,7 @@ pub async fn finish_adding(
     .insert(&txn)
     .await;
     let added = match added {
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) =>
-        {
+        Err(e) if crate::db::is_unique_violation(&e) => {
             return Err(ApiError::Conflict(
                 "that passkey is already registered".into(),
             ))

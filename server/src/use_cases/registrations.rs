@@ -2,7 +2,7 @@
 //! account, proves the address with an emailed single-use link, and waits for a sponsor of
 //! that organisation (`permissions::registration_step` says who) to approve, which sends the
 //! usual invitation, or to refuse, with a reason. Asking answers the same whatever the address.
-use crate::accounts::{self, email_domain, NewInvitation};
+use crate::accounts::{self, NewInvitation};
 use crate::audit::{self, AuditEntry};
 use crate::auth::{random_token, token_hash, Viewer};
 use crate::db::entities::{identity, organisation, registration, registration_request, user};
@@ -51,7 +51,7 @@ pub async fn request(
     throttle(&txn, &address, client_addr, now).await?;
     let (outcome, mail) = match accounts::find_user(&txn, &email).await? {
         Some(_) => ("has an account", Mail::Reminder),
-        None => match organisation_for(&txn, &address).await? {
+        None => match accounts::organisation_of_address(&txn, &address).await? {
             None => ("domain not allowed", Mail::Nothing),
             Some(org) => {
                 let token = random_token();
@@ -117,19 +117,6 @@ async fn one_request_at_a_time(
     ))
     .await?;
     Ok(())
-}
-
-async fn organisation_for(
-    db: &impl ConnectionTrait,
-    address: &str,
-) -> Result<Option<organisation::Model>, ApiError> {
-    let Some((_, domain)) = address.rsplit_once('@') else {
-        return Ok(None);
-    };
-    let Ok(domain) = email_domain(domain) else {
-        return Ok(None);
-    };
-    Ok(accounts::organisation_of_domain(db, &domain).await?)
 }
 
 /// Counts this request, after refusing it (429) when the address or the client has asked too

@@ -74,11 +74,7 @@ pub async fn has_authenticator(db: &impl ConnectionTrait, user_id: i32) -> Resul
 
 /// Whether the person has a passkey or security key.
 pub async fn has_passkey(db: &impl ConnectionTrait, user_id: i32) -> Result<bool, ApiError> {
-    Ok(passkey::Entity::find()
-        .filter(passkey::Column::UserId.eq(user_id))
-        .count(db)
-        .await?
-        > 0)
+    Ok(super::passkeys::count(db, user_id).await? > 0)
 }
 
 /// Whether a password sign-in of this person asks for a second factor they have.

@@ -4,7 +4,7 @@
 //! (issuer, subject), for Entra ID (tid, oid), and never an email address: a sign-in whose
 //! address matches an existing account does not get that account. Linking an identity to an
 //! account happens only from its settings, after a password and second-factor sign-in.
-use crate::accounts::{self, email_domain, NewUser};
+use crate::accounts::{self, NewUser};
 use crate::audit::{self, AuditEntry};
 use crate::auth::{random_token, sessions, token_hash, Viewer};
 use crate::db::entities::{
@@ -46,12 +46,9 @@ pub async fn begin_sign_in(
 ) -> Result<url::Url, ApiError> {
     let email = Email::parse(email).map_err(|e| ApiError::validation("email", e.0))?;
     let address = email.to_string();
-    let provider = match address.rsplit_once('@').map(|(_, d)| email_domain(d)) {
-        Some(Ok(domain)) => match accounts::organisation_of_domain(&app.db, &domain).await? {
-            Some(org) => provider_of(&app.db, org.id).await?,
-            None => None,
-        },
-        _ => None,
+    let provider = match accounts::organisation_of_address(&app.db, &address).await? {
+        Some(org) => provider_of(&app.db, org.id).await?,
+        None => None,
     };
     let provider = provider.ok_or_else(|| {
         ApiError::validation(
@@ -564,12 +561,7 @@ async fn address_refused(
             "your organisation's sign-in service says your email address is not verified".into(),
         ));
     }
-    let address = email.to_string();
-    let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-    let owner = match email_domain(domain) {
-        Ok(domain) => accounts::organisation_of_domain(db, &domain).await?,
-        Err(_) => None,
-    };
+    let owner = accounts::organisation_of_address(db, email.as_ref()).await?;
     if owner.map(|o| o.id) != Some(org.id) {
         return Ok(Some(format!(
             "your email address is not at one of {}'s email domains",
@@ -581,10 +573,7 @@ async fn address_refused(
 
 /// A second identity or account made at the same moment: 409, not a database error.
 fn duplicate_is_conflict(e: sea_orm::DbErr) -> ApiError {
-    if matches!(
-        e.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    ) {
+    if crate::db::is_unique_violation(&e) {
         ApiError::Conflict(
             "that organisation account was just registered by another sign-in: try again".into(),
         )
